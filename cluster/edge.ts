@@ -1,0 +1,50 @@
+// How `up` starts the edge components a topology declares without importing them: bin/ hands in one factory
+// per kind, each built on that component's own flag parser, so a topology's proxy: section means exactly what
+// the same flags mean to `etcd-edge proxy`.
+import { EdgeError } from '../core/errors.js';
+import type { EdgeFactory } from '../core/edge.js';
+import type { HostDecl, Topology } from './topology.js';
+import { initialClusterOf, membersOf } from './validate.js';
+
+export type { EdgeComponent, EdgeFactory } from '../core/edge.js';
+
+/** The kinds of edge section a host may have. */
+export type EdgeKind = 'proxy' | 'gateway' | 'tunnel';
+
+/** The factories bin/ provides. */
+export type EdgeFactories = Partial<Readonly<Record<EdgeKind, EdgeFactory>>>;
+
+/** Client-side TLS the edge needs toward TLS members (filled in by `up --tls`). */
+export interface EdgeTlsDefaults {
+  readonly peer?: Readonly<Record<string, string>>;
+}
+
+/** Fills what a section may leave out from the topology: a proxy's peers and state dir, a gateway's endpoints. */
+export function withDefaults(kind: EdgeKind, flags: Readonly<Record<string, unknown>>, t: Topology, stateDir: string, tls?: EdgeTlsDefaults): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...flags };
+  const hasSource = (...keys: string[]): boolean => keys.some((k) => out[k] !== undefined);
+  if (kind === 'proxy') {
+    if (!hasSource('initial-cluster', 'discovery', 'discovery-srv')) {
+      if (t.bootstrap === 'discovery' && t.discovery) out.discovery = t.discovery;
+      else if (t.bootstrap === 'dns' && t.discoverySrv) out['discovery-srv'] = t.discoverySrv;
+      else out['initial-cluster'] = initialClusterOf(t);
+    }
+    out['data-dir'] ??= stateDir;
+    for (const [k, v] of Object.entries(tls?.peer ?? {})) out[k] ??= v;
+  }
+  if (kind === 'gateway' && !hasSource('endpoints', 'discovery', 'discovery-srv')) {
+    out.endpoints = membersOf(t).flatMap((m) => m.advertiseClientUrls).join(',');
+  }
+  return out;
+}
+
+/** Returns the factory for a kind, or an error saying this build lacks it. */
+export function factoryFor(f: EdgeFactories, kind: EdgeKind, host: HostDecl): EdgeFactory {
+  const x = f[kind];
+  if (!x) {
+    throw new EdgeError('EDGE_TOPOLOGY_INVALID', `host ${JSON.stringify(host.name)} declares a ${kind}, which this command cannot start`, {
+      hint: `start it with etcd-edge ${kind}`,
+    });
+  }
+  return x;
+}

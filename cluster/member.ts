@@ -1,0 +1,150 @@
+// One supervised etcd member: a child in its own process group with an environment built from scratch, its
+// output appended to a log file, restarted with backoff when it exits unexpectedly, and given up on (with its
+// last log lines) after repeated rapid failures, so the other members keep running.
+import { spawn as nodeSpawn } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { errFields } from '../core/log.js';
+import type { Logger } from '../core/log.js';
+
+/** The member's life as the supervisor sees it. */
+export type MemberState = 'idle' | 'running' | 'restarting' | 'failed' | 'stopped';
+
+/** When to restart and when to give up. */
+export interface RestartPolicy {
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Give up after this many exits within windowMs. */
+  readonly maxRestarts: number;
+  readonly windowMs: number;
+}
+
+/** How to run one member. */
+export interface MemberProcessConfig {
+  readonly name: string;
+  readonly bin: string;
+  /** Called before each spawn, so a restarted member drops bootstrap flags once its data dir is initialized. */
+  readonly args: () => readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly logFile: string;
+  readonly restart: RestartPolicy;
+  /** How long SIGTERM gets before SIGKILL. */
+  readonly stopGraceMs: number;
+  readonly logger: Logger;
+  readonly spawn?: (cmd: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
+  readonly onFailed?: (lastLines: readonly string[]) => void;
+}
+
+/** A supervised member handle. */
+export interface MemberProcess {
+  readonly name: string;
+  readonly state: MemberState;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  run(): void;
+  stop(): Promise<void>;
+}
+
+/** Reads the last n non-empty lines of a file (up to its last 64 KiB). */
+export function tailLines(file: string, n: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, 65_536);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-n);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Creates a supervised member; run() spawns it, stop() ends it and every restart. */
+export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
+  const spawnFn = cfg.spawn ?? nodeSpawn;
+  const log = cfg.logger.child({ member: cfg.name });
+  let child: ChildProcess | undefined;
+  let state: MemberState = 'idle';
+  let restarts = 0;
+  let exits: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const launch = (): void => {
+    const fd = openSync(cfg.logFile, 'a', 0o600);
+    try {
+      // detached: its own process group, so a terminal's Ctrl-C reaches only us and we stop members in order.
+      child = spawnFn(cfg.bin, cfg.args(), { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
+    } finally {
+      closeSync(fd);
+    }
+    state = 'running';
+    const c = child;
+    exited = new Promise((resolve) => {
+      c.once('exit', (code, signal) => { resolve(); onExit(c, code, signal); });
+      c.once('error', (err) => { log.error(errFields(err), 'failed to spawn etcd'); });
+    });
+    log.info({ memberPid: c.pid, logFile: cfg.logFile }, 'member process started');
+  };
+
+  const onExit = (c: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void => {
+    if (c !== child) return;
+    child = undefined;
+    if (state === 'stopped') return;
+    const now = Date.now();
+    exits = [...exits.filter((t) => now - t < cfg.restart.windowMs), now];
+    if (exits.length > cfg.restart.maxRestarts) {
+      state = 'failed';
+      const lastLines = tailLines(cfg.logFile, 15);
+      log.error({ code, signal, exits: exits.length, windowMs: cfg.restart.windowMs, lastLines }, 'member keeps exiting, giving up on it');
+      cfg.onFailed?.(lastLines);
+      return;
+    }
+    const delay = Math.min(cfg.restart.maxDelayMs, cfg.restart.initialDelayMs * 2 ** (exits.length - 1));
+    state = 'restarting';
+    log.warn({ code, signal, delayMs: delay }, 'member exited unexpectedly, restarting');
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (state !== 'restarting') return;
+      restarts++;
+      launch();
+    }, delay);
+  };
+
+  const kill = (sig: NodeJS.Signals): void => {
+    const pid = child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // the group is already gone
+    }
+  };
+
+  return {
+    name: cfg.name,
+    get state() { return state; },
+    get pid() { return child?.pid; },
+    get restarts() { return restarts; },
+    run() {
+      if (state !== 'idle') return;
+      launch();
+    },
+    async stop() {
+      // Order: no more restarts → SIGTERM the group → wait the grace period → SIGKILL what is left.
+      state = 'stopped';
+      if (timer) clearTimeout(timer);
+      if (!child) return;
+      kill('SIGTERM');
+      const grace = new Promise<'timeout'>((r) => { const t = setTimeout(() => r('timeout'), cfg.stopGraceMs); t.unref(); });
+      if ((await Promise.race([exited.then(() => 'exited' as const), grace])) === 'timeout') {
+        log.warn({ graceMs: cfg.stopGraceMs }, 'member did not stop in time, killing it');
+        kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// `etcd-edge plan`: for each host of a topology, the exact etcd command line, the same settings as an ETCD_*
+// environment file (what systemd's EnvironmentFile reads), a systemd unit, and the edge commands for that host.
+import path from 'node:path';
+import { println } from '../core/cli.js';
+import type { CliIo } from '../core/cli.js';
+import { readYamlFile } from '../core/config-file.js';
+import { EdgeError } from '../core/errors.js';
+import { parseFlags, renderHelp } from '../core/flags.js';
+import type { FlagSpecs } from '../core/flags.js';
+import { memberFlags, shellQuote, toArgv, toEnvFile } from './args.js';
+import type { EdgeFactories } from './edge.js';
+import { factoryFor, withDefaults } from './edge.js';
+import { etcdFeatures } from './etcd-binary.js';
+import type { HostDecl, Topology } from './topology.js';
+import { parseTopology } from './topology.js';
+import { validateTopology } from './validate.js';
+
+/** The flags of `etcd-edge plan`. */
+export const PLAN_FLAGS: FlagSpecs = {
+  topology: { kind: 'string', short: 'f', env: 'ETCD_EDGE_TOPOLOGY', describe: 'topology file (YAML)' },
+  host: { kind: 'string', env: 'ETCD_EDGE_HOST', describe: 'print only this host' },
+  'etcd-version': { kind: 'string', env: 'ETCD_EDGE_ETCD_VERSION', default: '3.4', describe: 'etcd version the hosts run (flags differ from 3.6 on)' },
+  'etcd-bin': { kind: 'string', env: 'ETCD_EDGE_ETCD_BIN', default: '/usr/bin/etcd', describe: 'etcd path used in the printed commands' },
+  'data-dir': { kind: 'string', env: 'ETCD_EDGE_DATA_DIR', default: '/var/lib/etcd-edge', describe: 'state directory on the hosts (member data defaults to <data-dir>/<name>.etcd)' },
+};
+
+function edgeLines(h: HostDecl, t: Topology, stateDir: string): string[] {
+  const cmd = (kind: string, flags: Record<string, unknown>): string =>
+    `etcd-edge ${kind === 'gateway' ? 'gateway start' : kind} ${Object.entries(flags).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x) => `--${k}=${shellQuote(String(x))}`)).join(' ')}`;
+  return [
+    ...(h.proxy ? [cmd('proxy', withDefaults('proxy', h.proxy, t, stateDir))] : []),
+    ...(h.gateway ? [cmd('gateway', withDefaults('gateway', h.gateway, t, stateDir))] : []),
+    ...h.tunnels.map((x) => cmd('tunnel', { ...x })),
+  ];
+}
+
+function unit(name: string, description: string, exec: string, envFile?: string): string {
+  return [
+    '[Unit]', `Description=${description}`, 'After=network-online.target', 'Wants=network-online.target', '',
+    '[Service]', `Type=${envFile ? 'notify' : 'simple'}`, ...(envFile ? [`EnvironmentFile=${envFile}`] : []),
+    `ExecStart=${exec}`, 'Restart=on-failure', 'RestartSec=5', 'LimitNOFILE=65536', '',
+    '[Install]', 'WantedBy=multi-user.target', `# save as /etc/systemd/system/${name}.service`,
+  ].join('\n');
+}
+
+/** Renders the plan for one host. */
+export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string; version: string; stateDir: string; source: string }): string {
+  const [maj, min] = opts.version.split('.').map(Number);
+  const etcd = etcdFeatures(opts.etcdBin, { version: opts.version, major: maj ?? 3, minor: min ?? 4 });
+  const out: string[] = [`# ===== host ${h.name}${h.addresses.length ? ` (${h.addresses.join(', ')})` : ''} =====`, ''];
+  out.push(`# the simplest way, with etcd-edge installed on the host:`, `etcd-edge up -f ${shellQuote(opts.source)} --host ${shellQuote(h.name)}`, '');
+  if (h.member) {
+    const m = h.member;
+    const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
+    const flags = memberFlags({ topology: t, member: m, etcd, dataDir, initialized: false });
+    out.push(`# etcd by hand (first start; once ${dataDir}/member exists the initial-* flags are ignored):`);
+    out.push([opts.etcdBin, ...toArgv(flags)].map(shellQuote).join(' \\\n  '), '');
+    out.push(`# or as an environment file, /etc/etcd/${m.name}.env (do not also pass these as flags: etcd exits on the clash):`);
+    out.push(toEnvFile(flags));
+    out.push(unit(`etcd-${m.name}`, `etcd member ${m.name}`, opts.etcdBin, `/etc/etcd/${m.name}.env`), '');
+  }
+  const edge = edgeLines(h, t, opts.stateDir);
+  if (edge.length) {
+    out.push('# edge components on this host:', ...edge, '');
+    edge.forEach((cmd, i) => out.push(unit(`etcd-edge-${h.name}-${i}`, `etcd-edge on ${h.name}`, `/usr/bin/env ${cmd}`), ''));
+  }
+  if (!h.member && edge.length === 0) out.push('# nothing runs on this host', '');
+  return out.join('\n');
+}
+
+/** Runs `etcd-edge plan`. */
+export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): Promise<number> {
+  const f = parseFlags(PLAN_FLAGS, io.argv, io.env, { command: 'plan' });
+  if (f.help) { io.stdout.write(renderHelp('etcd-edge plan -f topology.yaml [--host NAME]', 'Print per-host etcd commands, env files and systemd units.', PLAN_FLAGS)); return 0; }
+  const file = f.str('topology');
+  if (!file) throw new EdgeError('EDGE_USAGE', 'plan needs a topology file', { hint: 'pass -f topology.yaml (see the README for the format)' });
+  const t = parseTopology(readYamlFile(path.resolve(io.cwd, file), 'topology file'), file);
+  const stateDir = f.str('data-dir') ?? '/var/lib/etcd-edge';
+  const edge = deps.edge ?? {};
+  const warnings = validateTopology(t, (kind, host, flags) => {
+    const h = t.hosts.find((x) => x.name === host);
+    if (h && edge[kind]) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, t, stateDir));
+  });
+  for (const w of warnings) println(io.stdout, `# warning: ${w}`);
+  if (t.bootstrap === 'dns') {
+    println(io.stdout, '# warning: etcd 3.4 cannot bootstrap from http-only SRV records (etcd-io/etcd#11321): publish _etcd-server-ssl._tcp and use TLS peers (tls: auto or tls: self-signed)');
+  }
+  const hosts = f.str('host') === undefined ? t.hosts : t.hosts.filter((h) => h.name === f.str('host'));
+  if (hosts.length === 0) throw new EdgeError('EDGE_USAGE', `host ${JSON.stringify(f.str('host'))} is not in ${file}`, { hint: `one of: ${t.hosts.map((h) => h.name).join(', ')}` });
+  for (const h of hosts) {
+    println(io.stdout, renderHostPlan(h, t, { etcdBin: f.str('etcd-bin') ?? '/usr/bin/etcd', version: f.str('etcd-version') ?? '3.4', stateDir, source: file }));
+  }
+  return 0;
+}

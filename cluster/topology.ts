@@ -1,0 +1,170 @@
+// The topology file: one YAML document (kebab-case keys, like etcd's config file) declaring the cluster token,
+// the bootstrap mode and each host's member, proxy, gateway and tunnels. Parsing here is structural only;
+// cross-checks live in validate.ts so that every mistake is reported before anything starts.
+import { EdgeError } from '../core/errors.js';
+
+/** How members find each other the first time. */
+export type BootstrapMode = 'static' | 'discovery' | 'dns';
+/** How the cluster's traffic is secured. */
+export type TlsMode = 'none' | 'auto' | 'self-signed';
+
+/** One etcd member as declared for a host. */
+export interface MemberDecl {
+  readonly name: string;
+  readonly listenPeerUrls: readonly string[];
+  readonly initialAdvertisePeerUrls: readonly string[];
+  readonly listenClientUrls: readonly string[];
+  readonly advertiseClientUrls: readonly string[];
+  readonly dataDir: string | undefined;
+  /** Further etcd flags, passed through as --key=value. */
+  readonly extraFlags: Readonly<Record<string, string>>;
+}
+
+/** One machine: its addresses and what runs there. Edge sections hold the flags of their own subcommand. */
+export interface HostDecl {
+  readonly name: string;
+  readonly addresses: readonly string[];
+  readonly member: MemberDecl | undefined;
+  readonly proxy: Readonly<Record<string, unknown>> | undefined;
+  readonly gateway: Readonly<Record<string, unknown>> | undefined;
+  readonly tunnels: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** The whole topology. */
+export interface Topology {
+  readonly source: string;
+  readonly clusterToken: string;
+  readonly bootstrap: BootstrapMode;
+  readonly initialCluster: string | undefined;
+  readonly discovery: string | undefined;
+  readonly discoverySrv: string | undefined;
+  readonly discoverySrvName: string | undefined;
+  readonly tls: TlsMode;
+  readonly hosts: readonly HostDecl[];
+}
+
+const TOP_KEYS = ['cluster-token', 'bootstrap', 'initial-cluster', 'discovery', 'discovery-srv', 'discovery-srv-name', 'tls', 'hosts'];
+const HOST_KEYS = ['address', 'addresses', 'member', 'proxy', 'gateway', 'tunnels'];
+const MEMBER_KEYS = ['name', 'listen-peer-urls', 'initial-advertise-peer-urls', 'listen-client-urls', 'advertise-client-urls', 'data-dir', 'extra-flags'];
+
+function bad(source: string, where: string, msg: string, hint: string): EdgeError {
+  return new EdgeError('EDGE_TOPOLOGY_INVALID', `${source}: ${where}: ${msg}`, { hint });
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], source: string, where: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) {
+      throw bad(source, where, `unknown key ${JSON.stringify(k)}`, `allowed keys here: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function asMap(v: unknown, source: string, where: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad(source, where, 'must be a mapping', 'write it as key: value lines');
+  return v as Record<string, unknown>;
+}
+
+function urlList(v: unknown, source: string, where: string): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw bad(source, where, 'must be a URL or a list of URLs', 'for example: [http://10.0.1.10:2379, http://127.0.0.1:2379]');
+}
+
+function optString(v: unknown, source: string, where: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  throw bad(source, where, 'must be a string', 'quote the value');
+}
+
+function oneOf<T extends string>(v: unknown, choices: readonly T[], dflt: T, source: string, where: string): T {
+  if (v === undefined) return dflt;
+  if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
+  throw bad(source, where, `invalid value ${JSON.stringify(v)}`, `choose one of ${choices.join(', ')}`);
+}
+
+function parseMember(raw: unknown, host: string, addresses: readonly string[], source: string): MemberDecl {
+  const where = `hosts.${host}.member`;
+  const m = asMap(raw, source, where);
+  checkKeys(m, MEMBER_KEYS, source, where);
+  const name = optString(m.name, source, `${where}.name`) ?? host;
+  const ip = addresses[0];
+  const derive = (port: number): string[] => (ip === undefined ? [] : [`http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`]);
+  const peer = urlList(m['initial-advertise-peer-urls'], source, `${where}.initial-advertise-peer-urls`);
+  const adv = urlList(m['advertise-client-urls'], source, `${where}.advertise-client-urls`);
+  const extra = m['extra-flags'] === undefined ? {} : asMap(m['extra-flags'], source, `${where}.extra-flags`);
+  return {
+    name,
+    initialAdvertisePeerUrls: peer.length ? peer : derive(2380),
+    listenPeerUrls: urlList(m['listen-peer-urls'], source, `${where}.listen-peer-urls`).length
+      ? urlList(m['listen-peer-urls'], source, `${where}.listen-peer-urls`) : peer.length ? peer : derive(2380),
+    advertiseClientUrls: adv.length ? adv : derive(2379),
+    listenClientUrls: urlList(m['listen-client-urls'], source, `${where}.listen-client-urls`).length
+      ? urlList(m['listen-client-urls'], source, `${where}.listen-client-urls`) : adv.length ? adv : derive(2379),
+    dataDir: optString(m['data-dir'], source, `${where}.data-dir`),
+    extraFlags: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+function parseHost(name: string, raw: unknown, source: string): HostDecl {
+  const where = `hosts.${name}`;
+  const h = raw === null ? {} : asMap(raw, source, where);
+  checkKeys(h, HOST_KEYS, source, where);
+  const addresses = [...urlList(h.addresses, source, `${where}.addresses`)];
+  const single = optString(h.address, source, `${where}.address`);
+  if (single !== undefined) addresses.unshift(single);
+  const tunnels = h.tunnels === undefined ? [] : Array.isArray(h.tunnels)
+    ? h.tunnels.map((t, i) => asMap(t, source, `${where}.tunnels[${i}]`))
+    : [asMap(h.tunnels, source, `${where}.tunnels`)];
+  return {
+    name, addresses,
+    member: h.member === undefined ? undefined : parseMember(h.member, name, addresses, source),
+    proxy: h.proxy === undefined ? undefined : asMap(h.proxy, source, `${where}.proxy`),
+    gateway: h.gateway === undefined ? undefined : asMap(h.gateway, source, `${where}.gateway`),
+    tunnels,
+  };
+}
+
+/** Turns a parsed YAML document into a Topology, rejecting unknown keys and wrongly typed values. */
+export function parseTopology(doc: Record<string, unknown>, source: string): Topology {
+  checkKeys(doc, TOP_KEYS, source, 'top level');
+  const hostsRaw = asMap(doc.hosts ?? {}, source, 'hosts');
+  const hosts = Object.entries(hostsRaw).map(([name, raw]) => parseHost(name, raw, source));
+  if (hosts.length === 0) throw bad(source, 'hosts', 'no hosts declared', 'declare at least one host with a member, see the README');
+  return Object.freeze({
+    source,
+    clusterToken: optString(doc['cluster-token'], source, 'cluster-token') ?? 'etcd-cluster',
+    bootstrap: oneOf(doc.bootstrap, ['static', 'discovery', 'dns'] as const, 'static', source, 'bootstrap'),
+    initialCluster: optString(doc['initial-cluster'], source, 'initial-cluster'),
+    discovery: optString(doc.discovery, source, 'discovery'),
+    discoverySrv: optString(doc['discovery-srv'], source, 'discovery-srv'),
+    discoverySrvName: optString(doc['discovery-srv-name'], source, 'discovery-srv-name'),
+    tls: oneOf(doc.tls, ['none', 'auto', 'self-signed'] as const, 'none', source, 'tls'),
+    hosts,
+  });
+}
+
+/** Builds the bundled local layout of etcd's Procfile: infra1..3 on 127.0.0.1, plus a proxy and a gateway. */
+export function bundledTopology(opts: { basePort?: number; tls?: TlsMode; withEdge?: boolean } = {}): Topology {
+  const b = opts.basePort;
+  const client = b === undefined ? [2379, 22379, 32379] : [b, b + 1, b + 2];
+  const peer = b === undefined ? [12380, 22380, 32380] : [b + 3, b + 4, b + 5];
+  const scheme = opts.tls === undefined || opts.tls === 'none' ? 'http' : 'https';
+  const member = (i: number): MemberDecl => ({
+    name: `infra${i + 1}`,
+    listenPeerUrls: [`${scheme}://127.0.0.1:${peer[i]}`], initialAdvertisePeerUrls: [`${scheme}://127.0.0.1:${peer[i]}`],
+    listenClientUrls: [`${scheme}://127.0.0.1:${client[i]}`], advertiseClientUrls: [`${scheme}://127.0.0.1:${client[i]}`],
+    dataDir: undefined, extraFlags: {},
+  });
+  const edge = opts.withEdge !== false;
+  const hosts: HostDecl[] = [0, 1, 2].map((i) => ({
+    name: i === 0 ? 'local' : `local-${i + 1}`, addresses: ['127.0.0.1'], member: member(i),
+    proxy: i === 0 && edge ? { 'listen-client-urls': `http://127.0.0.1:${b === undefined ? 2378 : b + 6}` } : undefined,
+    gateway: i === 0 && edge ? { 'listen-addr': `127.0.0.1:${b === undefined ? 23790 : b + 7}` } : undefined,
+    tunnels: [],
+  }));
+  return Object.freeze({
+    source: 'bundled layout', clusterToken: 'etcd-cluster-1', bootstrap: 'static', initialCluster: undefined,
+    discovery: undefined, discoverySrv: undefined, discoverySrvName: undefined, tls: opts.tls ?? 'none', hosts,
+  });
+}

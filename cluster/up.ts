@@ -1,0 +1,141 @@
+// `etcd-edge up`: validate the topology, start this host's members, then its proxy, gateway and tunnels,
+// print the status table and how to connect, and run until Ctrl-C/SIGTERM, which stops everything in reverse.
+import path from 'node:path';
+import { EdgeError } from '../core/errors.js';
+import { commandLogger, LOG_LEVEL_FLAG, println, aborted } from '../core/cli.js';
+import type { CliIo } from '../core/cli.js';
+import { readYamlFile } from '../core/config-file.js';
+import { parseFlags, renderHelp } from '../core/flags.js';
+import type { FlagSpecs } from '../core/flags.js';
+import { closeAll } from '../core/lifecycle.js';
+import type { Logger } from '../core/log.js';
+import type { TlsProvider } from '../core/edge.js';
+import { loadClientTls } from '../core/tls.js';
+import { createCluster } from './cluster.js';
+import type { ClusterEvent } from './cluster.js';
+import { factoryFor, withDefaults } from './edge.js';
+import type { EdgeComponent, EdgeFactories } from './edge.js';
+import { detectEtcd } from './etcd-binary.js';
+import { checkFree, listenAddresses, memberConfigs, memberEnv, selectHosts } from './hosts.js';
+import { collectStatus, renderEdgeTable, renderStatusTable } from './status.js';
+import { bundledTopology, parseTopology } from './topology.js';
+import type { HostDecl, Topology, TlsMode } from './topology.js';
+import { validateTopology } from './validate.js';
+
+/** The flags of `etcd-edge up`. */
+export const UP_FLAGS: FlagSpecs = {
+  topology: { kind: 'string', short: 'f', env: 'ETCD_EDGE_TOPOLOGY', describe: 'topology file (YAML); without it, the bundled 3-member layout on 127.0.0.1' },
+  host: { kind: 'string', env: 'ETCD_EDGE_HOST', describe: 'the topology host this machine is; only its member, proxy, gateway and tunnels start' },
+  'data-dir': { kind: 'string', env: 'ETCD_EDGE_DATA_DIR', default: '.etcd-edge', describe: 'state directory: member data (unless the topology says otherwise), logs, proxy state, certificates' },
+  'etcd-bin': { kind: 'string', env: 'ETCD_EDGE_ETCD_BIN', default: 'etcd', describe: 'etcd binary (a name on PATH or a path)' },
+  'base-port': { kind: 'int', env: 'ETCD_EDGE_BASE_PORT', describe: 'bundled layout only: put clients on P..P+2, peers on P+3..P+5, the proxy on P+6, the gateway on P+7' },
+  tls: { kind: 'string', env: 'ETCD_EDGE_TLS', choices: ['none', 'auto', 'self-signed'], describe: 'secure members: auto (etcd --auto-tls) or self-signed (a CA and per-member certs); overrides the topology' },
+  discovery: { kind: 'string', describe: 'bootstrap the members through this discovery token URL instead of a static initial cluster' },
+  edge: { kind: 'boolean', env: 'ETCD_EDGE_EDGE', default: true, describe: 'also start the proxies, gateways and tunnels the topology declares (--edge=false: members only)' },
+  'ready-timeout': { kind: 'duration', env: 'ETCD_EDGE_READY_TIMEOUT', default: 60_000, describe: 'how long members may take to become healthy' },
+  ...LOG_LEVEL_FLAG,
+};
+
+/** Seams bin/ provides. */
+export interface UpDeps {
+  readonly edge?: EdgeFactories;
+  readonly tls?: TlsProvider;
+}
+
+/** Loads the topology the flags ask for, applying --tls and --discovery. */
+export function loadTopology(flags: { topology?: string | undefined; basePort?: number | undefined; tls?: string | undefined; discovery?: string | undefined; edge: boolean }, cwd: string): Topology {
+  let t = flags.topology === undefined
+    ? bundledTopology({ ...(flags.basePort === undefined ? {} : { basePort: flags.basePort }), tls: (flags.tls ?? 'none') as TlsMode, withEdge: flags.edge })
+    : parseTopology(readYamlFile(path.resolve(cwd, flags.topology), 'topology file'), flags.topology);
+  if (flags.topology !== undefined && flags.basePort !== undefined) {
+    throw new EdgeError('EDGE_USAGE', '--base-port applies to the bundled layout only', { hint: 'set the ports in the topology file instead' });
+  }
+  if (flags.topology !== undefined && flags.tls !== undefined) t = { ...t, tls: flags.tls as TlsMode };
+  if (flags.discovery !== undefined) t = { ...t, bootstrap: 'discovery', discovery: flags.discovery, initialCluster: undefined };
+  if (!flags.edge) t = { ...t, hosts: t.hosts.map((h) => ({ ...h, proxy: undefined, gateway: undefined, tunnels: [] })) };
+  return Object.freeze(t);
+}
+
+const printEvent = (io: CliIo, e: ClusterEvent): void => {
+  if (e.kind === 'starting') println(io.stdout, `starting member ${e.name}${e.initialized ? ' (existing data, no bootstrap flags)' : ''}; log: ${e.logFile}`);
+  else if (e.kind === 'healthy') println(io.stdout, `member ${e.name} is healthy (${(e.afterMs / 1000).toFixed(1)}s)`);
+  else println(io.stdout, `member ${e.name} keeps exiting; the others keep running. last log lines:\n  ${e.lastLines.join('\n  ')}`);
+};
+
+/** Runs `etcd-edge up`. */
+export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
+  const f = parseFlags(UP_FLAGS, io.argv, io.env, { command: 'up' });
+  if (f.help) { io.stdout.write(renderHelp('etcd-edge up [-f topology.yaml [--host NAME]] [flags]', 'Start a supervised etcd cluster and its edge.', UP_FLAGS)); return 0; }
+  const log = commandLogger(f, 'up');
+  const stateDir = path.resolve(io.cwd, f.str('data-dir') ?? '.etcd-edge');
+  const edge = deps.edge ?? {};
+  let t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
+  // The bundled layout is ours, not the user's: it carries only the edge components this build has.
+  if (f.str('topology') === undefined) t = { ...t, hosts: t.hosts.map((h) => ({ ...h, proxy: edge.proxy ? h.proxy : undefined, gateway: edge.gateway ? h.gateway : undefined })) };
+  const hosts = selectHosts(t, f.str('host'));
+  for (const w of validateTopology(t, (kind, host, flags) => factoryFor(edge, kind, t.hosts.find((h) => h.name === host) ?? hosts[0] as HostDecl).validate(withDefaults(kind, flags, t, stateDir)))) {
+    println(io.stdout, `warning: ${w}`);
+  }
+  const etcd = await detectEtcd(f.str('etcd-bin') ?? 'etcd', io.env.PATH);
+  println(io.stdout, `using etcd ${etcd.version} (${etcd.path})`);
+  if (t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
+    throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
+  }
+  await checkFree(listenAddresses(hosts));
+  const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
+  const members = memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) });
+  const clientTls = tls ? loadClientTls(tls.client) : undefined;
+  const cluster = createCluster({
+    etcdBin: etcd.path, members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
+    restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
+  }, { logger: log, onEvent: (e) => printEvent(io, e) });
+  const started: EdgeComponent[] = [];
+  try {
+    await cluster.start({ signal: io.signal });
+    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls?.edgePeerFlags, io.signal));
+    const endpoints = members.map((m) => m.healthUrl);
+    const status = await collectStatus(endpoints, clientTls ? { tls: clientTls } : {});
+    println(io.stdout, renderStatusTable(status));
+    if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
+    println(io.stdout, `connect: etcdctl --endpoints=${endpoints.join(',')}${tls ? ` ${tls.connectFlags}` : ''} member list`);
+    log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
+    println(io.stdout, 'running; press Ctrl-C to stop');
+    await aborted(io.signal);
+    println(io.stdout, 'stopping');
+  } finally {
+    await closeAll([cluster, ...started]);
+  }
+  println(io.stdout, 'stopped');
+  return 0;
+}
+
+async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: readonly HostDecl[]) {
+  if (!deps.tls) throw new EdgeError('EDGE_USAGE', `tls: ${t.tls} is not available in this build`, { hint: 'use --tls none' });
+  const hostsOf = (urls: readonly string[]): string[] => [...new Set(urls.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')))];
+  const members = hosts.flatMap((h) => (h.member ? [h.member] : [])).map((m) => ({
+    name: m.name,
+    clientHosts: hostsOf([...m.listenClientUrls, ...m.advertiseClientUrls]),
+    peerHosts: hostsOf([...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]),
+  }));
+  return deps.tls.prepare({ mode: t.tls as Exclude<TlsMode, 'none'>, stateDir, members });
+}
+
+async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeFactories, log: Logger,
+  peerFlags: Readonly<Record<string, string>> | undefined, signal: AbortSignal): Promise<EdgeComponent[]> {
+  const out: EdgeComponent[] = [];
+  const sections: (readonly ['proxy' | 'gateway' | 'tunnel', Readonly<Record<string, unknown>>])[] = [
+    ...(h.proxy ? [['proxy', h.proxy] as const] : []), ...(h.gateway ? [['gateway', h.gateway] as const] : []),
+    ...h.tunnels.map((x) => ['tunnel', x] as const),
+  ];
+  try {
+    for (const [kind, flags] of sections) {
+      const c = factoryFor(edge, kind, h).create(withDefaults(kind, flags, t, stateDir, peerFlags ? { peer: peerFlags } : undefined), log);
+      out.push(c);
+      await c.start({ signal });
+    }
+  } catch (err) {
+    await closeAll(out);
+    throw err;
+  }
+  return out;
+}

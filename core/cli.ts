@@ -1,0 +1,61 @@
+// What a subcommand's main() gets from bin/: argv, env, cwd, the two output streams and an AbortSignal fired
+// by SIGINT/SIGTERM. main() returns an exit code; only bin/ exits the process or touches signals.
+import type { Writable } from 'node:stream';
+import { EdgeError } from './errors.js';
+import type { Component } from './lifecycle.js';
+import { createLogger, LOG_LEVELS, noopLogger } from './log.js';
+import type { Logger, LogLevel } from './log.js';
+import type { ParsedFlags } from './flags.js';
+
+/** The process surface handed to a subcommand. */
+export interface CliIo {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly signal: AbortSignal;
+}
+
+/** A subcommand entry point. */
+export type CliMain = (io: CliIo) => Promise<number>;
+
+/** The --log-level flag every long-running command takes. */
+export const LOG_LEVEL_FLAG = {
+  'log-level': { kind: 'string', describe: 'log level of the JSON logs on stderr', default: 'info', choices: LOG_LEVELS, env: 'ETCD_EDGE_LOG_LEVEL' },
+} as const;
+
+/** Creates the stderr logger for a command from its parsed --log-level, and reports env warnings on it. */
+export function commandLogger(flags: ParsedFlags, name: string): Logger {
+  const level = (flags.str('log-level') ?? 'info') as LogLevel;
+  const log = level === 'silent' ? noopLogger() : createLogger({ level, name });
+  for (const w of flags.warnings) log.warn({ warning: w }, 'configuration warning');
+  return log;
+}
+
+/** Resolves when the signal fires (immediately if it already has). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Starts a component, runs it until the signal fires, then closes it: the life of every long-running bin. */
+export async function runUntilAborted(c: Component, signal: AbortSignal): Promise<number> {
+  try {
+    await c.start({ signal });
+  } catch (err) {
+    await c.close();
+    if (signal.aborted && (err as EdgeError).code === 'EDGE_ABORTED') return 0;
+    throw err;
+  }
+  await aborted(signal);
+  await c.close();
+  return 0;
+}
+
+/** Writes a line to a stream. */
+export function println(out: Writable, line = ''): void {
+  out.write(line + '\n');
+}

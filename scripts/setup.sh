@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything etcd-edge and its tests need on Debian/Ubuntu (run as root): the system packages that are
+# missing (etcd, etcdctl, OpenSSH, dig, curl, openssl, iproute2), the npm dependencies, and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "error: node is not installed; etcd-edge needs Node.js 20.19 or later (20.x)" >&2
+  exit 2
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a===20&&b>=19?0:1)'; then
+  echo "error: node $(node --version) found; etcd-edge needs Node.js 20.19 or later in the 20.x line" >&2
+  exit 2
+fi
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: missing packages: ${need[*]}; run this as root or install them with apt-get" >&2
+    exit 2
+  fi
+  echo "installing: ${need[*]}"
+  # Debian's etcd-server starts a system etcd on 127.0.0.1:2379; we want only the binary, so keep services
+  # from starting during the install (policy-rc.d exit 101 = "action forbidden").
+  created_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+  fi
+  trap '[ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d' EXIT
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  if printf '%s\n' "${need[@]}" | grep -qx etcd-server && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+    echo "note: disabled the etcd.service that etcd-server installs (etcd-edge runs its own members)"
+  fi
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+echo "etcd-edge is built: $(etcd --version | head -1)"
