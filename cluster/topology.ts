@@ -90,17 +90,25 @@ function parseMember(raw: unknown, host: string, addresses: readonly string[], s
   const name = optString(m.name, source, `${where}.name`) ?? host;
   const ip = addresses[0];
   const derive = (port: number): string[] => (ip === undefined ? [] : [`http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`]);
-  const peer = urlList(m['initial-advertise-peer-urls'], source, `${where}.initial-advertise-peer-urls`);
-  const adv = urlList(m['advertise-client-urls'], source, `${where}.advertise-client-urls`);
+  // Unset URLs follow etcd's pairing: advertise defaults to a concrete listen URL and listen to advertise,
+  // and both to the host's address on 2380/2379.
+  const concrete = (urls: string[]): string[] => {
+    const bound = urls.filter((u) => !/\/\/(0\.0\.0\.0|\[::\])(:|\/|$)/.test(u));
+    const reachable = bound.filter((u) => !/\/\/(127\.|localhost|\[::1\])/.test(u));
+    return reachable.length ? reachable : bound;
+  };
+  const listenPeer = urlList(m['listen-peer-urls'], source, `${where}.listen-peer-urls`);
+  const advPeer = urlList(m['initial-advertise-peer-urls'], source, `${where}.initial-advertise-peer-urls`);
+  const listenClient = urlList(m['listen-client-urls'], source, `${where}.listen-client-urls`);
+  const advClient = urlList(m['advertise-client-urls'], source, `${where}.advertise-client-urls`);
   const extra = m['extra-flags'] === undefined ? {} : asMap(m['extra-flags'], source, `${where}.extra-flags`);
+  const pick = (...lists: string[][]): string[] => lists.find((l) => l.length > 0) ?? [];
   return {
     name,
-    initialAdvertisePeerUrls: peer.length ? peer : derive(2380),
-    listenPeerUrls: urlList(m['listen-peer-urls'], source, `${where}.listen-peer-urls`).length
-      ? urlList(m['listen-peer-urls'], source, `${where}.listen-peer-urls`) : peer.length ? peer : derive(2380),
-    advertiseClientUrls: adv.length ? adv : derive(2379),
-    listenClientUrls: urlList(m['listen-client-urls'], source, `${where}.listen-client-urls`).length
-      ? urlList(m['listen-client-urls'], source, `${where}.listen-client-urls`) : adv.length ? adv : derive(2379),
+    initialAdvertisePeerUrls: pick(advPeer, concrete(listenPeer), derive(2380)),
+    listenPeerUrls: pick(listenPeer, advPeer, derive(2380)),
+    advertiseClientUrls: pick(advClient, concrete(listenClient), derive(2379)),
+    listenClientUrls: pick(listenClient, advClient, derive(2379)),
     dataDir: optString(m['data-dir'], source, `${where}.data-dir`),
     extraFlags: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
   };

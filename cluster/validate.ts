@@ -49,6 +49,14 @@ function safeHost(u: string): string {
   try { return urlHost(new URL(u)); } catch { return ''; }
 }
 
+function topologyUrl(t: Topology, u: string, where: string): URL {
+  try {
+    return parseEtcdUrl(u, where);
+  } catch (err) {
+    fail(t, (err as Error).message, (err as { hint?: string }).hint ?? 'write URLs as http://host:port');
+  }
+}
+
 function checkMemberUrls(t: Topology, h: HostDecl, m: MemberDecl, multi: boolean): void {
   const groups: [string, readonly string[]][] = [
     ['listen-peer-urls', m.listenPeerUrls], ['initial-advertise-peer-urls', m.initialAdvertisePeerUrls],
@@ -57,7 +65,7 @@ function checkMemberUrls(t: Topology, h: HostDecl, m: MemberDecl, multi: boolean
   for (const [key, urls] of groups) {
     if (urls.length === 0) fail(t, `member ${JSON.stringify(m.name)} on host ${JSON.stringify(h.name)} has no ${key}`, `set hosts.${h.name}.address or hosts.${h.name}.member.${key}`);
     for (const u of urls) {
-      const url = parseEtcdUrl(u, `hosts.${h.name}.member.${key}`);
+      const url = topologyUrl(t, u, `hosts.${h.name}.member.${key}`);
       const host = urlHost(url);
       if (key.startsWith('listen') && !isIp(host) && host !== 'localhost') {
         fail(t, `hosts.${h.name}.member.${key}: ${JSON.stringify(u)} has the hostname ${JSON.stringify(host)}; etcd needs an IP in URLs it binds to`,

@@ -1,0 +1,65 @@
+// Flag parsing: precedence flag/env > file > default, the flag+env conflict, unknown flags and env, kinds.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { flagToEnv, parseFlags } from '../../../core/flags.js';
+import type { FlagSpecs } from '../../../core/flags.js';
+import { parseDurationMs } from '../../../core/duration.js';
+
+const specs: FlagSpecs = {
+  'proxy-refresh-interval': { kind: 'duration', default: 30_000, describe: 'x' },
+  'listen-addr': { kind: 'string', default: '127.0.0.1:23790', describe: 'x' },
+  endpoints: { kind: 'list', default: ['127.0.0.1:2379'], describe: 'x' },
+  insecure: { kind: 'boolean', describe: 'x' },
+  topology: { kind: 'string', short: 'f', env: 'ETCD_EDGE_TOPOLOGY', describe: 'x' },
+  mode: { kind: 'string', choices: ['on', 'readonly'], default: 'on', describe: 'x' },
+  size: { kind: 'int', describe: 'x' },
+};
+
+test('flagToEnv follows etcd naming', () => {
+  assert.equal(flagToEnv('ETCD_', 'proxy-refresh-interval'), 'ETCD_PROXY_REFRESH_INTERVAL');
+});
+
+const cases: { name: string; argv: string[]; env?: Record<string, string>; file?: Record<string, unknown>; check: (f: ReturnType<typeof parseFlags>) => void }[] = [
+  { name: 'defaults', argv: [], check: (f) => { assert.equal(f.ms('proxy-refresh-interval'), 30_000); assert.deepEqual(f.list('endpoints'), ['127.0.0.1:2379']); assert.equal(f.source('listen-addr'), 'default'); } },
+  { name: '--flag=value and --flag value', argv: ['--listen-addr=1.2.3.4:1', '--size', '5'], check: (f) => { assert.equal(f.str('listen-addr'), '1.2.3.4:1'); assert.equal(f.int('size'), 5); } },
+  { name: 'Go-style single dash', argv: ['-listen-addr', '127.0.0.1:9'], check: (f) => assert.equal(f.str('listen-addr'), '127.0.0.1:9') },
+  { name: 'short alias', argv: ['-f', 't.yaml'], check: (f) => assert.equal(f.str('topology'), 't.yaml') },
+  { name: 'list appends and splits', argv: ['--endpoints', 'a:1,b:2', '--endpoints=c:3'], check: (f) => assert.deepEqual(f.list('endpoints'), ['a:1', 'b:2', 'c:3']) },
+  { name: 'boolean forms', argv: ['--insecure=false'], check: (f) => assert.equal(f.bool('insecure'), false) },
+  { name: 'bare boolean', argv: ['--insecure'], check: (f) => assert.equal(f.bool('insecure'), true) },
+  { name: 'duration units', argv: ['--proxy-refresh-interval=1m30s'], check: (f) => assert.equal(f.ms('proxy-refresh-interval'), 90_000) },
+  { name: 'env is read', argv: [], env: { ETCD_LISTEN_ADDR: '127.0.0.2:1' }, check: (f) => { assert.equal(f.str('listen-addr'), '127.0.0.2:1'); assert.equal(f.source('listen-addr'), 'env'); } },
+  { name: 'env beats file', argv: [], env: { ETCD_MODE: 'readonly' }, file: { mode: 'on' }, check: (f) => assert.equal(f.str('mode'), 'readonly') },
+  { name: 'file beats default', argv: [], file: { 'listen-addr': '127.0.0.3:1', endpoints: ['x:1', 'y:2'] }, check: (f) => { assert.equal(f.str('listen-addr'), '127.0.0.3:1'); assert.deepEqual(f.list('endpoints'), ['x:1', 'y:2']); } },
+  { name: 'unknown ETCD_ env only warns', argv: [], env: { ETCD_FOO: '1' }, check: (f) => assert.match(f.warnings.join(), /ETCD_FOO/) },
+  { name: 'help flag', argv: ['--help'], check: (f) => assert.equal(f.help, true) },
+];
+for (const c of cases) {
+  test(c.name, () => c.check(parseFlags(specs, c.argv, c.env ?? {}, { command: 'x', ...(c.file ? { file: c.file } : {}) })));
+}
+
+const errors: { name: string; argv: string[]; env?: Record<string, string>; file?: Record<string, unknown>; code: string; re: RegExp }[] = [
+  { name: 'unknown flag', argv: ['--nope'], code: 'EDGE_USAGE', re: /flag provided but not defined: --nope/ },
+  { name: 'flag and env conflict', argv: ['--listen-addr=a:1'], env: { ETCD_LISTEN_ADDR: 'b:2' }, code: 'EDGE_CONFIG_CONFLICT', re: /ETCD_LISTEN_ADDR/ },
+  { name: 'missing value', argv: ['--listen-addr'], code: 'EDGE_USAGE', re: /needs an argument/ },
+  { name: 'bad choice', argv: ['--mode=off'], code: 'EDGE_CONFIG_INVALID', re: /invalid value "off"/ },
+  { name: 'bad duration', argv: ['--proxy-refresh-interval=soon'], code: 'EDGE_CONFIG_INVALID', re: /invalid duration/ },
+  { name: 'bad int', argv: ['--size=three'], code: 'EDGE_CONFIG_INVALID', re: /invalid value/ },
+  { name: 'bad boolean', argv: ['--insecure=maybe'], code: 'EDGE_CONFIG_INVALID', re: /invalid boolean/ },
+  { name: 'unknown file key', argv: [], file: { bogus: 1 }, code: 'EDGE_CONFIG_INVALID', re: /unknown key "bogus"/ },
+  { name: 'stray positional', argv: ['extra'], code: 'EDGE_USAGE', re: /"extra" is not a valid flag/ },
+];
+for (const c of errors) {
+  test(`error: ${c.name}`, () => {
+    assert.throws(() => parseFlags(specs, c.argv, c.env ?? {}, { command: 'x', ...(c.file ? { file: c.file } : {}) }),
+      (err: { code: string; message: string; hint?: string }) => err.code === c.code && c.re.test(err.message) && typeof err.hint === 'string');
+  });
+}
+
+const durations: [string, number | null][] = [['500ms', 500], ['30s', 30_000], ['1m', 60_000], ['1500', 1500], ['1.5s', 1500], ['2h', 7_200_000], ['', null], ['5x', null], ['1m junk', null]];
+for (const [input, want] of durations) {
+  test(`duration ${JSON.stringify(input)}`, () => {
+    if (want === null) assert.throws(() => parseDurationMs(input, 'd'), /invalid duration/);
+    else assert.equal(parseDurationMs(input, 'd'), want);
+  });
+}
