@@ -1,0 +1,134 @@
+// The TlsProvider behind `up --tls`: self-signed keeps a CA and per-member certs under <state-dir>/pki, reusing
+// each file while it still fits (same CA, every host in its SANs, > 30 days left) and reissuing it otherwise;
+// auto hands the members etcd's own --auto-tls/--peer-auto-tls and tells our clients to skip verification.
+import { createPublicKey, X509Certificate as NodeCert } from 'node:crypto';
+import path from 'node:path';
+import { EdgeError } from '../core/errors.js';
+import type { MemberTls, PreparedTls, TlsMemberRequest, TlsProvider } from '../core/edge.js';
+import { CA_CERT, CA_KEY, createCa, loadCa } from './ca.js';
+import type { LoadedCa } from './ca.js';
+import { exists, readIfExists, writeFiles } from './files.js';
+import { isUnspecified, parseHosts } from './hosts.js';
+import type { SanHosts } from './hosts.js';
+import { issueCertificate } from './issue.js';
+import { DEFAULT_KEY } from './keys.js';
+import type { KeySpec } from './keys.js';
+import type { ProfileName } from './profiles.js';
+import { PROFILES } from './profiles.js';
+
+/** The directory under the state dir that holds the managed CA and certificates. */
+export const PKI_DIR = 'pki';
+/** The CN (and file name) of the client certificate `up` makes for etcdctl, its health checks and the edge. */
+export const CLIENT_NAME = 'client';
+/** A managed certificate with less than this left is reissued on the next `up`. */
+export const RENEW_BEFORE_MS = 30 * 86_400_000;
+
+/** Seams for tests. */
+export interface TlsProviderDeps {
+  readonly now?: () => Date;
+  readonly key?: KeySpec;
+}
+
+interface Leaf { readonly profile: ProfileName; readonly commonName: string; readonly hosts?: SanHosts; readonly dir: string; readonly base: string }
+
+/** Creates the TlsProvider `up` calls; the module's tlsProvider is this with the defaults. */
+export function createTlsProvider(deps: TlsProviderDeps = {}): TlsProvider {
+  return {
+    prepare: async ({ mode, stateDir, members }) => (mode === 'auto' ? prepareAuto() : prepareSelfSigned(path.resolve(stateDir, PKI_DIR), members, deps)),
+  };
+}
+
+function prepareAuto(): PreparedTls {
+  return Object.freeze({
+    member: (): MemberTls => ({ mode: 'auto' }),
+    client: { insecureSkipVerify: true },
+    edgePeerFlags: { 'peer-auto-tls': 'true' },
+    connectFlags: '--insecure-skip-tls-verify --insecure-transport=false',
+  });
+}
+
+async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], deps: TlsProviderDeps): Promise<PreparedTls> {
+  const now = deps.now?.() ?? new Date();
+  const ca = await ensureCa(pki, now, deps.key);
+  const byName = new Map<string, MemberTls>();
+  for (const m of members) {
+    const dir = path.join(pki, 'members');
+    const client = await ensureLeaf({ profile: 'member', commonName: m.name, hosts: sanHostsOf(m.clientHosts), dir, base: m.name }, ca, now, deps.key);
+    const peer = await ensureLeaf({ profile: 'peer', commonName: m.name, hosts: sanHostsOf(m.peerHosts), dir, base: `${m.name}-peer` }, ca, now, deps.key);
+    byName.set(m.name, Object.freeze({
+      mode: 'self-signed', certFile: client.certFile, keyFile: client.keyFile,
+      peerCertFile: peer.certFile, peerKeyFile: peer.keyFile, trustedCaFile: ca.certFile,
+    }));
+  }
+  const user = await ensureLeaf({ profile: 'client', commonName: CLIENT_NAME, dir: pki, base: CLIENT_NAME }, ca, now, deps.key);
+  return Object.freeze({
+    member(name: string): MemberTls {
+      const t = byName.get(name);
+      if (!t) throw new EdgeError('EDGE_INTERNAL', `no TLS files were prepared for member ${JSON.stringify(name)}`);
+      return t;
+    },
+    client: Object.freeze({ caFile: ca.certFile, certFile: user.certFile, keyFile: user.keyFile }),
+    edgePeerFlags: Object.freeze({ 'peer-cert-file': user.certFile, 'peer-key-file': user.keyFile, 'peer-trusted-ca-file': ca.certFile }),
+    connectFlags: `--cacert=${quote(ca.certFile)} --cert=${quote(user.certFile)} --key=${quote(user.keyFile)}`,
+  });
+}
+
+/** Returns the SANs for a member's hosts: unspecified addresses dropped, loopback when nothing else is left. */
+export function sanHostsOf(hosts: readonly string[]): SanHosts {
+  const usable = hosts.filter((h) => !isUnspecified(h.replace(/^\[|\]$/g, '')));
+  return parseHosts(usable.length ? usable : ['localhost', '127.0.0.1'], 'member URLs');
+}
+
+async function ensureCa(pki: string, now: Date, key: KeySpec | undefined): Promise<LoadedCa> {
+  const [haveCert, haveKey] = await Promise.all([exists(path.join(pki, CA_CERT)), exists(path.join(pki, CA_KEY))]);
+  if (!haveCert && !haveKey) {
+    const issued = await createCa({ now, key: key ?? DEFAULT_KEY });
+    await writeFiles(pki, [{ name: CA_CERT, content: issued.certPem, secret: false }, { name: CA_KEY, content: issued.keyPem, secret: true }], { force: false });
+  }
+  const ca = await loadCa(pki);
+  if (now > ca.cert.notAfter) {
+    throw new EdgeError('EDGE_CERT', `the cluster CA ${JSON.stringify(ca.certFile)} expired on ${ca.cert.notAfter.toISOString()}`, {
+      hint: `move ${pki} aside and run up again: a new CA and new certificates are made (copy the new ca.crt/ca.key to every host)`,
+    });
+  }
+  return ca;
+}
+
+async function ensureLeaf(leaf: Leaf, ca: LoadedCa, now: Date, key: KeySpec | undefined): Promise<{ certFile: string; keyFile: string }> {
+  const certFile = path.join(leaf.dir, `${leaf.base}.crt`);
+  const keyFile = path.join(leaf.dir, `${leaf.base}.key`);
+  if (await stillFits(certFile, keyFile, leaf, ca, now)) return { certFile, keyFile };
+  const issued = await issueCertificate({ profile: leaf.profile, commonName: leaf.commonName, ...(leaf.hosts ? { hosts: leaf.hosts } : {}), issuer: ca, now, key: key ?? DEFAULT_KEY });
+  // The pki directory is ours: a certificate that no longer fits is replaced, not refused.
+  await writeFiles(leaf.dir, [{ name: `${leaf.base}.crt`, content: issued.certPem, secret: false }, { name: `${leaf.base}.key`, content: issued.keyPem, secret: true }], { force: true });
+  return { certFile, keyFile };
+}
+
+/** Tells whether an existing pair can be kept: it matches, the CA signed it, it has time left and the right SANs/usages. */
+async function stillFits(certFile: string, keyFile: string, leaf: Leaf, ca: LoadedCa, now: Date): Promise<boolean> {
+  const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
+  if (certPem === undefined || keyPem === undefined) return false;
+  let cert: NodeCert;
+  try {
+    cert = new NodeCert(certPem);
+    if (!createPublicKey(keyPem).export({ type: 'spki', format: 'der' }).equals(cert.publicKey.export({ type: 'spki', format: 'der' }))) return false;
+  } catch {
+    return false;
+  }
+  const caCert = new NodeCert(ca.cert.toString('pem'));
+  if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return false;
+  if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_MS || now < new Date(cert.validFrom)) return false;
+  if (cert.subject !== `CN=${leaf.commonName}`) return false;
+  const eku = cert.keyUsage ?? [];
+  if (eku.length !== PROFILES[leaf.profile].extKeyUsage.length || !PROFILES[leaf.profile].extKeyUsage.every((u) => eku.includes(u))) return false;
+  const h = leaf.hosts;
+  return h === undefined || (h.ips.every((ip) => cert.checkIP(ip) !== undefined) && h.dns.every((d) => sansOf(cert).includes(`DNS:${d}`)));
+}
+
+function sansOf(cert: NodeCert): string[] {
+  return (cert.subjectAltName ?? '').split(', ').filter((s) => s !== '');
+}
+
+function quote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
