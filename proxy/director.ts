@@ -1,0 +1,171 @@
+// The endpoint list (port of etcd's proxy/httpproxy/director.go): members' client URLs fetched from the peers,
+// shuffled at each refresh, refreshed every interval (every second while none is available); an endpoint that
+// fails a round trip is left out for failureWaitMs. One keep-alive agent per endpoint, kept across refreshes.
+import http from 'node:http';
+import https from 'node:https';
+import { errFields } from '../core/log.js';
+import type { Logger } from '../core/log.js';
+import type { EtcdMember } from '../core/etcd-client.js';
+import type { ClientTlsOptions } from '../core/tls.js';
+
+/** One member client URL the proxy forwards to. */
+export interface Endpoint {
+  readonly url: string;
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly port: number;
+  /** host:port, the Host header for clients that sent none. */
+  readonly host: string;
+  readonly agent: http.Agent;
+  available: boolean;
+  /** Counts requests answered through this endpoint (set by the proxy's metrics). */
+  served: () => void;
+}
+
+/** Fetches the member list from the peers (etcd GetClusterFromRemotePeers); the test seam. */
+export type FetchMembers = (peers: readonly string[], opts: { tls?: ClientTlsOptions; timeoutMs: number; signal: AbortSignal }) => Promise<EtcdMember[]>;
+
+/** Options of createDirector. */
+export interface DirectorOptions {
+  readonly peers: readonly string[];
+  readonly refreshIntervalMs: number;
+  readonly failureWaitMs: number;
+  readonly peerTls?: ClientTlsOptions;
+  readonly fetchMembers: FetchMembers;
+  readonly logger: Logger;
+  /** Drops endpoints that are this proxy itself. */
+  readonly isSelf: (url: string) => boolean;
+  /** Called with the new peer list after each successful refresh (persisting it). */
+  readonly onPeers?: (peers: readonly string[]) => void;
+  /** Called whenever availability changes. */
+  readonly onChange?: (available: number, total: number) => void;
+  /** Builds the per-endpoint request counter. */
+  readonly counterFor?: (url: string) => () => void;
+}
+
+/** The live endpoint list. */
+export interface Director {
+  /** Fetches members once and rebuilds the list; resolves false when no peer answered. */
+  refresh(): Promise<boolean>;
+  /** Starts the refresh timer (after a first refresh done by the caller). */
+  startTimer(): void;
+  /** The endpoints in the order requests try them, unavailable ones included (callers skip them). */
+  endpoints(): readonly Endpoint[];
+  availableUrls(): string[];
+  peers(): readonly string[];
+  /** Marks an endpoint unavailable for failureWaitMs after a failed round trip. */
+  fail(ep: Endpoint, err: unknown): void;
+  close(): void;
+}
+
+/** Shuffles in place (Fisher–Yates, as etcd's director). */
+export function shuffle<T>(a: T[]): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}
+
+function newAgent(u: URL, tls: ClientTlsOptions | undefined): http.Agent {
+  // No `timeout`: it would also apply to busy sockets and cut long watches.
+  const base = { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo' as const };
+  return u.protocol === 'https:' ? new https.Agent({ ...base, ...tls }) : new http.Agent(base);
+}
+
+/** Creates a director; nothing runs until refresh()/startTimer(). */
+export function createDirector(o: DirectorOptions): Director {
+  let peers = [...o.peers];
+  let list: Endpoint[] = [];
+  const failTimers = new Set<NodeJS.Timeout>();
+  const dropped = new Set<string>();
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const log = o.logger;
+  const report = (): void => o.onChange?.(list.filter((e) => e.available).length, list.length);
+
+  const make = (url: string): Endpoint => {
+    const u = new URL(url);
+    return {
+      url, protocol: u.protocol as Endpoint['protocol'], hostname: u.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, o.peerTls),
+      available: true, served: o.counterFor?.(url) ?? ((): void => undefined),
+    };
+  };
+
+  const rebuild = (members: readonly EtcdMember[]): void => {
+    const urls = new Set<string>();
+    for (const m of members) {
+      if (m.isLearner) continue;
+      for (const c of m.clientURLs) {
+        const url = c.replace(/\/$/, '');
+        if (!o.isSelf(url)) { urls.add(url); continue; }
+        if (!dropped.has(url)) log.warn({ endpoint: url }, 'dropped an endpoint that is this proxy itself (it would loop)');
+        dropped.add(url);
+      }
+    }
+    const old = new Map(list.map((e) => [e.url, e]));
+    // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
+    list = shuffle([...urls].sort().map((u) => old.get(u) ?? make(u)));
+    for (const [u, e] of old) if (!urls.has(u)) e.agent.destroy();
+    report();
+  };
+
+  const schedule = (): void => {
+    if (closed) return;
+    const none = !list.some((e) => e.available);
+    timer = setTimeout(() => { void director.refresh().finally(schedule); }, none ? Math.min(1000, o.refreshIntervalMs) : o.refreshIntervalMs);
+  };
+
+  const director: Director = {
+    async refresh() {
+      let members: EtcdMember[];
+      try {
+        members = await o.fetchMembers(peers, { timeoutMs: 10_000, signal: ac.signal, ...(o.peerTls ? { tls: o.peerTls } : {}) });
+      } catch (err) {
+        // Unlike etcd, a failed fetch keeps the last known endpoints instead of emptying the list.
+        if (!closed) log.warn({ peers, ...errFields(err) }, 'could not retrieve cluster information from the given URLs');
+        return false;
+      }
+      if (closed) return false;
+      const next = [...new Set(members.flatMap((m) => m.peerURLs.map((p) => p.replace(/\/$/, ''))))].sort();
+      if (next.length > 0) {
+        if (next.join(',') !== [...peers].sort().join(',')) log.info({ from: peers, to: next }, 'updated peer urls');
+        peers = next;
+        o.onPeers?.(peers);
+      }
+      const before = list.map((e) => e.url).sort().join(',');
+      rebuild(members);
+      const after = list.map((e) => e.url).sort().join(',');
+      if (before !== after) log.info({ endpoints: list.map((e) => e.url) }, 'endpoints found');
+      return true;
+    },
+    startTimer: schedule,
+    endpoints: () => list,
+    availableUrls: () => list.filter((e) => e.available).map((e) => e.url),
+    peers: () => peers,
+    fail(ep, err) {
+      if (!ep.available || closed) return;
+      ep.available = false;
+      log.info({ endpoint: ep.url, ...errFields(err) }, 'marked endpoint unavailable');
+      report();
+      const t = setTimeout(() => {
+        failTimers.delete(t);
+        ep.available = true;
+        log.info({ endpoint: ep.url }, 'marked endpoint available, to retest connectivity');
+        report();
+      }, o.failureWaitMs);
+      failTimers.add(t);
+    },
+    close() {
+      closed = true;
+      ac.abort();
+      if (timer) clearTimeout(timer);
+      for (const t of failTimers) clearTimeout(t);
+      failTimers.clear();
+      for (const e of list) e.agent.destroy();
+    },
+  };
+  return director;
+}

@@ -1,0 +1,109 @@
+// The proxy's listeners: one http(s) server per --listen-client-urls entry (client timeouts, malformed requests
+// answered 400 without disturbing others, graceful drain on close), and the plain-http metrics listener.
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { listen } from '../core/net.js';
+import type { Logger } from '../core/log.js';
+import { readPem } from '../core/tls.js';
+import type { ListenUrl, ProxyConfig } from './config.js';
+import type { ProxyMetrics } from './metrics.js';
+
+/** Bound servers with their addresses and a draining close. */
+export interface Bound {
+  readonly addresses: AddressInfo[];
+  readonly urls: string[];
+  /** Stops accepting, lets open requests finish for up to drainMs, then cuts the remaining connections. */
+  close(drainMs: number): Promise<void>;
+}
+
+function urlOf(l: ListenUrl, a: AddressInfo): string {
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${l.tls ? 'https' : 'http'}://${host}:${a.port}`;
+}
+
+function onClientError(metrics: ProxyMetrics) {
+  return (err: NodeJS.ErrnoException, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    metrics.dropped('OTHER', 'bad_request');
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+}
+
+function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListener): http.Server {
+  const opts: http.ServerOptions = {
+    // Bounds slow clients: the whole request must arrive within the client timeout (checked 4 times as often).
+    requestTimeout: cfg.clientTimeoutMs, headersTimeout: cfg.clientTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(cfg.clientTimeoutMs / 4))),
+    keepAliveTimeout: 5000, noDelay: true,
+  };
+  if (!l.tls || !cfg.serverTls) return http.createServer(opts, handler);
+  const t = cfg.serverTls;
+  return https.createServer({
+    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'),
+    ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
+    requestCert: t.clientCertAuth, rejectUnauthorized: t.clientCertAuth,
+  }, handler);
+}
+
+async function bindServers(servers: readonly http.Server[], listenUrls: readonly ListenUrl[], flag: string): Promise<Bound> {
+  const addresses: AddressInfo[] = [];
+  const listening: http.Server[] = [];
+  const closeAll = async (drainMs: number): Promise<void> => {
+    const done = Promise.all(listening.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const poll = setInterval(() => listening.forEach((s) => s.closeIdleConnections()), 50);
+    listening.forEach((s) => s.closeIdleConnections());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+    clearTimeout(timer);
+    clearInterval(poll);
+    listening.forEach((s) => s.closeAllConnections());
+    await done;
+  };
+  try {
+    for (const [i, s] of servers.entries()) {
+      const l = listenUrls[i] as ListenUrl;
+      addresses.push(await listen(s, { host: l.host, port: l.port }, flag));
+      listening.push(s);
+    }
+  } catch (err) {
+    await closeAll(0);
+    throw err;
+  }
+  return { addresses, urls: addresses.map((a, i) => urlOf(listenUrls[i] as ListenUrl, a)), close: closeAll };
+}
+
+/** Creates and binds the client listeners. */
+export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
+  metrics: ProxyMetrics, log: Logger): Promise<Bound> {
+  const servers = cfg.listen.map((l) => {
+    const s = makeServer(cfg, l, handler);
+    s.on('clientError', onClientError(metrics));
+    s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
+    return s;
+  });
+  return bindServers(servers, cfg.listen, '--listen-client-urls');
+}
+
+/** Serves GET /metrics and /readyz (200 while an endpoint is available, else 503) on the metrics URLs. */
+export async function metricsListener(listenUrls: readonly ListenUrl[], metrics: ProxyMetrics, ready: () => boolean): Promise<Bound> {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(text);
+      }, () => { res.writeHead(500); res.end(); });
+    } else if (path === '/readyz' || path === '/livez') {
+      const ok = path === '/livez' || ready();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(ok ? 'ok\n' : 'no endpoint available\n');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('404 page not found\n');
+    }
+  };
+  return bindServers(listenUrls.map(() => http.createServer(handler)), listenUrls, '--listen-metrics-urls');
+}
