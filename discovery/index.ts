@@ -1,6 +1,7 @@
-// Placeholder until the discovery component lands (see its issue); every entry point fails with a clear message.
-import { EdgeError } from '../core/errors.js';
-import type { CliMain } from '../core/cli.js';
-
-/** Runs the discovery command (not built yet). */
-export const discoveryMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'discovery is not built yet', { hint: 'see the open issues' }));
+// The discovery component's public surface: the self-hosted discovery service and `discovery new`.
+export { discoveryMain } from './cli.js';
+export { createDiscoveryService } from './service.js';
+export type { DiscoveryService, DiscoveryServiceDeps } from './service.js';
+export { parseDiscoveryServeFlags, parseDiscoveryNewFlags, SERVE_FLAGS, NEW_FLAGS } from './config.js';
+export type { DiscoveryServeConfig, DiscoveryNewConfig } from './config.js';
+export { newToken } from './new.js';
