@@ -70,8 +70,10 @@ export function parseCertsFlags(argv: readonly string[], envVars: Readonly<Recor
   if (!def) {
     throw new EdgeError('EDGE_USAGE', `unknown certs command ${JSON.stringify(sub)}`, { hint: `choose one of ${CERTS_COMMANDS.join(', ')}; see etcd-edge certs --help` });
   }
+  // --help must work without the positional argument the command otherwise requires.
+  const wantsHelp = rest.some((a) => a === '--help' || a === '-h' || a === '-help');
   const f = parseFlags(def.specs, rest, envVars, {
-    command: `certs ${sub}`, positionals: def.positional ? { min: 1, max: 1, usage: def.usage } : { min: 0, max: 0, usage: def.usage },
+    command: `certs ${sub}`, positionals: { min: def.positional && !wantsHelp ? 1 : 0, max: def.positional ? 1 : 0, usage: def.usage },
   });
   if (f.help) return Object.freeze({ command: 'help', text: renderHelp(def.usage, def.summary, def.specs) });
   const resolve = (p: string): string => path.resolve(cwd, p);

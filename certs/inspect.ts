@@ -48,7 +48,7 @@ export async function inspectCertificate(opts: { readonly file: string; readonly
   const now = opts.now ?? new Date();
   const validity = now < cert.notBefore ? 'not-yet-valid' : now > cert.notAfter ? 'expired' : 'valid';
   const usages = describeUsages(cert.getExtension(x509.KeyUsagesExtension)?.usages ?? 0,
-    (cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? []).map(String));
+    Array.from(cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [], String));
   const sanExt = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const sans = (sanExt?.names.toJSON() ?? []).map((n) => `${n.type === 'ip' ? 'IP' : n.type.toUpperCase()}:${n.value}`);
   const sig = cert.signatureAlgorithm as { name?: string; hash?: { name?: string } | string };
@@ -98,8 +98,8 @@ async function checkChain(cert: NodeCert, file: string, ca: string | undefined, 
 
 /** Renders a report as aligned `field: value` lines, ending with the verdict. */
 export function renderReport(r: CertReport, now = new Date()): string {
-  const days = Math.floor((r.notAfter.getTime() - now.getTime()) / 86_400_000);
-  const left = r.validity === 'expired' ? `EXPIRED ${-days} day(s) ago` : r.validity === 'not-yet-valid' ? 'NOT YET VALID' : `${days} day(s) left`;
+  const days = Math.floor(Math.abs(r.notAfter.getTime() - now.getTime()) / 86_400_000);
+  const left = r.validity === 'expired' ? `EXPIRED ${days} day(s) ago` : r.validity === 'not-yet-valid' ? 'NOT YET VALID' : `${days} day(s) left`;
   const rows: [string, string][] = [
     ['file', r.file], ['subject', r.subject], ['issuer', r.issuer], ['serial', r.serial], ['key', r.key], ['signature', r.signature],
     ['SANs', r.sans.join(', ') || '(none)'], ['key usage', r.keyUsage.join(', ') || '(none)'], ['ext key usage', r.extKeyUsage.join(', ') || '(none)'],

@@ -48,5 +48,5 @@ export function describeUsages(keyUsage: number, extKeyUsage: readonly string[])
     dataEncipherment: KU.dataEncipherment, keyAgreement: KU.keyAgreement, keyCertSign: KU.keyCertSign, cRLSign: KU.cRLSign,
   }) as [string, number][]).filter(([, bit]) => (keyUsage & bit) !== 0).map(([name]) => name);
   const names: Readonly<Record<string, string>> = { [SERVER]: 'serverAuth', [CLIENT]: 'clientAuth' };
-  return { keyUsage: ku, extKeyUsage: extKeyUsage.map((oid) => names[oid] ?? oid) };
+  return { keyUsage: ku, extKeyUsage: Array.from(extKeyUsage, (oid) => names[oid] ?? oid) };
 }
