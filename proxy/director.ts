@@ -41,6 +41,8 @@ export interface DirectorOptions {
   readonly onChange?: (available: number, total: number) => void;
   /** Builds the per-endpoint request counter. */
   readonly counterFor?: (url: string) => () => void;
+  /** Orders the endpoints at each refresh (default: a random shuffle, as etcd). */
+  readonly order?: (urls: string[]) => string[];
 }
 
 /** The live endpoint list. */
@@ -107,7 +109,7 @@ export function createDirector(o: DirectorOptions): Director {
     }
     const old = new Map(list.map((e) => [e.url, e]));
     // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
-    list = shuffle([...urls].sort().map((u) => old.get(u) ?? make(u)));
+    list = (o.order ?? shuffle)([...urls].sort()).map((u) => old.get(u) ?? make(u));
     for (const [u, e] of old) if (!urls.has(u)) e.agent.destroy();
     report();
   };

@@ -1,7 +1,9 @@
 // Where the first peer URLs come from, in etcd's order (etcdmain/etcd.go startProxy): a persisted cluster file,
 // then --discovery, then --discovery-srv, then --initial-cluster. Discovery and SRV sit behind injectable seams.
+import { getDiscoveryCluster } from '../core/discovery-client.js';
 import { EdgeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { lookupSrv } from '../core/srv.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { PeerSourceConfig } from './config.js';
 import { readClusterFile } from './state.js';
@@ -40,13 +42,13 @@ export async function resolvePeers(opts: {
   const s = opts.source;
   if (s.kind === 'initial-cluster') return { source: 'initial-cluster', peers: s.peers };
   if (s.kind === 'discovery') {
-    const discover = opts.deps?.discovery ?? await loadDiscovery();
+    const discover = opts.deps?.discovery ?? getDiscoveryCluster;
     const c = await discover(s.url, { waitFull: true, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     const peers = unique(c.members.flatMap((m) => m.peerURLs));
     if (peers.length === 0) throw new EdgeError('EDGE_DISCOVERY', `discovery token ${JSON.stringify(s.url)} lists no peers`, { hint: 'check the token' });
     return { source: 'discovery', peers };
   }
-  const lookup = opts.deps?.lookupSrv ?? await loadSrv();
+  const lookup = opts.deps?.lookupSrv ?? lookupSrv;
   const r = await lookup({ domain: s.domain, kind: 'server', ...(s.name ? { name: s.name } : {}), ...(s.dnsServer ? { dnsServer: s.dnsServer } : {}) });
   const peers = unique(r.targets.map((t) => t.url));
   if (peers.length === 0) {
@@ -59,25 +61,4 @@ export async function resolvePeers(opts: {
 
 function unique(urls: readonly string[]): string[] {
   return [...new Set(urls.map((u) => u.replace(/\/$/, '')))];
-}
-
-// The specifiers are variables so this component builds whether or not those shared modules are present yet.
-async function loadOptional<T>(specifier: string, exportName: string, what: string): Promise<T> {
-  try {
-    const m = (await import(specifier)) as Record<string, unknown>;
-    if (typeof m[exportName] === 'function') return m[exportName] as T;
-  } catch {
-    // Reported below.
-  }
-  throw new EdgeError('EDGE_USAGE', `${what} is not available yet in this build`, { hint: 'use --initial-cluster with the peer URLs instead' });
-}
-
-async function loadDiscovery(): Promise<DiscoveryFn> {
-  const spec = '../core/discovery-client.js';
-  return loadOptional<DiscoveryFn>(spec, 'getDiscoveryCluster', '--discovery');
-}
-
-async function loadSrv(): Promise<SrvFn> {
-  const spec = '../core/srv.js';
-  return loadOptional<SrvFn>(spec, 'lookupSrv', '--discovery-srv');
 }

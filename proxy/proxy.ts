@@ -32,6 +32,8 @@ export interface ProxyDeps {
   readonly pid?: number;
   readonly isAlive?: (pid: number) => boolean;
   readonly accessLogDestination?: DestinationStream;
+  /** Orders the endpoints at each refresh (default: random, as etcd). */
+  readonly order?: (urls: string[]) => string[];
 }
 
 /** A running proxy. */
@@ -80,7 +82,7 @@ export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {})
     director = createDirector({
       peers: resolved.peers, refreshIntervalMs: config.refreshIntervalMs, failureWaitMs: config.failureWaitMs,
       fetchMembers: deps.fetchMembers ?? ((p, o) => peerMembers(p, o)), logger: log, isSelf: (u) => isSelf(u),
-      ...(peerTls ? { peerTls } : {}),
+      ...(peerTls ? { peerTls } : {}), ...(deps.order ? { order: deps.order } : {}),
       onPeers: (p) => { try { writeClusterFile(paths.cluster, p); } catch (err) { log.warn({ file: paths.cluster, ...errFields(err) }, 'could not write the cluster file'); } },
       onChange: (a, t) => metrics.endpoints(a, t), counterFor: (u) => metrics.counterFor(u),
     });
