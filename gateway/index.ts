@@ -1,6 +1,8 @@
-// Placeholder until the gateway component lands (see its issue); every entry point fails with a clear message.
-import { EdgeError } from '../core/errors.js';
-import type { CliMain } from '../core/cli.js';
-
-/** Runs the gateway command (not built yet). */
-export const gatewayMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'gateway is not built yet', { hint: 'see the open issues' }));
+// The gateway component's public surface: the `gateway start` command, the edge factory for `up`, and the
+// building blocks for embedding and tests.
+export { gatewayMain } from './cli.js';
+export { edgeFactory } from './edge.js';
+export { createGateway } from './gateway.js';
+export type { Gateway, GatewayDeps, GatewayStatus } from './gateway.js';
+export { GATEWAY_FLAGS, gatewayConfigFrom, parseGatewayFlags } from './config.js';
+export type { GatewayConfig } from './config.js';

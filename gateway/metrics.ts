@@ -1,0 +1,85 @@
+// Prometheus metrics of one gateway, on a registry of its own (never prom-client's global one), and the small
+// HTTP server that serves them with /readyz on --listen-metrics-urls.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { listen } from '../core/net.js';
+import type { HostPort } from '../core/net.js';
+import type { ByteCounts } from './relay.js';
+
+/** The gateway's metrics that the data path updates (rare events only). */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly dialFailures: Counter<'endpoint'>;
+  readonly noEndpoint: Counter;
+  /** Sets an endpoint's state gauge; undefined removes the series (the endpoint left the set). */
+  setEndpointUp(endpoint: string, up: boolean | undefined): void;
+}
+
+/** Counters the relay keeps anyway, read at scrape time so the data path does no metric work per connection. */
+export interface RelayStats {
+  readonly active: number;
+  readonly accepted: number;
+  readonly bytes: ByteCounts;
+}
+
+/** Creates the metrics on a registry of their own. */
+export function createGatewayMetrics(stats: () => RelayStats): GatewayMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const endpointUp = new Gauge({ name: 'etcd_edge_gateway_endpoint_up', help: 'Whether an endpoint is up (1) or down (0).', labelNames: ['endpoint'], registers });
+  new Gauge({ name: 'etcd_edge_gateway_connections_active', help: 'Client connections open now.', registers, collect() { this.set(stats().active); } });
+  new Counter({
+    name: 'etcd_edge_gateway_connections_total', help: 'Client connections accepted.', registers,
+    collect() { this.reset(); this.inc(stats().accepted); },
+  });
+  new Counter({
+    name: 'etcd_edge_gateway_bytes_total', help: 'Bytes relayed, by direction (client_to_endpoint, endpoint_to_client).', labelNames: ['direction'], registers,
+    collect() {
+      const b = stats().bytes;
+      this.reset();
+      this.inc({ direction: 'client_to_endpoint' }, b.in);
+      this.inc({ direction: 'endpoint_to_client' }, b.out);
+    },
+  });
+  return {
+    registry,
+    dialFailures: new Counter({ name: 'etcd_edge_gateway_dial_failures_total', help: 'Failed dials (client connections and re-probes), by endpoint.', labelNames: ['endpoint'], registers }),
+    noEndpoint: new Counter({ name: 'etcd_edge_gateway_no_endpoint_total', help: 'Client connections closed because no endpoint was up.', registers }),
+    setEndpointUp(endpoint, up) {
+      if (up === undefined) endpointUp.remove({ endpoint });
+      else endpointUp.set({ endpoint }, up ? 1 : 0);
+    },
+  };
+}
+
+/** A running metrics listener. */
+export interface MetricsServer {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics and /readyz (200 while an endpoint is up, 503 otherwise) on addr. */
+export async function serveMetrics(addr: HostPort, registry: Registry, ready: () => boolean): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
+      );
+    } else if (path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'no endpoint is up\n');
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  server.keepAliveTimeout = 5000;
+  const address = await listen(server, addr, '--listen-metrics-urls');
+  return {
+    address,
+    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
