@@ -1,6 +1,9 @@
-// Placeholder until the dns component lands (see its issue); every entry point fails with a clear message.
-import { EdgeError } from '../core/errors.js';
-import type { CliMain } from '../core/cli.js';
-
-/** Runs the dns command (not built yet). */
-export const dnsMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'dns is not built yet', { hint: 'see the open issues' }));
+// The dns component's public surface: an authoritative DNS server for etcd's SRV discovery records.
+export { dnsMain, loadZone } from './cli.js';
+export { createDnsServer } from './server.js';
+export type { DnsServer, DnsServerConfig, DnsServerDeps } from './server.js';
+export { parseDnsFlags, DNS_FLAGS } from './config.js';
+export type { DnsServeConfig } from './config.js';
+export { buildZone } from './zone.js';
+export type { Zone, SrvData } from './zone.js';
+export { answerQuery, respond } from './answer.js';
