@@ -88,21 +88,20 @@ function validity(req: IssueRequest, defaultDays: number): { notBefore: Date; no
 
 async function extensionsFor(req: IssueRequest, publicKey: webcrypto.CryptoKey): Promise<x509.Extension[]> {
   const p = PROFILES[req.profile];
-  const out: x509.Extension[] = [
-    new x509.KeyUsagesExtension(p.keyUsage, true),
-    new x509.BasicConstraintsExtension(p.isCa, p.isCa ? 0 : undefined, true),
-  ];
+  // Go's x509 order (KU, EKU, basic constraints, key ids, SANs), so openssl prints ours like etcd's own.
+  const out: x509.Extension[] = [new x509.KeyUsagesExtension(p.keyUsage, true)];
   if (p.extKeyUsage.length) out.push(new x509.ExtendedKeyUsageExtension([...p.extKeyUsage], false));
-  if (p.hosts && req.hosts) {
-    // DNS names first, then IPs: the order Go's x509 encodes them in, so openssl prints ours like etcd's.
-    const names: x509.JsonGeneralNames = [...req.hosts.dns.map((value) => ({ type: 'dns' as const, value })), ...req.hosts.ips.map((value) => ({ type: 'ip' as const, value }))];
-    out.push(new x509.SubjectAlternativeNameExtension(names, false));
-  }
+  out.push(new x509.BasicConstraintsExtension(p.isCa, p.isCa ? 0 : undefined, true));
   if (p.keyIds) {
     out.push(await x509.SubjectKeyIdentifierExtension.create(publicKey, false, CRYPTO));
     const issuerSki = req.issuer?.cert.getExtension(x509.SubjectKeyIdentifierExtension);
     if (issuerSki) out.push(new x509.AuthorityKeyIdentifierExtension(issuerSki.keyId, false));
     else out.push(await x509.AuthorityKeyIdentifierExtension.create(req.issuer ? req.issuer.cert : publicKey, false, CRYPTO));
+  }
+  if (p.hosts && req.hosts) {
+    // DNS names first, then IPs, as Go encodes them.
+    const names: x509.JsonGeneralNames = [...req.hosts.dns.map((value) => ({ type: 'dns' as const, value })), ...req.hosts.ips.map((value) => ({ type: 'ip' as const, value }))];
+    out.push(new x509.SubjectAlternativeNameExtension(names, false));
   }
   return out;
 }
