@@ -36,7 +36,7 @@ const FORCE = flag('force', { kind: 'boolean', describe: 'replace existing files
 const KEY_TYPE = flag('key-type', { kind: 'string', default: 'ec', choices: ['ec', 'rsa'], describe: 'ec: ECDSA P-256 signed with SHA-256; rsa: RSA 2048' });
 const CA = flag('ca', { kind: 'string', describe: 'directory holding ca.crt and ca.key (made by certs ca)' });
 const HOSTS = flag('hosts', { kind: 'list', describe: 'comma-separated IPs and DNS names for the SANs (IPs become IP SANs, the rest DNS SANs)' });
-const days = (d: number): Record<string, FlagSpec> => flag('days', { kind: 'int', default: d, describe: 'validity in days, starting now' });
+const days = (d: number): Record<string, FlagSpec> => flag('days', { kind: 'int', default: d, describe: 'validity in days from now (the start is backdated 5 minutes for clock skew; a leaf never outlives its CA)' });
 
 /** The flags and usage line of each subcommand. */
 export const CERTS_SPECS: Readonly<Record<CertsCommand, { readonly usage: string; readonly summary: string; readonly specs: FlagSpecs; readonly positional?: string }>> = {
