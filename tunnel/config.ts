@@ -15,7 +15,7 @@ import type { HostKeyPolicy } from './host-key.js';
 export const TUNNEL_FLAGS: FlagSpecs = {
   ssh: { kind: 'string', env: 'ETCD_EDGE_TUNNEL_SSH', describe: 'the SSH server as USER@HOST[:PORT] (port 22 by default; IPv6 as USER@[::1]:22)' },
   identity: { kind: 'string', short: 'i', env: 'ETCD_EDGE_TUNNEL_IDENTITY', describe: 'private key file to authenticate with (ssh -i)' },
-  'identity-passphrase-file': { kind: 'string', env: 'ETCD_EDGE_TUNNEL_IDENTITY_PASSPHRASE_FILE', describe: 'file holding the passphrase of an encrypted --identity' },
+  'identity-passphrase-file': { kind: 'string', env: 'ETCD_EDGE_TUNNEL_IDENTITY_PASSPHRASE_FILE', describe: 'file whose first line is the passphrase of an encrypted --identity' },
   'identity-agent': { kind: 'string', env: 'ETCD_EDGE_TUNNEL_IDENTITY_AGENT', describe: 'ssh-agent socket used when --identity is encrypted and has no passphrase file (default: $SSH_AUTH_SOCK)' },
   'known-hosts': { kind: 'string', env: 'ETCD_EDGE_TUNNEL_KNOWN_HOSTS', describe: 'OpenSSH known_hosts file the server key must be in (plain or hashed entries)' },
   'host-key-fingerprint': { kind: 'string', env: 'ETCD_EDGE_TUNNEL_HOST_KEY_FINGERPRINT', describe: 'pin the server key to this SHA256:… fingerprint (as ssh-keygen -lf prints it), instead of --known-hosts' },

@@ -45,7 +45,7 @@ export function loadIdentity(src: IdentitySource): Identity {
     }
     const bad = /passphrase/i.test(parsed.message);
     throw new EdgeError('EDGE_SSH_KEY', bad ? `cannot decrypt identity ${file}: wrong passphrase` : `identity ${file} is not a usable private key: ${parsed.message}`, {
-      hint: bad ? 'check the --identity-passphrase-file contents (one line, the passphrase only)' : 'pass an OpenSSH or PEM private key (not the .pub file)',
+      hint: bad ? 'check the --identity-passphrase-file contents (its first line is the passphrase)' : 'pass an OpenSSH or PEM private key (not the .pub file)',
     });
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
@@ -59,7 +59,7 @@ export function loadIdentity(src: IdentitySource): Identity {
 
 function readPassphrase(file: string): string {
   try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
   } catch (cause) {
     throw new EdgeError('EDGE_SSH_KEY', `cannot read --identity-passphrase-file ${JSON.stringify(file)}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
       hint: 'pass a readable file holding only the passphrase', cause,
