@@ -1,9 +1,9 @@
 // createCluster: starts every member of this host at once (a new cluster needs them all to elect a leader),
 // resolves when each answers /health, and supervises them afterwards. close() stops them in reverse order.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { isHealthy } from '../core/etcd-client.js';
+import { endpointStatus, isHealthy } from '../core/etcd-client.js';
 import { lifecycleGuard, sleep } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
 import { noopLogger } from '../core/log.js';
@@ -61,9 +61,31 @@ export interface Cluster extends Component {
   members(): MemberInfo[];
 }
 
-/** Tells whether a data dir already holds an initialized member (member/wal). */
+/** What a member's data dir holds: nothing yet, a member with a WAL, or a member/ without a usable WAL. */
+export type DataDirState = 'empty' | 'initialized' | 'damaged';
+
+/**
+ * Reads a data dir's state. A member/ without WAL files is "damaged": started without bootstrap flags, etcd 3.4
+ * would silently bootstrap a new one-member cluster there and log "cluster ID mismatch" forever.
+ */
+export function dataDirState(dataDir: string): DataDirState {
+  if (!existsSync(path.join(dataDir, 'member'))) return 'empty';
+  try {
+    return readdirSync(path.join(dataDir, 'member', 'wal')).some((f) => f.endsWith('.wal')) ? 'initialized' : 'damaged';
+  } catch {
+    return 'damaged';
+  }
+}
+
+/** Tells whether a data dir already holds an initialized member (member/wal with WAL files). */
 export function isInitialized(dataDir: string): boolean {
-  return existsSync(path.join(dataDir, 'member', 'wal'));
+  return dataDirState(dataDir) === 'initialized';
+}
+
+function damaged(name: string, dataDir: string): EdgeError {
+  return new EdgeError('EDGE_DATA_DIR', `data dir ${JSON.stringify(dataDir)} of member ${JSON.stringify(name)} has member/ but no usable WAL`, {
+    hint: 'move the data dir away, then remove and re-add the member (etcd-edge member remove/add) so it rejoins with a fresh one; starting it as is would create a separate one-member cluster',
+  });
 }
 
 /** Creates the cluster component for the members of one host. */
@@ -74,6 +96,8 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
   const failures = new Map<string, readonly string[]>();
 
   const spawnAll = (): void => {
+    // Check every data dir before starting any member: nothing is half-started.
+    for (const m of config.members) if (dataDirState(m.dataDir) === 'damaged') throw damaged(m.name, m.dataDir);
     for (const m of config.members) {
       mkdirSync(path.dirname(m.logFile), { recursive: true, mode: 0o700 });
       mkdirSync(path.dirname(m.dataDir), { recursive: true, mode: 0o700 });
@@ -82,7 +106,11 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
       const p = createMemberProcess({
         name: m.name, bin: config.etcdBin, env: config.env, logFile: m.logFile, restart: config.restart,
         stopGraceMs: config.stopGraceMs, logger: log,
-        args: () => m.argsFor(isInitialized(m.dataDir)),
+        args: () => {
+          const state = dataDirState(m.dataDir);
+          if (state === 'damaged') throw damaged(m.name, m.dataDir);
+          return m.argsFor(state === 'initialized');
+        },
         onFailed: (lastLines) => { failures.set(m.name, lastLines); deps.onEvent?.({ kind: 'failed', name: m.name, lastLines }); },
         ...(deps.spawn ? { spawn: deps.spawn } : {}),
       });
@@ -119,10 +147,18 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
     }
   };
 
+  const leaderIndex = async (): Promise<number> => {
+    const tls = config.healthTls ? { tls: config.healthTls } : {};
+    const st = await Promise.all(config.members.map((m) => endpointStatus(m.healthUrl, { timeoutMs: 1000, ...tls }).catch(() => undefined)));
+    return st.findIndex((x) => x !== undefined && x.leader === x.memberId);
+  };
+
   const stopAll = async (): Promise<void> => {
-    // Followers first and the rest together would stall a leader's transfer (netns-notes gotcha 12); etcd
-    // handles a concurrent SIGTERM of all members fine, so stop them together to bound the wait.
-    await Promise.all(procs.map((p) => p.stop()));
+    // Followers first, then the leader: a leader stopped together with its followers tries to hand over
+    // leadership and stalls ~7 s (netns-notes gotcha 12); alone, its transfer gives up at once.
+    const lead = procs.length > 1 ? await leaderIndex() : -1;
+    await Promise.all(procs.filter((_, i) => i !== lead).map((p) => p.stop()));
+    if (lead >= 0) await procs[lead]?.stop();
   };
 
   return {

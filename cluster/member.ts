@@ -74,10 +74,20 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
   let exited: Promise<void> = Promise.resolve();
 
   const launch = (): void => {
+    let args: readonly string[];
+    try {
+      args = cfg.args();
+    } catch (err) {
+      // The member cannot be started as it is (a damaged data dir): report it once instead of looping.
+      state = 'failed';
+      log.error(errFields(err), 'member cannot be started');
+      cfg.onFailed?.([(err as Error).message, ...((err as { hint?: string }).hint ? [`hint: ${(err as { hint: string }).hint}`] : [])]);
+      return;
+    }
     const fd = openSync(cfg.logFile, 'a', 0o600);
     try {
       // detached: its own process group, so a terminal's Ctrl-C reaches only us and we stop members in order.
-      child = spawnFn(cfg.bin, cfg.args(), { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
+      child = spawnFn(cfg.bin, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
     } finally {
       closeSync(fd);
     }

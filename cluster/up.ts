@@ -72,10 +72,13 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   let t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
   // The bundled layout is ours, not the user's: it carries only the edge components this build has.
   if (f.str('topology') === undefined) t = { ...t, hosts: t.hosts.map((h) => ({ ...h, proxy: edge.proxy ? h.proxy : undefined, gateway: edge.gateway ? h.gateway : undefined })) };
+  const topo = t;
+  const warnings = validateTopology(topo, (kind, host, flags) => {
+    const h = topo.hosts.find((x) => x.name === host);
+    if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, topo, stateDir));
+  });
   const hosts = selectHosts(t, f.str('host'));
-  for (const w of validateTopology(t, (kind, host, flags) => factoryFor(edge, kind, t.hosts.find((h) => h.name === host) ?? hosts[0] as HostDecl).validate(withDefaults(kind, flags, t, stateDir)))) {
-    println(io.stdout, `warning: ${w}`);
-  }
+  for (const w of warnings) println(io.stdout, `warning: ${w}`);
   const etcd = await detectEtcd(f.str('etcd-bin') ?? 'etcd', io.env.PATH);
   println(io.stdout, `using etcd ${etcd.version} (${etcd.path})`);
   if (t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
