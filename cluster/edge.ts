@@ -3,6 +3,7 @@
 // the same flags mean to `etcd-edge proxy`.
 import { EdgeError } from '../core/errors.js';
 import type { EdgeFactory } from '../core/edge.js';
+import type { ClientTlsFiles } from '../core/tls.js';
 import type { HostDecl, Topology } from './topology.js';
 import { initialClusterOf, membersOf } from './validate.js';
 
@@ -16,7 +17,10 @@ export type EdgeFactories = Partial<Readonly<Record<EdgeKind, EdgeFactory>>>;
 
 /** Client-side TLS the edge needs toward TLS members (filled in by `up --tls`). */
 export interface EdgeTlsDefaults {
+  /** Proxy flags for reaching the members (peer-cert-file …). */
   readonly peer?: Readonly<Record<string, string>>;
+  /** Our client material, for the gateway's control-plane calls (auto-sync). */
+  readonly client?: ClientTlsFiles;
 }
 
 /** Fills what a section may leave out from the topology: a proxy's peers and state dir, a gateway's endpoints. */
@@ -34,6 +38,14 @@ export function withDefaults(kind: EdgeKind, flags: Readonly<Record<string, unkn
   }
   if (kind === 'gateway' && !hasSource('endpoints', 'discovery', 'discovery-srv')) {
     out.endpoints = membersOf(t).flatMap((m) => m.advertiseClientUrls).join(',');
+  }
+  if (kind === 'gateway' && tls?.client) {
+    // The gateway passes TLS through untouched; these only serve its own member-list calls.
+    const c = tls.client;
+    if (c.caFile) out['trusted-ca-file'] ??= c.caFile;
+    if (c.certFile) out['cert-file'] ??= c.certFile;
+    if (c.keyFile) out['key-file'] ??= c.keyFile;
+    if (c.insecureSkipVerify) out['insecure-skip-tls-verify'] ??= true;
   }
   return out;
 }

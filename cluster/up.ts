@@ -14,7 +14,7 @@ import { loadClientTls } from '../core/tls.js';
 import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
-import type { EdgeComponent, EdgeFactories } from './edge.js';
+import type { EdgeComponent, EdgeFactories, EdgeTlsDefaults } from './edge.js';
 import { detectEtcd } from './etcd-binary.js';
 import { checkFree, listenAddresses, memberConfigs, memberEnv, selectHosts } from './hosts.js';
 import { collectStatus, renderEdgeTable, renderStatusTable } from './status.js';
@@ -95,7 +95,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const started: EdgeComponent[] = [];
   try {
     await cluster.start({ signal: io.signal });
-    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls?.edgePeerFlags, io.signal));
+    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls ? { peer: tls.edgePeerFlags, client: tls.client } : undefined, io.signal));
     const endpoints = members.map((m) => m.healthUrl);
     const status = await collectStatus(endpoints, clientTls ? { tls: clientTls } : {});
     println(io.stdout, renderStatusTable(status));
@@ -124,7 +124,7 @@ async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: re
 }
 
 async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeFactories, log: Logger,
-  peerFlags: Readonly<Record<string, string>> | undefined, signal: AbortSignal): Promise<EdgeComponent[]> {
+  tlsDefaults: EdgeTlsDefaults | undefined, signal: AbortSignal): Promise<EdgeComponent[]> {
   const out: EdgeComponent[] = [];
   const sections: (readonly ['proxy' | 'gateway' | 'tunnel', Readonly<Record<string, unknown>>])[] = [
     ...(h.proxy ? [['proxy', h.proxy] as const] : []), ...(h.gateway ? [['gateway', h.gateway] as const] : []),
@@ -132,7 +132,7 @@ async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeF
   ];
   try {
     for (const [kind, flags] of sections) {
-      const c = factoryFor(edge, kind, h).create(withDefaults(kind, flags, t, stateDir, peerFlags ? { peer: peerFlags } : undefined), log);
+      const c = factoryFor(edge, kind, h).create(withDefaults(kind, flags, t, stateDir, tlsDefaults), log);
       out.push(c);
       await c.start({ signal });
     }
