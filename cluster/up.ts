@@ -20,7 +20,9 @@ import { checkFree, listenAddresses, memberConfigs, memberEnv, selectHosts } fro
 import { collectStatus, renderEdgeTable, renderStatusTable } from './status.js';
 import { bundledTopology, parseTopology } from './topology.js';
 import type { HostDecl, Topology, TlsMode } from './topology.js';
-import { validateTopology } from './validate.js';
+import { membersOf, validateTopology } from './validate.js';
+import { checkDiscoveryJoin } from './discovery-join.js';
+import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
 export const UP_FLAGS: FlagSpecs = {
@@ -31,6 +33,7 @@ export const UP_FLAGS: FlagSpecs = {
   'base-port': { kind: 'int', env: 'ETCD_EDGE_BASE_PORT', describe: 'bundled layout only: put clients on P..P+2, peers on P+3..P+5, the proxy on P+6, the gateway on P+7' },
   tls: { kind: 'string', env: 'ETCD_EDGE_TLS', choices: ['none', 'auto', 'self-signed'], describe: 'secure members: auto (etcd --auto-tls) or self-signed (a CA and per-member certs); overrides the topology' },
   discovery: { kind: 'string', describe: 'bootstrap the members through this discovery token URL instead of a static initial cluster' },
+  'discovery-fallback': { kind: 'string', choices: ['proxy', 'exit'], default: 'proxy', describe: 'a member the discovery token has no room for runs an etcd-edge proxy instead (proxy), or up fails (exit); checked before etcd starts, so its data dir stays clean' },
   edge: { kind: 'boolean', env: 'ETCD_EDGE_EDGE', default: true, describe: 'also start the proxies, gateways and tunnels the topology declares (--edge=false: members only)' },
   'ready-timeout': { kind: 'duration', env: 'ETCD_EDGE_READY_TIMEOUT', default: 60_000, describe: 'how long members may take to become healthy' },
   ...LOG_LEVEL_FLAG,
@@ -77,13 +80,19 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     const h = topo.hosts.find((x) => x.name === host);
     if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, topo, stateDir));
   });
-  const hosts = selectHosts(t, f.str('host'));
+  let hosts = selectHosts(t, f.str('host'));
   for (const w of warnings) println(io.stdout, `warning: ${w}`);
   const etcd = await detectEtcd(f.str('etcd-bin') ?? 'etcd', io.env.PATH);
   println(io.stdout, `using etcd ${etcd.version} (${etcd.path})`);
   if (t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
     throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
   }
+  const join = await checkDiscoveryJoin(t, hosts, {
+    fallback: (f.str('discovery-fallback') ?? 'proxy') as DiscoveryFallback, signal: io.signal,
+    dataDirOf: (name) => path.resolve(stateDir, membersOf(t).find((m) => m.name === name)?.dataDir ?? `${name}.etcd`),
+  });
+  for (const n of join.notes) println(io.stdout, n);
+  hosts = join.hosts;
   await checkFree(listenAddresses(hosts));
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
   const members = memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) });
