@@ -109,7 +109,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     const status = await collectStatus(endpoints, clientTls ? { tls: clientTls } : {});
     println(io.stdout, renderStatusTable(status));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
-    println(io.stdout, `connect: etcdctl --endpoints=${endpoints.join(',')}${tls ? ` ${tls.connectFlags}` : ''} member list`);
+    println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags));
     log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
     println(io.stdout, 'running; press Ctrl-C to stop');
     await aborted(io.signal);
@@ -119,6 +119,17 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   }
   println(io.stdout, 'stopped');
   return 0;
+}
+
+/** Tells the user how to reach the members, and the proxy and gateway when they run. */
+export function connectHint(endpoints: readonly string[], edge: readonly { kind: string; address: string }[], tlsFlags?: string): string {
+  const tlsPart = tlsFlags ? ` ${tlsFlags}` : '';
+  const lines = [`connect: etcdctl --endpoints=${endpoints.join(',')}${tlsPart} member list`];
+  for (const e of edge) {
+    if (e.kind === 'gateway') lines.push(`         etcdctl --endpoints=${e.address}${tlsPart} put foo bar    # through the gateway`);
+    if (e.kind === 'proxy') lines.push(`         curl ${e.address}/v2/keys/foo -XPUT -d value=bar    # through the proxy (v2 keys and v3 JSON)`);
+  }
+  return lines.join('\n');
 }
 
 async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: readonly HostDecl[]) {
