@@ -46,16 +46,21 @@ export function route(path: string): Route {
 }
 
 function readBody(req: http.IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > MAX_BODY) { resolve(undefined); req.destroy(); return; }
-      chunks.push(c);
-    });
+      if (size <= MAX_BODY) { chunks.push(c); return; }
+      // Too big: stop keeping it, answer 400 and let the connection close (the reply says connection: close).
+      req.off('data', onData);
+      req.resume();
+      resolve(undefined);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // A client that hangs up mid-body gets nothing; the promise must still settle.
+    req.on('close', () => resolve(undefined));
   });
 }
 
@@ -95,11 +100,14 @@ async function handleHealth(ctx: HandlerContext, res: http.ServerResponse): Prom
   }
 }
 
-async function handleMachine(ctx: HandlerContext, req: http.IncomingMessage, q: URLSearchParams, token: string, id: string): Promise<V2Reply> {
+async function handleMachine(ctx: HandlerContext, req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, token: string, id: string): Promise<V2Reply> {
   if (req.method === 'GET') return ctx.tokens.getMachine(token, id);
   if (req.method === 'DELETE') return ctx.tokens.deleteMachine(token, id);
   const body = await readBody(req);
-  if (body === undefined) return v2Error('invalidForm', `body larger than ${MAX_BODY} bytes`, 0);
+  if (body === undefined) {
+    res.setHeader('connection', 'close');
+    return v2Error('invalidForm', `body missing or larger than ${MAX_BODY} bytes`, 0);
+  }
   const type = String(req.headers['content-type'] ?? '');
   const form = type === '' || type.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
   const value = form.get('value') ?? q.get('value');
@@ -135,7 +143,7 @@ async function dispatch(ctx: HandlerContext, req: http.IncomingMessage, res: htt
   let reply: V2Reply;
   if (r.kind === 'size') reply = await ctx.tokens.getSize(r.token);
   else if (r.kind === 'dir') reply = await ctx.tokens.list(r.token);
-  else reply = await handleMachine(ctx, req, q, r.token, r.id);
+  else reply = await handleMachine(ctx, req, res, q, r.token, r.id);
   sendV2(res, reply);
   return reply.status;
 }
