@@ -9,14 +9,18 @@ import type { HostPort } from '../core/net.js';
 import type { ClientTlsFiles } from '../core/tls.js';
 
 const env = (flag: string): string => flagToEnv('ETCD_EDGE_DISCOVERY_', flag);
+// `new` has its own variables: ETCD_EDGE_DISCOVERY_ENDPOINTS set for a service must not turn `new` into a custom token.
+const newEnv = (flag: string): string => flagToEnv('ETCD_EDGE_DISCOVERY_NEW_', flag);
 
-/** TLS flags toward an etcd cluster, named as etcdctl names them. */
-const TLS_FLAGS: FlagSpecs = {
-  cacert: { kind: 'string', env: env('cacert'), describe: 'CA bundle to verify the etcd members (--endpoints)' },
-  cert: { kind: 'string', env: env('cert'), describe: 'client certificate toward the etcd members' },
-  key: { kind: 'string', env: env('key'), describe: 'client key toward the etcd members' },
-  'insecure-skip-tls-verify': { kind: 'boolean', env: env('insecure-skip-tls-verify'), describe: 'skip verifying the etcd members\' certificates' },
-};
+/** TLS flags toward an etcd cluster (or https service), named as etcdctl names them. */
+function tlsFlags(envOf: (flag: string) => string): FlagSpecs {
+  return {
+    cacert: { kind: 'string', env: envOf('cacert'), describe: 'CA bundle to verify the etcd members (--endpoints)' },
+    cert: { kind: 'string', env: envOf('cert'), describe: 'client certificate toward the etcd members' },
+    key: { kind: 'string', env: envOf('key'), describe: 'client key toward the etcd members' },
+    'insecure-skip-tls-verify': { kind: 'boolean', env: envOf('insecure-skip-tls-verify'), describe: 'skip verifying the etcd members\' certificates' },
+  };
+}
 
 /** The flags of `etcd-edge discovery serve`. */
 export const SERVE_FLAGS: FlagSpecs = {
@@ -27,17 +31,17 @@ export const SERVE_FLAGS: FlagSpecs = {
   'request-timeout': { kind: 'duration', env: env('request-timeout'), default: 5000, describe: 'timeout of each store request' },
   'shutdown-timeout': { kind: 'duration', env: env('shutdown-timeout'), default: 5000, describe: 'how long close waits for requests in flight' },
   'config-file': { kind: 'string', env: env('config-file'), describe: 'YAML file of these flags (kebab-case keys); flags and env override it' },
-  ...TLS_FLAGS,
+  ...tlsFlags(env),
   ...LOG_LEVEL_FLAG,
 };
 
 /** The flags of `etcd-edge discovery new`. */
 export const NEW_FLAGS: FlagSpecs = {
-  size: { kind: 'int', env: env('size'), default: 3, describe: 'number of members the cluster will have' },
-  service: { kind: 'string', env: env('service'), default: 'http://127.0.0.1:8087', describe: 'discovery service to create the token on (etcd-edge discovery serve, or discovery.etcd.io)' },
-  endpoints: { kind: 'list', env: env('endpoints'), describe: 'instead of a service, create the token in this etcd cluster\'s v2 keys API under /v2/keys/discovery/<token> (members need --enable-v2)' },
-  'request-timeout': { kind: 'duration', env: env('request-timeout'), default: 5000, describe: 'timeout of each request' },
-  ...TLS_FLAGS,
+  size: { kind: 'int', env: newEnv('size'), default: 3, describe: 'number of members the cluster will have' },
+  service: { kind: 'string', env: newEnv('service'), default: 'http://127.0.0.1:8087', describe: 'discovery service to create the token on (etcd-edge discovery serve, or discovery.etcd.io)' },
+  endpoints: { kind: 'list', env: newEnv('endpoints'), describe: 'instead of a service, create the token in this etcd cluster\'s v2 keys API under /v2/keys/discovery/<token> (members need --enable-v2)' },
+  'request-timeout': { kind: 'duration', env: newEnv('request-timeout'), default: 5000, describe: 'timeout of each request' },
+  ...tlsFlags(newEnv),
 };
 
 /** The frozen config of the discovery service. */

@@ -47,3 +47,8 @@ for (const c of newCases) {
 test('new rejects a size below 1', () => {
   assert.throws(() => parseDiscoveryNewFlags(['--size', '0'], {}), { code: 'EDGE_CONFIG_INVALID' });
 });
+
+test('new has its own variables: the service\'s ETCD_EDGE_DISCOVERY_ENDPOINTS does not make a custom token', () => {
+  const { config } = parseDiscoveryNewFlags([], { ETCD_EDGE_DISCOVERY_ENDPOINTS: 'http://127.0.0.1:2379', ETCD_EDGE_DISCOVERY_NEW_SIZE: '5' });
+  assert.deepEqual([config?.endpoints, config?.size], [[], 5]);
+});
