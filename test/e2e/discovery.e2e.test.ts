@@ -164,6 +164,7 @@ test('discovery service on a real store', { timeout: 240_000 }, async (t) => {
     const seen = await getDiscoveryCluster(tok);
     assert.deepEqual(seen.members.map((m) => m.name).sort(), ['m1', 'm2', 'm3']);
     assert.equal(m1.exitCode(), null);
+    assert.match(m2.log(), /error connecting to http:\/\/127\.0\.0\.1:\d+, retrying in 2s/, 'm2 met the service down and retried');
   });
 
   await t.test('clear errors: no size, unreachable service; custom-style tokens on the store cluster', async () => {
