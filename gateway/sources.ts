@@ -69,12 +69,21 @@ async function fromDiscovery(cfg: GatewayConfig, deps: SourceDeps, tls: ClientTl
       hint: 'start the members first; the gateway reads their peer URLs from the token',
     });
   }
-  const members = await deps.peerMembers(peerURLs, opts);
+  // Peers are asked one at a time until one lists usable client URLs: a member that has just restarted can
+  // answer /members before it knows the others' client URLs (unnamed members, empty lists).
   const rejected: Rejections = [];
-  const out = clientEndpoints(members, rejected);
-  if (out.length > 0) return out;
-  throw new EdgeError('EDGE_DISCOVERY', `the members of ${JSON.stringify(url)} advertise no usable client URL: ${describeRejections(rejected) || 'none advertised'}`, {
-    hint: 'check the members\' --advertise-client-urls',
+  const errors: string[] = [];
+  for (const peer of peerURLs) {
+    try {
+      const out = clientEndpoints(await deps.peerMembers([peer], opts), rejected);
+      if (out.length > 0) return out;
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const why = [describeRejections(rejected) || 'none advertised', ...errors].join('; ');
+  throw new EdgeError('EDGE_DISCOVERY', `the members of ${JSON.stringify(url)} advertise no usable client URL: ${why}`, {
+    hint: 'check that the members are up and their --advertise-client-urls',
   });
 }
 

@@ -1,8 +1,10 @@
-// Test helpers for the gateway: a logger that records lines, TCP echo backends on 127.0.0.1:0, and a client
-// round trip that reports what came back and whether the connection closed.
+// Test helpers for the gateway: a logger that records lines, TCP echo backends on 127.0.0.1:0, a client round
+// trip, the gateway bin started and stopped like a user would, and a raw HTTP probe through it.
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Logger } from '../../core/log.js';
+import { spawnBin } from './bin.js';
+import type { BinProcess } from './bin.js';
 
 /** One recorded log line. */
 export interface LogRecord { level: string; msg: string; fields: Record<string, unknown> }
@@ -55,5 +57,41 @@ export function roundTrip(port: number, payload: string, timeoutMs = 10_000): Pr
     c.on('end', () => c.end());
     c.on('close', () => { clearTimeout(timer); resolve(error === undefined ? { data } : { data, error }); });
     c.end(payload);
+  });
+}
+
+/** A running `etcd-edge gateway start` process and the address from its ready line. */
+export interface GatewayProc {
+  readonly proc: BinProcess;
+  readonly addr: string;
+  /** Sends SIGTERM and resolves with the exit code (0 after a clean drain). */
+  stop(): Promise<number>;
+}
+
+/** The gateway's ready line; group 1 is the bound listen address. */
+export const GATEWAY_READY = /"listenAddr":"([^"]+)"[^\n]*"msg":"ready to proxy client requests"/;
+
+/**
+ * Spawns `etcd-edge gateway start <args>` and waits for the ready line. Tests assert `await stop()` is 0; t.after
+ * only makes sure the process is gone (a throwing after hook would skip the other cleanups).
+ */
+export async function startGatewayBin(t: TestContext, args: readonly string[], timeoutMs = 30_000): Promise<GatewayProc> {
+  const proc = spawnBin(['gateway', 'start', ...args]);
+  t.after(() => proc.stop('SIGTERM'));
+  const m = await proc.waitFor(GATEWAY_READY, timeoutMs);
+  return { proc, addr: m[1] ?? '', stop: () => proc.stop('SIGTERM') };
+}
+
+/** Sends `GET /health` over a fresh TCP connection to addr and returns the status line ('' when closed first). */
+export function httpStatusLine(addr: string, timeoutMs = 5000): Promise<string> {
+  const i = addr.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const c = net.connect({ host: addr.slice(0, i), port: Number(addr.slice(i + 1)) });
+    let data = '';
+    const timer = setTimeout(() => c.destroy(), timeoutMs);
+    c.on('data', (d: Buffer) => { data += d.toString(); if (data.includes('\r\n')) c.destroy(); });
+    c.on('error', () => undefined);
+    c.on('close', () => { clearTimeout(timer); resolve(data.split('\r\n')[0] ?? ''); });
+    c.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   });
 }
