@@ -3,6 +3,8 @@
 // fails a round trip is left out for failureWaitMs. One keep-alive agent per endpoint, kept across refreshes.
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
+import tls from 'node:tls';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import type { EtcdMember } from '../core/etcd-client.js';
@@ -30,6 +32,7 @@ export interface DirectorOptions {
   readonly peers: readonly string[];
   readonly refreshIntervalMs: number;
   readonly failureWaitMs: number;
+  readonly dialTimeoutMs: number;
   readonly peerTls?: ClientTlsOptions;
   readonly fetchMembers: FetchMembers;
   readonly logger: Logger;
@@ -69,10 +72,25 @@ export function shuffle<T>(a: T[]): T[] {
   return a;
 }
 
-function newAgent(u: URL, tls: ClientTlsOptions | undefined): http.Agent {
+/** Wraps an agent's connect: Nagle off, and a dial timeout (--proxy-dial-timeout) that fails the request. */
+function withDialTimeout(agent: http.Agent, dialTimeoutMs: number): http.Agent {
+  // Agent#createConnection is public but untyped in @types/node; it takes the request options and returns the socket.
+  const a = agent as unknown as { createConnection: (o: Record<string, unknown>, cb?: unknown) => net.Socket };
+  const connect = a.createConnection.bind(agent);
+  a.createConnection = (opts, cb) => {
+    const s = connect({ ...opts, noDelay: true }, cb);
+    const t = setTimeout(() => s.destroy(Object.assign(new Error(`dial timeout after ${dialTimeoutMs}ms`), { code: 'ETIMEDOUT' })), dialTimeoutMs);
+    s.once(s instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(t));
+    s.once('close', () => clearTimeout(t));
+    return s;
+  };
+  return agent;
+}
+
+function newAgent(u: URL, tlsOpts: ClientTlsOptions | undefined, dialTimeoutMs: number): http.Agent {
   // No `timeout`: it would also apply to busy sockets and cut long watches.
   const base = { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo' as const };
-  return u.protocol === 'https:' ? new https.Agent({ ...base, ...tls }) : new http.Agent(base);
+  return withDialTimeout(u.protocol === 'https:' ? new https.Agent({ ...base, ...tlsOpts }) : new http.Agent(base), dialTimeoutMs);
 }
 
 /** Creates a director; nothing runs until refresh()/startTimer(). */
@@ -91,7 +109,7 @@ export function createDirector(o: DirectorOptions): Director {
     const u = new URL(url);
     return {
       url, protocol: u.protocol as Endpoint['protocol'], hostname: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, o.peerTls),
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, o.peerTls, o.dialTimeoutMs),
       available: true, served: o.counterFor?.(url) ?? ((): void => undefined),
     };
   };

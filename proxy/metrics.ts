@@ -31,25 +31,36 @@ export function createMetrics(): ProxyMetrics {
   });
   const endpoints = new Gauge({ name: 'etcd_proxy_endpoints', help: 'Member client URLs known to the proxy, by state.', labelNames: ['state'], registers: [registry] });
   const perEndpoint = new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry] });
-  const cache = new Map<string, { inc(): void }>();
-  const histCache = new Map<string, { observe(v: number): void }>();
-  const m = (method: string): string => (METHODS.has(method) ? method : 'OTHER');
-  const child = <T>(c: Map<string, T>, key: string, make: () => T): T => {
-    let x = c.get(key);
-    if (x === undefined) { x = make(); c.set(key, x); }
+  // Per-method label children, built on first use: the data path then only increments.
+  interface PerMethod { req: { inc(): void }; hist: { observe(v: number): void }; codes: Map<number, { inc(): void }>; drops: Map<string, { inc(): void }> }
+  const byMethod = new Map<string, PerMethod>();
+  const per = (method: string): PerMethod => {
+    let x = byMethod.get(method);
+    if (x === undefined) {
+      const m = METHODS.has(method) ? method : 'OTHER';
+      x = { req: requests.labels(m), hist: duration.labels(m), codes: new Map(), drops: new Map() };
+      byMethod.set(method, x);
+    }
     return x;
   };
   endpoints.set({ state: 'available' }, 0);
   endpoints.set({ state: 'unavailable' }, 0);
   return {
     registry,
-    requested: (method) => child(cache, `r ${method}`, () => requests.labels(m(method))).inc(),
+    requested: (method) => per(method).req.inc(),
     handled(method, code, startNs) {
-      child(cache, `h ${method} ${code}`, () => handled.labels(m(method), String(code))).inc();
-      const secs = Number(process.hrtime.bigint() - startNs) / 1e9;
-      child(histCache, method, () => duration.labels(m(method))).observe(secs);
+      const x = per(method);
+      let c = x.codes.get(code);
+      if (c === undefined) { c = handled.labels(METHODS.has(method) ? method : 'OTHER', String(code)); x.codes.set(code, c); }
+      c.inc();
+      x.hist.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
     },
-    dropped: (method, reason) => child(cache, `d ${method} ${reason}`, () => dropped.labels(m(method), reason)).inc(),
+    dropped(method, reason) {
+      const x = per(method);
+      let c = x.drops.get(reason);
+      if (c === undefined) { c = dropped.labels(METHODS.has(method) ? method : 'OTHER', reason); x.drops.set(reason, c); }
+      c.inc();
+    },
     endpoints(available, total) {
       endpoints.set({ state: 'available' }, available);
       endpoints.set({ state: 'unavailable' }, total - available);

@@ -80,7 +80,7 @@ export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {})
     if (signal?.aborted || guard.closed) throw new EdgeError('EDGE_ABORTED', 'proxy start was cancelled');
     log.info({ peers: resolved.peers, source: resolved.source }, 'using peer urls');
     director = createDirector({
-      peers: resolved.peers, refreshIntervalMs: config.refreshIntervalMs, failureWaitMs: config.failureWaitMs,
+      peers: resolved.peers, refreshIntervalMs: config.refreshIntervalMs, failureWaitMs: config.failureWaitMs, dialTimeoutMs: config.dialTimeoutMs,
       fetchMembers: deps.fetchMembers ?? ((p, o) => peerMembers(p, o)), logger: log, isSelf: (u) => isSelf(u),
       ...(peerTls ? { peerTls } : {}), ...(deps.order ? { order: deps.order } : {}),
       onPeers: (p) => { try { writeClusterFile(paths.cluster, p); } catch (err) { log.warn({ file: paths.cluster, ...errFields(err) }, 'could not write the cluster file'); } },
@@ -90,7 +90,7 @@ export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {})
     const rewriteTo: { urls: readonly string[] | undefined } = { urls: undefined };
     const handler = createHandler({
       director: d, metrics, readonly: config.mode === 'readonly', via, maxRequestBytes: config.maxRequestBytes,
-      clientTimeoutMs: config.clientTimeoutMs, dialTimeoutMs: config.dialTimeoutMs, writeTimeoutMs: config.writeTimeoutMs,
+      clientTimeoutMs: config.clientTimeoutMs, writeTimeoutMs: config.writeTimeoutMs,
       readTimeoutMs: config.readTimeoutMs, get rewriteTo() { return rewriteTo.urls; },
       accessLog: createAccessLog(config, deps.accessLogDestination),
     });
