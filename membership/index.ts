@@ -1,12 +1,11 @@
-// Placeholder until the membership component lands (see its issue); every entry point fails with a clear message.
-import { EdgeError } from '../core/errors.js';
-import type { CliMain } from '../core/cli.js';
-
-/** Runs the membership command (not built yet). */
-export const promoteMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'membership is not built yet', { hint: 'see the open issues' }));
-
-/** Runs the membership command (not built yet). */
-export const demoteMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'membership is not built yet', { hint: 'see the open issues' }));
-
-/** Runs the membership command (not built yet). */
-export const memberMain: CliMain = () => Promise.reject(new EdgeError('EDGE_USAGE', 'membership is not built yet', { hint: 'see the open issues' }));
+// The membership component's public surface: `etcd-edge promote`, `demote` and `member add|remove|promote|list`,
+// and the components behind the first two.
+export { promoteMain, demoteMain } from './cli.js';
+export { memberMain } from './member-cli.js';
+export { createPromotion } from './promote.js';
+export type { Promotion, PromotionDeps } from './promote.js';
+export { createDemotion } from './demote.js';
+export type { Demotion, DemotionDeps } from './demote.js';
+export { parsePromoteFlags, parseDemoteFlags } from './config.js';
+export type { PromoteConfig, DemoteConfig } from './config.js';
+export { formatMemberAdded, formatMemberList, formatMemberRemoved, initialClusterOf } from './format.js';

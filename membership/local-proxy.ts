@@ -1,0 +1,134 @@
+// This host's etcd-edge proxy, found through its pid file <data-dir>/proxy/pid: checked to really be an
+// `etcd-edge proxy` of that data dir, recorded (argv, cwd, ETCD_* env) so it can be restarted as it was,
+// stopped with SIGTERM, and its state dir moved aside (and back) so the host can switch roles.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { EdgeError } from '../core/errors.js';
+import { sleep } from '../core/lifecycle.js';
+import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
+
+/** A running proxy as found, with what it takes to start it again. */
+export interface ProxyRecord {
+  readonly pid: number;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly listenUrls: readonly string[];
+}
+
+/** Returns the proxy's state dir and pid file under a data dir (the names proxy/state.ts uses). */
+export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster: string } {
+  const dir = path.join(dataDir, 'proxy');
+  return { dir, pid: path.join(dir, 'pid'), cluster: path.join(dir, 'cluster') };
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the variables an etcd-edge proxy reads (ETCD_*) and the few a process needs. */
+export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('ETCD_') || ['PATH', 'HOME', 'LANG', 'TZ'].includes(k)) out[k] = v;
+  return out;
+}
+
+/** Finds the running proxy of dataDir; undefined when none runs; throws when the pid file names something else. */
+export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
+  const file = proxyPaths(dataDir).pid;
+  const pid = readPid(file);
+  if (pid === undefined || !processAlive(pid)) return undefined;
+  const argv = readCmdline(pid) ?? [];
+  const sub = etcdEdgeSubcommand(argv);
+  if (sub === 'up') {
+    throw new EdgeError('EDGE_MEMBERSHIP', `the proxy of ${JSON.stringify(dataDir)} runs inside etcd-edge up (pid ${pid})`, {
+      hint: 'stopping it would stop that host\'s members too: change the topology instead (see membership/README.md, "Changing the topology")',
+    });
+  }
+  if (sub !== 'proxy') {
+    throw new EdgeError('EDGE_MEMBERSHIP', `${file} names pid ${pid}, which is not an etcd-edge proxy (${JSON.stringify(argv.slice(0, 3).join(' '))})`, {
+      hint: `if no proxy runs on this data dir, remove the stale ${file}`,
+    });
+  }
+  const cwd = readCwd(pid) ?? '/';
+  const env = proxyEnv(readEnviron(pid));
+  const own = path.resolve(cwd, flagValue(argv, 'data-dir') ?? env.ETCD_DATA_DIR ?? 'default.etcd');
+  if (own !== path.resolve(dataDir)) {
+    throw new EdgeError('EDGE_MEMBERSHIP', `pid ${pid} is the etcd-edge proxy of ${JSON.stringify(own)}, not of ${JSON.stringify(dataDir)}`, {
+      hint: `pass --data-dir ${own} if that is the proxy to promote`,
+    });
+  }
+  const listen = flagValue(argv, 'listen-client-urls') ?? env.ETCD_LISTEN_CLIENT_URLS ?? 'http://127.0.0.1:2379';
+  return Object.freeze({ pid, argv, cwd, env, listenUrls: listen.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean) });
+}
+
+/** Sends SIGTERM and waits for the proxy to exit, or throws EDGE_TIMEOUT. */
+export async function stopLocalProxy(rec: ProxyRecord, timeoutMs: number): Promise<void> {
+  signalPid(rec.pid, 'SIGTERM');
+  if (!(await waitGone(rec.pid, timeoutMs))) {
+    throw new EdgeError('EDGE_TIMEOUT', `the proxy (pid ${rec.pid}) did not exit within ${timeoutMs}ms of SIGTERM`, {
+      hint: 'it may be draining long requests; raise --proxy-stop-timeout or stop it yourself, then run promote again',
+    });
+  }
+}
+
+/** Moves <data-dir>/proxy to <data-dir>/proxy.promoted-<stamp>; returns the new path, or undefined if there was none. */
+export function moveProxyState(dataDir: string, stamp: string): string | undefined {
+  const { dir } = proxyPaths(dataDir);
+  if (!existsSync(dir)) return undefined;
+  const to = `${dir}.promoted-${stamp}`;
+  renameSync(dir, to);
+  return to;
+}
+
+/** Moves an archived proxy state back to <data-dir>/proxy. */
+export function restoreProxyState(dataDir: string, archived: string): void {
+  const { dir } = proxyPaths(dataDir);
+  if (existsSync(dir)) throw new EdgeError('EDGE_DATA_DIR', `${dir} exists again; cannot restore ${archived} over it`, { hint: `move one of them away by hand` });
+  renameSync(archived, dir);
+}
+
+function canConnect(url: string): Promise<boolean> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const s = net.connect({ host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port: Number(u.port) });
+    s.setTimeout(1000);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => { s.destroy(); resolve(false); });
+  });
+}
+
+/**
+ * Starts the recorded proxy again, detached (its own session, outliving this command), output appended to
+ * logFile; resolves with its pid once it accepts connections, or throws if it exits or times out.
+ */
+export async function restartProxy(rec: ProxyRecord, logFile: string, timeoutMs: number): Promise<number> {
+  mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+  const fd = openSync(logFile, 'a', 0o600);
+  const [cmd, ...args] = rec.argv;
+  let child;
+  try {
+    child = spawn(cmd ?? process.execPath, args, { cwd: rec.cwd, env: { ...rec.env }, detached: true, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new EdgeError('EDGE_INTERNAL', `could not start ${JSON.stringify(rec.argv.join(' '))}`, { hint: `see ${logFile}` });
+  const t0 = Date.now();
+  for (;;) {
+    if (!processAlive(pid)) throw new EdgeError('EDGE_MEMBERSHIP', `the restarted proxy (pid ${pid}) exited`, { hint: `see ${logFile}` });
+    if (await canConnect(rec.listenUrls[0] ?? 'http://127.0.0.1:2379')) return pid;
+    if (Date.now() - t0 > timeoutMs) throw new EdgeError('EDGE_TIMEOUT', `the restarted proxy (pid ${pid}) does not accept connections`, { hint: `see ${logFile}` });
+    await sleep(200);
+  }
+}

@@ -1,0 +1,33 @@
+// Pure: the etcd command line and environment of the joining member. Everything goes in flags and the env is
+// built from scratch, because etcd exits when an ETCD_* variable duplicates a flag (etcd-behavior.md §6.5).
+import os from 'node:os';
+import type { PromoteConfig } from './config.js';
+import { atLeast } from './etcd-bin.js';
+
+/** Returns the etcd argv for the new member, joining with state existing and the add's initial cluster. */
+export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'peerUrls' | 'clientUrls' | 'listenPeerUrls' | 'listenClientUrls' | 'extraEtcdArgs'>,
+  initialCluster: string, etcdVersion: string): string[] {
+  const args = [
+    `--name=${cfg.name}`,
+    `--data-dir=${cfg.memberDataDir}`,
+    `--listen-peer-urls=${cfg.listenPeerUrls.join(',')}`,
+    `--initial-advertise-peer-urls=${cfg.peerUrls.join(',')}`,
+    `--listen-client-urls=${cfg.listenClientUrls.join(',')}`,
+    `--advertise-client-urls=${cfg.clientUrls.join(',')}`,
+    // Ignored by etcd once the data dir holds a WAL, so restarts can reuse the same argv.
+    `--initial-cluster=${initialCluster}`,
+    '--initial-cluster-state=existing',
+  ];
+  // Same choices as `up`: the v2 API for v2 proxies in front (3.4/3.5 only), JSON logs on 3.4.
+  if (!atLeast(etcdVersion, 3, 6)) args.push('--enable-v2=true');
+  if (!atLeast(etcdVersion, 3, 5)) args.push('--logger=zap', '--log-outputs=stderr');
+  return [...args, ...cfg.extraEtcdArgs];
+}
+
+/** The member's environment, built from scratch. */
+export function memberEnv(): Record<string, string> {
+  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+  // etcd 3.4 refuses to start on arm64 unless told the platform is unsupported; there is no flag for it.
+  if (os.arch() === 'arm64') env.ETCD_UNSUPPORTED_ARCH = 'arm64';
+  return env;
+}

@@ -1,0 +1,42 @@
+// The member's pid file, <data-dir>/<name>.pid, written by `promote` next to the member's data dir: which
+// etcd-edge process supervises the member, the etcd pid, and the URLs `demote` needs to find the cluster.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** What the pid file holds (JSON). */
+export interface MemberPidRecord {
+  /** The supervising `etcd-edge promote` process. */
+  readonly pid: number;
+  /** The etcd process it runs (changes after a restart). */
+  readonly etcdPid: number;
+  readonly name: string;
+  readonly clientUrls: readonly string[];
+  readonly peerUrls: readonly string[];
+  /** Client URLs of the other members when it was written. */
+  readonly endpoints: readonly string[];
+}
+
+/** Writes the pid file atomically (tmp + rename), mode 0644. */
+export function writeMemberPid(file: string, rec: MemberPidRecord): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o644 });
+  renameSync(tmp, file);
+}
+
+/** Reads the pid file; undefined when it is absent or not ours. */
+export function readMemberPid(file: string): MemberPidRecord | undefined {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as Partial<MemberPidRecord>;
+    if (typeof j.pid !== 'number' || typeof j.etcdPid !== 'number' || typeof j.name !== 'string') return undefined;
+    const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    return { pid: j.pid, etcdPid: j.etcdPid, name: j.name, clientUrls: strs(j.clientUrls), peerUrls: strs(j.peerUrls), endpoints: strs(j.endpoints) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the pid file if it still names ownPid. */
+export function removeMemberPid(file: string, ownPid: number): void {
+  if (readMemberPid(file)?.pid === ownPid) rmSync(file, { force: true });
+}

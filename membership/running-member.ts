@@ -1,0 +1,109 @@
+// After a promotion: the member runs under this process (pid file next to its data dir, restarts after
+// crashes), step 7 starts the optional local proxy, and the one ready line is logged. close() stops the proxy,
+// then the member, then removes the pid file.
+import path from 'node:path';
+import type { Logger } from '../core/log.js';
+import type { MembershipApi } from './api.js';
+import type { PromoteConfig } from './config.js';
+import type { MemberView } from './format.js';
+import { memberEnv } from './member-args.js';
+import { spawnEtcd, superviseMember } from './member-process.js';
+import type { EtcdChild, MemberSupervisor } from './member-process.js';
+import { removeMemberPid, writeMemberPid } from './pidfile.js';
+import { startProxyChild } from './proxy-child.js';
+import type { ProxyChild } from './proxy-child.js';
+import type { StepPrinter } from './steps.js';
+
+/** How a running member ended without close(). */
+export type RunEnd = { readonly end: 'removed' } | { readonly end: 'failed'; readonly lastLines: readonly string[] };
+
+/** What createRunningMember needs. */
+export interface RunningMemberInput {
+  readonly cfg: PromoteConfig;
+  readonly api: MembershipApi;
+  readonly etcdPath: string;
+  readonly member: MemberView;
+  readonly child: EtcdChild;
+  readonly args: readonly string[];
+  readonly logger: Logger;
+  readonly print: StepPrinter;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly pid: number;
+}
+
+/** The member this process runs. */
+export interface RunningMember {
+  readonly ended: Promise<RunEnd>;
+  /** Step 7, the summary and the ready line. */
+  startProxy(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Renders a command line for a shell, quoting only where needed. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Starts supervising the joined member. */
+export function createRunningMember(i: RunningMemberInput): RunningMember {
+  const { cfg, print, logger: log } = i;
+  let proxy: ProxyChild | undefined;
+  const writePid = (etcdPid: number): void => writeMemberPid(cfg.pidFile, {
+    pid: i.pid, etcdPid, name: cfg.name, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls,
+    endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
+  });
+  writePid(i.child.pid);
+  const sup: MemberSupervisor = superviseMember({
+    first: i.child, logger: log, logFile: cfg.logFile, maxRestarts: 5, windowMs: 60_000,
+    respawn: () => spawnEtcd({ bin: i.etcdPath, args: i.args, env: memberEnv(), logFile: cfg.logFile }),
+    isRemoved: async () => !(await i.api.list()).members.some((m) => m.id === i.member.id),
+    onRestart: (pid) => writePid(pid),
+  });
+  // A stop through close() is not an end of its own: ended stays pending then.
+  const ended = new Promise<RunEnd>((resolve) => {
+    void sup.done.then((d) => {
+      if (d.end === 'failed') resolve({ end: 'failed', lastLines: d.lastLines });
+      else if (d.end === 'removed') resolve({ end: 'removed' });
+    });
+  });
+
+  const summary = async (): Promise<void> => {
+    const members = (await i.api.list().catch(() => ({ members: [] as MemberView[] }))).members;
+    print.line(`member ${cfg.name} (${i.member.id}) is a voting member; the cluster has ${members.length} members: ${members.map((m) => m.name || m.id).join(', ')}`);
+    print.line(`running it until Ctrl-C/SIGTERM (etcd stops with this command). to keep it running, run this command again (it restarts the member from ${cfg.memberDataDir}), or etcd itself:`);
+    print.line(`  ${shellLine([i.etcdPath, ...i.args.filter((a) => !a.startsWith('--initial-cluster'))])}`);
+  };
+
+  return {
+    ended,
+    async startProxy() {
+      print.step(7, cfg.proxyListenClientUrls.length ? `start a local etcd-edge proxy on ${cfg.proxyListenClientUrls.join(',')}` : 'local proxy: none requested (--proxy-listen-client-urls)');
+      const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
+      // The member is already a healthy voter: a proxy that fails to start is reported, not rolled back.
+      if (cfg.proxyListenClientUrls.length) {
+        try {
+          const peers = (await i.api.list()).members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+          proxy = await startProxyChild({
+            args: ['--listen-client-urls', cfg.proxyListenClientUrls.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir],
+            logFile, readyTimeoutMs: 30_000, env: i.env,
+          });
+          print.detail(`pid ${proxy.pid} on ${proxy.urls.join(',')}, log ${logFile}`);
+        } catch (err) {
+          print.detail(`warning: the local proxy did not start: ${(err as Error).message}; the member runs without it (see ${logFile})`);
+          log.warn({ error: (err as Error).message, logFile }, 'local proxy did not start');
+        }
+      }
+      await summary();
+      log.info({
+        memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current().pid,
+        dataDir: cfg.memberDataDir, logFile: cfg.logFile, pidFile: cfg.pidFile, proxyUrls: proxy?.urls ?? [],
+      }, 'member is ready');
+    },
+    async close() {
+      // Order: the local proxy (it forwards to the member) → the member (SIGTERM, 10 s grace) → the pid file.
+      await proxy?.stop(15_000);
+      await sup.stop(10_000);
+      removeMemberPid(cfg.pidFile, i.pid);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Identifying processes through /proc before signalling them, and reading flags back from an argv.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, waitGone } from '../../../membership/proc.js';
+
+test('etcdEdgeSubcommand finds the subcommand after the etcd-edge script, whatever runs it', () => {
+  for (const c of [
+    { argv: ['/usr/bin/node', '/work/build/bin/etcd-edge.js', 'proxy', '--data-dir', 'x'], out: 'proxy' },
+    { argv: ['node', '/usr/local/bin/etcd-edge', 'promote'], out: 'promote' },
+    { argv: ['/usr/bin/node', 'etcd-edge.js', 'up'], out: 'up' },
+    { argv: ['/usr/bin/etcd', '--name', 'proxy'], out: undefined },
+    { argv: ['/usr/bin/node', '/x/not-etcd-edge.js', 'proxy'], out: undefined },
+    { argv: [], out: undefined },
+  ]) assert.equal(etcdEdgeSubcommand(c.argv), c.out, c.argv.join(' '));
+});
+
+test('flagValue reads both spellings; the last one wins', () => {
+  const argv = ['proxy', '--listen-client-urls', 'http://a:1', '--data-dir=/d', '--listen-client-urls=http://b:2'];
+  assert.equal(flagValue(argv, 'listen-client-urls'), 'http://b:2');
+  assert.equal(flagValue(argv, 'data-dir'), '/d');
+  assert.equal(flagValue(argv, 'initial-cluster'), undefined);
+});
+
+test('isEtcdArgv checks the binary name', () => {
+  assert.equal(isEtcdArgv(['/usr/bin/etcd', '--name=a']), true);
+  assert.equal(isEtcdArgv(['/usr/bin/etcdctl']), false);
+  assert.equal(isEtcdArgv(undefined), false);
+});
+
+test('readCmdline, readCwd and processAlive on a real child; waitGone once it exits', async (t) => {
+  const child = spawn('sleep', ['30'], { cwd: '/tmp', stdio: 'ignore' });
+  t.after(() => { child.kill('SIGKILL'); });
+  const pid = child.pid ?? -1;
+  assert.deepEqual(readCmdline(pid), ['sleep', '30']);
+  assert.equal(readCwd(pid), '/tmp');
+  assert.equal(processAlive(pid), true);
+  child.kill('SIGTERM');
+  assert.equal(await waitGone(pid, 5000), true);
+  assert.equal(processAlive(pid), false);
+  assert.equal(readCmdline(2 ** 22 + 12345), undefined);
+});
