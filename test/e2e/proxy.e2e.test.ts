@@ -129,10 +129,11 @@ test('etcd-edge proxy against a real cluster', { timeout: 240_000 }, async (t) =
     let failures = 0;
     let ok = 0;
     let stop = false;
+    const failedWith: string[] = [];
     const load = (async () => {
       for (let i = 0; !stop; i++) {
         const r = await fetch(`${p.url}/v2/keys/roll`, { method: 'PUT', body: `value=${i}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }).catch(() => undefined);
-        if (r?.status === 200 || r?.status === 201) ok++; else failures++;
+        if (r?.status === 200 || r?.status === 201) ok++; else { failures++; failedWith.push(r ? `${r.status} ${await r.text()}` : 'no response'); }
         await new Promise((res) => setTimeout(res, 50));
       }
     })();
@@ -146,7 +147,7 @@ test('etcd-edge proxy against a real cluster', { timeout: 240_000 }, async (t) =
       stop = true;
       await load;
     }
-    t2.diagnostic(`writes during the replacement: ${ok} ok, ${failures} failed`);
+    t2.diagnostic(`writes during the replacement: ${ok} ok, ${failures} failed ${JSON.stringify(failedWith)}`);
     assert.ok(ok > 20, `requests during the replacement: ${ok} ok, ${failures} failed`);
     const saved = JSON.parse(readFileSync(path.join(p.dataDir, 'proxy', 'cluster'), 'utf8')) as { PeerURLs: string[] };
     assert.deepEqual(saved.PeerURLs, [6, 7, 8].map(url));

@@ -171,3 +171,23 @@ test('close() lets an open request finish, then cuts a watch after the drain tim
   assert.ok(Date.now() - t0 < 3000);
   await assert.rejects(request(`${base}/x`));
 });
+
+test('--access-log writes one pino-http line per request, credentials redacted; off by default', async (t) => {
+  const m = await fakeMember(t);
+  const lines: string[] = [];
+  const dest = { write: (s: string): void => { lines.push(s); } };
+  const p = await startProxy(t, () => [m.url], ['--access-log', 'info'], { accessLogDestination: dest });
+  await request(`${p.urls()[0]}/v2/keys/logged`, { headers: { Authorization: 'Bearer secret' } });
+  await wait(20);
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0] as string) as { level: number; msg: string; req: { url: string; headers: Record<string, string> }; res: { statusCode: number } };
+  assert.equal(line.level, 30);
+  assert.equal(line.msg, 'request completed');
+  assert.equal(line.req.url, '/v2/keys/logged');
+  assert.equal(line.req.headers.authorization, '[redacted]');
+  assert.equal(line.res.statusCode, 200);
+  const quiet: string[] = [];
+  const q = await startProxy(t, () => [m.url], [], { accessLogDestination: { write: (s: string): void => { quiet.push(s); } } });
+  await request(`${q.urls()[0]}/v2/keys/x`);
+  assert.deepEqual(quiet, []);
+});
