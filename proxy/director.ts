@@ -93,99 +93,128 @@ function newAgent(u: URL, tlsOpts: ClientTlsOptions | undefined, dialTimeoutMs: 
   return withDialTimeout(u.protocol === 'https:' ? new https.Agent({ ...base, ...tlsOpts }) : new http.Agent(base), dialTimeoutMs);
 }
 
-/** Creates a director; nothing runs until refresh()/startTimer(). */
-export function createDirector(o: DirectorOptions): Director {
-  let peers = [...o.peers];
-  let list: Endpoint[] = [];
-  const failTimers = new Set<NodeJS.Timeout>();
-  const dropped = new Set<string>();
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  const log = o.logger;
-  const report = (): void => o.onChange?.(list.filter((e) => e.available).length, list.length);
+/** Returns the distinct client URLs of the voting members, minus the ones isSelf rejects (reported via onSelf). */
+function clientUrlsOf(members: readonly EtcdMember[], isSelf: (u: string) => boolean, onSelf: (u: string) => void): Set<string> {
+  const urls = new Set<string>();
+  for (const m of members) {
+    if (m.isLearner) continue;
+    for (const c of m.clientURLs) {
+      const url = c.replace(/\/$/, '');
+      if (isSelf(url)) onSelf(url);
+      else urls.add(url);
+    }
+  }
+  return urls;
+}
 
-  const make = (url: string): Endpoint => {
+class EndpointDirector implements Director {
+  readonly #o: DirectorOptions;
+  readonly #log: Logger;
+  #peers: string[];
+  #list: Endpoint[] = [];
+  readonly #failTimers = new Set<NodeJS.Timeout>();
+  readonly #dropped = new Set<string>();
+  readonly #ac = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(o: DirectorOptions) {
+    this.#o = o;
+    this.#log = o.logger;
+    this.#peers = [...o.peers];
+  }
+
+  async refresh(): Promise<boolean> {
+    let members: EtcdMember[];
+    try {
+      members = await this.#o.fetchMembers(this.#peers, { timeoutMs: 10_000, signal: this.#ac.signal, ...(this.#o.peerTls ? { tls: this.#o.peerTls } : {}) });
+    } catch (err) {
+      // Unlike etcd, a failed fetch keeps the last known endpoints instead of emptying the list.
+      if (!this.#closed) this.#log.warn({ peers: this.#peers, ...errFields(err) }, 'could not retrieve cluster information from the given URLs');
+      return false;
+    }
+    if (this.#closed) return false;
+    const next = [...new Set(members.flatMap((m) => m.peerURLs.map((p) => p.replace(/\/$/, ''))))].sort();
+    if (next.length > 0) {
+      if (next.join(',') !== [...this.#peers].sort().join(',')) this.#log.info({ from: this.#peers, to: next }, 'updated peer urls');
+      this.#peers = next;
+      this.#o.onPeers?.(next);
+    }
+    this.#rebuild(members);
+    return true;
+  }
+
+  #rebuild(members: readonly EtcdMember[]): void {
+    const urls = clientUrlsOf(members, this.#o.isSelf, (url) => {
+      if (!this.#dropped.has(url)) this.#log.warn({ endpoint: url }, 'dropped an endpoint that is this proxy itself (it would loop)');
+      this.#dropped.add(url);
+    });
+    const old = new Map(this.#list.map((e) => [e.url, e]));
+    const before = [...old.keys()].sort().join(',');
+    // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
+    this.#list = (this.#o.order ?? shuffle)([...urls].sort()).map((u) => old.get(u) ?? this.#make(u));
+    for (const [u, e] of old) if (!urls.has(u)) e.agent.destroy();
+    if ([...urls].sort().join(',') !== before) this.#log.info({ endpoints: this.#list.map((e) => e.url) }, 'endpoints found');
+    this.#report();
+  }
+
+  #make(url: string): Endpoint {
     const u = new URL(url);
     return {
       url, protocol: u.protocol as Endpoint['protocol'], hostname: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, o.peerTls, o.dialTimeoutMs),
-      available: true, served: o.counterFor?.(url) ?? ((): void => undefined),
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, this.#o.peerTls, this.#o.dialTimeoutMs),
+      available: true, served: this.#o.counterFor?.(url) ?? ((): void => undefined),
     };
-  };
+  }
 
-  const rebuild = (members: readonly EtcdMember[]): void => {
-    const urls = new Set<string>();
-    for (const m of members) {
-      if (m.isLearner) continue;
-      for (const c of m.clientURLs) {
-        const url = c.replace(/\/$/, '');
-        if (!o.isSelf(url)) { urls.add(url); continue; }
-        if (!dropped.has(url)) log.warn({ endpoint: url }, 'dropped an endpoint that is this proxy itself (it would loop)');
-        dropped.add(url);
-      }
-    }
-    const old = new Map(list.map((e) => [e.url, e]));
-    // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
-    list = (o.order ?? shuffle)([...urls].sort()).map((u) => old.get(u) ?? make(u));
-    for (const [u, e] of old) if (!urls.has(u)) e.agent.destroy();
-    report();
-  };
+  #report(): void {
+    this.#o.onChange?.(this.#list.filter((e) => e.available).length, this.#list.length);
+  }
 
-  const schedule = (): void => {
-    if (closed) return;
-    const none = !list.some((e) => e.available);
-    timer = setTimeout(() => { void director.refresh().finally(schedule); }, none ? Math.min(1000, o.refreshIntervalMs) : o.refreshIntervalMs);
-  };
+  startTimer(): void {
+    if (this.#closed) return;
+    const none = !this.#list.some((e) => e.available);
+    const ms = none ? Math.min(1000, this.#o.refreshIntervalMs) : this.#o.refreshIntervalMs;
+    this.#timer = setTimeout(() => { void this.refresh().finally(() => this.startTimer()); }, ms);
+  }
 
-  const director: Director = {
-    async refresh() {
-      let members: EtcdMember[];
-      try {
-        members = await o.fetchMembers(peers, { timeoutMs: 10_000, signal: ac.signal, ...(o.peerTls ? { tls: o.peerTls } : {}) });
-      } catch (err) {
-        // Unlike etcd, a failed fetch keeps the last known endpoints instead of emptying the list.
-        if (!closed) log.warn({ peers, ...errFields(err) }, 'could not retrieve cluster information from the given URLs');
-        return false;
-      }
-      if (closed) return false;
-      const next = [...new Set(members.flatMap((m) => m.peerURLs.map((p) => p.replace(/\/$/, ''))))].sort();
-      if (next.length > 0) {
-        if (next.join(',') !== [...peers].sort().join(',')) log.info({ from: peers, to: next }, 'updated peer urls');
-        peers = next;
-        o.onPeers?.(peers);
-      }
-      const before = list.map((e) => e.url).sort().join(',');
-      rebuild(members);
-      const after = list.map((e) => e.url).sort().join(',');
-      if (before !== after) log.info({ endpoints: list.map((e) => e.url) }, 'endpoints found');
-      return true;
-    },
-    startTimer: schedule,
-    endpoints: () => list,
-    availableUrls: () => list.filter((e) => e.available).map((e) => e.url),
-    peers: () => peers,
-    fail(ep, err) {
-      if (!ep.available || closed) return;
-      ep.available = false;
-      log.info({ endpoint: ep.url, ...errFields(err) }, 'marked endpoint unavailable');
-      report();
-      const t = setTimeout(() => {
-        failTimers.delete(t);
-        ep.available = true;
-        log.info({ endpoint: ep.url }, 'marked endpoint available, to retest connectivity');
-        report();
-      }, o.failureWaitMs);
-      failTimers.add(t);
-    },
-    close() {
-      closed = true;
-      ac.abort();
-      if (timer) clearTimeout(timer);
-      for (const t of failTimers) clearTimeout(t);
-      failTimers.clear();
-      for (const e of list) e.agent.destroy();
-    },
-  };
-  return director;
+  endpoints(): readonly Endpoint[] {
+    return this.#list;
+  }
+
+  availableUrls(): string[] {
+    return this.#list.filter((e) => e.available).map((e) => e.url);
+  }
+
+  peers(): readonly string[] {
+    return this.#peers;
+  }
+
+  fail(ep: Endpoint, err: unknown): void {
+    if (!ep.available || this.#closed) return;
+    ep.available = false;
+    this.#log.info({ endpoint: ep.url, ...errFields(err) }, 'marked endpoint unavailable');
+    this.#report();
+    const t = setTimeout(() => {
+      this.#failTimers.delete(t);
+      ep.available = true;
+      this.#log.info({ endpoint: ep.url }, 'marked endpoint available, to retest connectivity');
+      this.#report();
+    }, this.#o.failureWaitMs);
+    this.#failTimers.add(t);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ac.abort();
+    clearTimeout(this.#timer);
+    for (const t of this.#failTimers) clearTimeout(t);
+    this.#failTimers.clear();
+    for (const e of this.#list) e.agent.destroy();
+  }
+}
+
+/** Creates a director; nothing runs until refresh()/startTimer(). */
+export function createDirector(o: DirectorOptions): Director {
+  return new EndpointDirector(o);
 }

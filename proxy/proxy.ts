@@ -54,86 +54,128 @@ function peerTlsOf(cfg: ProxyConfig): ClientTlsOptions | undefined {
   return loadClientTls(t);
 }
 
-/** Creates a proxy; nothing is bound or claimed until start(). */
-export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {}): Proxy {
-  const log = (deps.logger ?? noopLogger()).child({ component: 'proxy' });
-  const guard = lifecycleGuard('proxy');
-  const pid = deps.pid ?? process.pid;
-  const paths = statePaths(config.dataDir);
-  const metrics: ProxyMetrics = createMetrics();
-  const via = newViaToken();
-  let director: Director | undefined;
-  let bound: Bound | undefined;
-  let metricsBound: Bound | undefined;
-  let pidClaimed = false;
-  let isSelf: (url: string) => boolean = selfMatcher([...config.listen.map((l) => l.url), ...config.advertiseClientUrls]);
+class EdgeProxy implements Proxy {
+  readonly #config: ProxyConfig;
+  readonly #deps: ProxyDeps;
+  readonly #log: Logger;
+  readonly #guard = lifecycleGuard('proxy');
+  readonly #pid: number;
+  readonly #paths: ReturnType<typeof statePaths>;
+  readonly #metrics: ProxyMetrics = createMetrics();
+  readonly #via = newViaToken();
+  #director: Director | undefined;
+  #bound: Bound | undefined;
+  #metricsBound: Bound | undefined;
+  #pidClaimed = false;
+  #isSelf: (url: string) => boolean;
+  #rewriteTo: readonly string[] | undefined;
 
-  const start = async (signal?: AbortSignal): Promise<void> => {
-    guard.beginStart();
-    claimPidFile(paths.pid, pid, deps.isAlive ?? processAlive);
-    pidClaimed = true;
-    const peerTls = peerTlsOf(config);
+  constructor(config: ProxyConfig, deps: ProxyDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#log = (deps.logger ?? noopLogger()).child({ component: 'proxy' });
+    this.#pid = deps.pid ?? process.pid;
+    this.#paths = statePaths(config.dataDir);
+    this.#isSelf = selfMatcher([...config.listen.map((l) => l.url), ...config.advertiseClientUrls]);
+  }
+
+  async start(opts?: { signal?: AbortSignal }): Promise<void> {
+    const signal = opts?.signal;
+    const cfg = this.#config;
+    this.#guard.beginStart();
+    claimPidFile(this.#paths.pid, this.#pid, this.#deps.isAlive ?? processAlive);
+    this.#pidClaimed = true;
+    const peerTls = peerTlsOf(cfg);
     const resolved = await resolvePeers({
-      source: config.peerSource, clusterFile: paths.cluster, logger: log,
-      ...(peerTls ? { tls: peerTls } : {}), ...(signal ? { signal } : {}), ...(deps.peerSources ? { deps: deps.peerSources } : {}),
+      source: cfg.peerSource, clusterFile: this.#paths.cluster, logger: this.#log,
+      ...(peerTls ? { tls: peerTls } : {}), ...(signal ? { signal } : {}), ...(this.#deps.peerSources ? { deps: this.#deps.peerSources } : {}),
     });
-    if (signal?.aborted || guard.closed) throw new EdgeError('EDGE_ABORTED', 'proxy start was cancelled');
-    log.info({ peers: resolved.peers, source: resolved.source }, 'using peer urls');
-    director = createDirector({
-      peers: resolved.peers, refreshIntervalMs: config.refreshIntervalMs, failureWaitMs: config.failureWaitMs, dialTimeoutMs: config.dialTimeoutMs,
-      fetchMembers: deps.fetchMembers ?? ((p, o) => peerMembers(p, o)), logger: log, isSelf: (u) => isSelf(u),
-      ...(peerTls ? { peerTls } : {}), ...(deps.order ? { order: deps.order } : {}),
-      onPeers: (p) => { try { writeClusterFile(paths.cluster, p); } catch (err) { log.warn({ file: paths.cluster, ...errFields(err) }, 'could not write the cluster file'); } },
-      onChange: (a, t) => metrics.endpoints(a, t), counterFor: (u) => metrics.counterFor(u),
-    });
-    const d = director;
-    const rewriteTo: { urls: readonly string[] | undefined } = { urls: undefined };
-    const handler = createHandler({
-      director: d, metrics, readonly: config.mode === 'readonly', via, maxRequestBytes: config.maxRequestBytes,
-      clientTimeoutMs: config.clientTimeoutMs, writeTimeoutMs: config.writeTimeoutMs,
-      readTimeoutMs: config.readTimeoutMs, get rewriteTo() { return rewriteTo.urls; },
-      accessLog: createAccessLog(config, deps.accessLogDestination),
-    });
-    bound = await bindAll(config, handler, metrics, log);
-    const own = bound.urls;
-    const advertise = config.advertiseClientUrls.map((u) => resolvePort(u, config, own));
-    rewriteTo.urls = config.rewriteMemberUrls ? advertise : undefined;
-    isSelf = selfMatcher([...own, ...advertise]);
-    if (!(await d.refresh())) log.warn({ peers: d.peers() }, 'no peer answered yet; retrying every second, requests get 503 meanwhile');
-    if (signal?.aborted || guard.closed) throw new EdgeError('EDGE_ABORTED', 'proxy start was cancelled');
-    if (config.metricsListen.length > 0) metricsBound = await metricsListener(config.metricsListen, metrics, () => d.availableUrls().length > 0);
+    this.#checkCancelled(signal);
+    this.#log.info({ peers: resolved.peers, source: resolved.source }, 'using peer urls');
+    const d = this.#makeDirector(resolved.peers, peerTls);
+    this.#director = d;
+    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log);
+    // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
+    const own = this.#bound.urls;
+    const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
+    this.#rewriteTo = cfg.rewriteMemberUrls ? advertise : undefined;
+    this.#isSelf = selfMatcher([...own, ...advertise]);
+    if (!(await d.refresh())) this.#log.warn({ peers: d.peers() }, 'no peer answered yet; retrying every second, requests get 503 meanwhile');
+    this.#checkCancelled(signal);
+    if (cfg.metricsListen.length > 0) this.#metricsBound = await metricsListener(cfg.metricsListen, this.#metrics, () => d.availableUrls().length > 0);
     d.startTimer();
-    log.info({
-      listenUrls: own, mode: config.mode, endpoints: d.availableUrls(), metricsUrls: metricsBound?.urls ?? [],
-      advertiseClientUrls: rewriteTo.urls ?? [], dataDir: config.dataDir,
+    this.#log.info({
+      listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsBound?.urls ?? [],
+      advertiseClientUrls: this.#rewriteTo ?? [], dataDir: cfg.dataDir,
     }, 'ready to proxy client requests');
-  };
+  }
 
-  const close = async (): Promise<void> => {
+  #checkCancelled(signal: AbortSignal | undefined): void {
+    if (signal?.aborted || this.#guard.closed) throw new EdgeError('EDGE_ABORTED', 'proxy start was cancelled');
+  }
+
+  #makeDirector(peers: readonly string[], peerTls: ClientTlsOptions | undefined): Director {
+    const cfg = this.#config;
+    const file = this.#paths.cluster;
+    return createDirector({
+      peers, refreshIntervalMs: cfg.refreshIntervalMs, failureWaitMs: cfg.failureWaitMs, dialTimeoutMs: cfg.dialTimeoutMs,
+      fetchMembers: this.#deps.fetchMembers ?? ((p, o) => peerMembers(p, o)), logger: this.#log, isSelf: (u) => this.#isSelf(u),
+      ...(peerTls ? { peerTls } : {}), ...(this.#deps.order ? { order: this.#deps.order } : {}),
+      onPeers: (p) => {
+        try { writeClusterFile(file, p); } catch (err) { this.#log.warn({ file, ...errFields(err) }, 'could not write the cluster file'); }
+      },
+      onChange: (a, t) => this.#metrics.endpoints(a, t), counterFor: (u) => this.#metrics.counterFor(u),
+    });
+  }
+
+  #makeHandler(d: Director): ReturnType<typeof createHandler> {
+    const cfg = this.#config;
+    const self = (): readonly string[] | undefined => this.#rewriteTo;
+    return createHandler({
+      director: d, metrics: this.#metrics, readonly: cfg.mode === 'readonly', via: this.#via, maxRequestBytes: cfg.maxRequestBytes,
+      clientTimeoutMs: cfg.clientTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
+      get rewriteTo() { return self(); }, accessLog: createAccessLog(cfg, this.#deps.accessLogDestination),
+    });
+  }
+
+  close(): Promise<void> {
     // Order: stop accepting → drain open requests up to shutdownTimeoutMs → cut the rest (watches) → stop the
     // director (refresh timer, failure timers, member agents) → release the pid file.
-    await metricsBound?.close(0);
-    await bound?.close(config.shutdownTimeoutMs);
-    director?.close();
-    if (pidClaimed) releasePidFile(paths.pid, pid);
-  };
+    return this.#guard.closeOnce(async () => {
+      await this.#metricsBound?.close(0);
+      await this.#bound?.close(this.#config.shutdownTimeoutMs);
+      this.#director?.close();
+      if (this.#pidClaimed) releasePidFile(this.#paths.pid, this.#pid);
+    });
+  }
 
-  return {
-    start: (opts) => start(opts?.signal),
-    close: () => guard.closeOnce(close),
-    address: () => {
-      const a = bound?.addresses[0];
-      if (!a) throw new EdgeError('EDGE_INTERNAL', 'proxy is not listening', { hint: 'call start() first' });
-      return a;
-    },
-    urls: () => bound?.urls ?? [],
-    metricsUrls: () => metricsBound?.urls ?? [],
-    endpoints: () => director?.availableUrls() ?? [],
-    describe: () => ({
-      kind: 'proxy', address: bound?.urls[0] ?? config.listen[0]?.url ?? '',
-      detail: `${config.mode}, ${director?.availableUrls().length ?? 0} endpoints`,
-    }),
-  };
+  address(): AddressInfo {
+    const a = this.#bound?.addresses[0];
+    if (!a) throw new EdgeError('EDGE_INTERNAL', 'proxy is not listening', { hint: 'call start() first' });
+    return a;
+  }
+
+  urls(): string[] {
+    return this.#bound?.urls ?? [];
+  }
+
+  metricsUrls(): string[] {
+    return this.#metricsBound?.urls ?? [];
+  }
+
+  endpoints(): string[] {
+    return this.#director?.availableUrls() ?? [];
+  }
+
+  describe(): { kind: string; address: string; detail: string } {
+    const n = this.#director?.availableUrls().length ?? 0;
+    return { kind: 'proxy', address: this.#bound?.urls[0] ?? this.#config.listen[0]?.url ?? '', detail: `${this.#config.mode}, ${n} endpoints` };
+  }
+}
+
+/** Creates a proxy; nothing is bound or claimed until start(). */
+export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {}): Proxy {
+  return new EdgeProxy(config, deps);
 }
 
 /** Replaces port 0 in an advertised URL with the port actually bound for the same listen URL. */
