@@ -50,8 +50,9 @@ export async function createLoopGuard(listenAddr: HostPort, deps: LoopDeps = {})
   const listen = formatHostPort(listenAddr);
   return {
     async check(ep) {
-      if (ep.port !== listenAddr.port) return undefined;
+      // Resolved whatever the port, as etcd does: a name that does not resolve is reported, not dialled forever.
       const ips = await resolve(ep.host);
+      if (ep.port !== listenAddr.port) return undefined;
       const hit = ips.find((ip) => own.has(ip) || (wildcard && isLoopbackIp(ip)));
       return hit === undefined ? undefined : `${ep.key} resolves to ${hit}, the gateway's own listen address ${listen}`;
     },

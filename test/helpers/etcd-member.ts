@@ -29,6 +29,7 @@ export interface MemberProc {
   readonly pid: number;
   readonly clientUrl: string;
   readonly peerUrl: string;
+  readonly dataDir: string;
   log(): string;
   /** Stops the member by PID; resolves when it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -68,7 +69,7 @@ export async function startMember(t: TestContext, spec: MemberSpec, opts: { wait
   };
   // One hook, so the member is gone before its directory is removed.
   t.after(async () => { await stop('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
-  const m: MemberProc = { name: spec.name, pid, clientUrl, peerUrl, log: () => readFileSync(logFile, 'utf8'), stop };
+  const m: MemberProc = { name: spec.name, pid, clientUrl, peerUrl, dataDir: path.join(dir, 'data'), log: () => readFileSync(logFile, 'utf8'), stop };
   if (opts.wait !== false) await waitHealthy(m);
   return m;
 }

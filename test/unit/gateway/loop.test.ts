@@ -37,7 +37,8 @@ test('assertNoLoops: a loop is EDGE_CONFIG_INVALID in etcd\'s words, an unresolv
   const g = await createLoopGuard({ host: '127.0.0.1', port: 23790 }, deps);
   await assert.rejects(assertNoLoops(g, [parseEndpoint('localhost:23790', 't')]), { code: 'EDGE_CONFIG_INVALID', message: /should not resolve to the gateway listen addr/ });
   await assert.rejects(assertNoLoops(g, [parseEndpoint('nonexistent.invalid:23790', 't')]), { code: 'EDGE_DNS', message: /failed to resolve endpoint host "nonexistent.invalid"/ });
-  await assertNoLoops(g, [parseEndpoint('nonexistent.invalid:1', 't')]);
+  await assert.rejects(assertNoLoops(g, [parseEndpoint('nonexistent.invalid:1', 't')]), { code: 'EDGE_DNS' }, 'resolved whatever the port, as etcd');
+  await assertNoLoops(g, [parseEndpoint('other.example:23790', 't'), parseEndpoint('127.0.0.1:2379', 't')]);
 });
 
 test('an unresolvable listen host is a config error', async () => {
