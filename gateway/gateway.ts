@@ -21,12 +21,13 @@ import type { Endpoint } from './endpoint.js';
 import { assertNoLoops, createLoopGuard } from './loop.js';
 import type { LoopDeps } from './loop.js';
 import { createGatewayMetrics, serveMetrics } from './metrics.js';
-import type { MetricsServer } from './metrics.js';
+import type { GatewayMetrics, MetricsServer } from './metrics.js';
 import { createRelay } from './relay.js';
+import type { Relay } from './relay.js';
 import { createRemotes } from './remotes.js';
-import type { RemoteView } from './remotes.js';
+import type { Remotes, RemoteView } from './remotes.js';
 import { createEndpointSource } from './sources.js';
-import type { SourceDeps } from './sources.js';
+import type { EndpointSource, SourceDeps } from './sources.js';
 import { createSync } from './sync.js';
 import type { Sync } from './sync.js';
 
@@ -60,117 +61,150 @@ export interface Gateway extends Component {
 
 /** Creates a gateway from a frozen config. */
 export function createGateway(cfg: GatewayConfig, deps: GatewayDeps = {}): Gateway {
-  const guard = lifecycleGuard('gateway');
-  const log = (deps.logger ?? noopLogger()).child({ component: 'gateway' });
-  let tls: ClientTlsOptions | undefined;
-  let server: net.Server | undefined;
-  let bound: AddressInfo | undefined;
-  let sync: Sync | undefined;
-  const metricsServers: MetricsServer[] = [];
+  return new TcpGateway(cfg, deps);
+}
 
-  // The relay reads `remotes` lazily, so metrics, remotes and relay can reference one another.
-  const metrics = createGatewayMetrics(() => relay.stats());
-  const probe = (ep: Endpoint): Promise<void> => probeTcp(ep, cfg.dialTimeoutMs).catch((err: unknown) => {
-    metrics.dialFailures.inc({ endpoint: ep.key });
+class TcpGateway implements Gateway {
+  readonly #cfg: GatewayConfig;
+  readonly #deps: GatewayDeps;
+  readonly #guard = lifecycleGuard('gateway');
+  readonly #log: Logger;
+  readonly #metrics: GatewayMetrics;
+  readonly #remotes: Remotes;
+  readonly #relay: Relay;
+  readonly #source: EndpointSource;
+  readonly #metricsServers: MetricsServer[] = [];
+  #tls: ClientTlsOptions | undefined;
+  #server: net.Server | undefined;
+  #bound: AddressInfo | undefined;
+  #sync: Sync | undefined;
+
+  constructor(cfg: GatewayConfig, deps: GatewayDeps) {
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.#log = (deps.logger ?? noopLogger()).child({ component: 'gateway' });
+    // Metrics read the relay only at scrape time, so it can be created after them.
+    this.#metrics = createGatewayMetrics(() => this.#relay.stats());
+    this.#remotes = createRemotes({
+      initialRetryMs: cfg.initialRetryMs, retryDelayMs: cfg.retryDelayMs, probe: this.#probe, logger: this.#log,
+      onState: (ep, up) => this.#metrics.setEndpointUp(ep.key, up),
+    });
+    this.#relay = createRelay({
+      remotes: this.#remotes, dialTimeoutMs: cfg.dialTimeoutMs,
+      hooks: { onDialFailure: (ep) => this.#metrics.dialFailures.inc({ endpoint: ep.key }), onNoEndpoint: () => this.#metrics.noEndpoint.inc() },
+    });
+    this.#source = createEndpointSource(cfg, { lookupSrv, getDiscoveryCluster, peerMembers, ...deps.sources }, () => this.#tls);
+  }
+
+  async start(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#guard.beginStart();
+    const onAbort = (): void => void this.close();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.#checkClosed();
+      await this.#startSteps(opts.signal);
+    } catch (err) {
+      await this.close();
+      if (opts.signal?.aborted) throw new EdgeError('EDGE_ABORTED', 'gateway start was cancelled', { cause: err });
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    const bound = this.address();
+    this.#log.info({
+      listenAddr: formatHostPort({ host: bound.address, port: bound.port }), endpoints: keysOf(this.#remotes.endpoints()),
+      live: this.#remotes.liveCount(), autoSyncIntervalMs: this.#cfg.autoSyncIntervalMs,
+    }, 'ready to proxy client requests');
+  }
+
+  close(): Promise<void> {
+    return this.#guard.closeOnce(async () => {
+      // Order: stop accepting → stop timers → drain up to --drain-timeout → destroy the rest → metrics last,
+      // so /metrics stays scrapable (and /readyz says 503) while connections drain.
+      this.#server?.close();
+      this.#sync?.close();
+      this.#remotes.close();
+      const open = this.#relay.active();
+      if (open > 0) this.#log.info({ connections: open, drainTimeoutMs: this.#cfg.drainTimeoutMs }, 'draining connections');
+      if (!await this.#relay.drain(this.#cfg.drainTimeoutMs)) {
+        this.#log.warn({ connections: this.#relay.active() }, 'drain timeout: closing the remaining connections');
+        this.#relay.destroyAll();
+      }
+      await Promise.all(this.#metricsServers.map((m) => m.close()));
+      if (this.#bound) this.#log.info({}, 'gateway stopped');
+    });
+  }
+
+  address(): AddressInfo {
+    if (!this.#bound) throw new EdgeError('EDGE_INTERNAL', 'gateway is not listening');
+    return this.#bound;
+  }
+
+  metricsAddresses(): AddressInfo[] {
+    return this.#metricsServers.map((m) => m.address);
+  }
+
+  status(): GatewayStatus {
+    return { endpoints: this.#remotes.list(), live: this.#remotes.liveCount(), connections: this.#relay.active() };
+  }
+
+  metrics(): Promise<string> {
+    return this.#metrics.registry.metrics();
+  }
+
+  syncNow(): Promise<string> {
+    return this.#sync ? this.#sync.runOnce() : Promise.resolve('disabled');
+  }
+
+  async #startSteps(signal: AbortSignal | undefined): Promise<void> {
+    const cfg = this.#cfg;
+    const hasTls = Boolean(cfg.tls.caFile || cfg.tls.certFile || cfg.tls.insecureSkipVerify);
+    this.#tls = hasTls ? loadClientTls(cfg.tls) : undefined;
+    const eps = await this.#source(signal);
+    this.#checkClosed();
+    await assertNoLoops(await createLoopGuard(cfg.listenAddr, this.#deps.loop), eps);
+    this.#checkClosed();
+    this.#server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, this.#relay.handle);
+    this.#bound = await listen(this.#server, cfg.listenAddr, '--listen-addr');
+    this.#checkClosed();
+    this.#remotes.set(eps);
+    await this.#remotes.probeAll();
+    this.#checkClosed();
+    for (const addr of cfg.listenMetrics) {
+      this.#metricsServers.push(await serveMetrics(addr, this.#metrics.registry, () => !this.#guard.closed && this.#remotes.liveCount() > 0));
+      this.#checkClosed();
+    }
+    if (cfg.autoSyncIntervalMs > 0) {
+      // The guard is rebuilt on the bound port: with --listen-addr :0 the real port is known only now.
+      const loop = await createLoopGuard({ host: cfg.listenAddr.host, port: this.#bound.port }, this.#deps.loop);
+      this.#sync = createSync({
+        intervalMs: cfg.autoSyncIntervalMs, initialRetryMs: cfg.initialRetryMs, remotes: this.#remotes,
+        fetchMembers: this.#deps.fetchMembers ?? this.#fetchMembers, seeds: this.#source, loop, probe: this.#probe, logger: this.#log,
+      });
+      this.#sync.start();
+    }
+  }
+
+  readonly #probe = (ep: Endpoint): Promise<void> => probeTcp(ep, this.#cfg.dialTimeoutMs).catch((err: unknown) => {
+    this.#metrics.dialFailures.inc({ endpoint: ep.key });
     throw err;
   });
-  const remotes = createRemotes({
-    initialRetryMs: cfg.initialRetryMs, retryDelayMs: cfg.retryDelayMs, probe, logger: log,
-    onState: (ep, up) => metrics.setEndpointUp(ep.key, up),
-  });
-  const relay = createRelay({
-    remotes, dialTimeoutMs: cfg.dialTimeoutMs,
-    hooks: { onDialFailure: (ep) => metrics.dialFailures.inc({ endpoint: ep.key }), onNoEndpoint: () => metrics.noEndpoint.inc() },
-  });
-  const source = createEndpointSource(cfg, { lookupSrv, getDiscoveryCluster, peerMembers, ...deps.sources }, () => tls);
-  const preferHttps = Boolean(cfg.tls.caFile || cfg.tls.certFile || cfg.tls.insecureSkipVerify);
-  const fetchMembers = deps.fetchMembers ?? (async (ep: Endpoint, signal: AbortSignal): Promise<EtcdMember[]> => {
+
+  readonly #fetchMembers = async (ep: Endpoint, signal: AbortSignal): Promise<EtcdMember[]> => {
+    const { tls: files, requestTimeoutMs } = this.#cfg;
+    const preferHttps = Boolean(files.caFile || files.certFile || files.insecureSkipVerify);
     let last: unknown;
     for (const url of controlUrls(ep, preferHttps)) {
       try {
-        return await memberList(url, { timeoutMs: cfg.requestTimeoutMs, signal, ...(tls ? { tls } : {}) });
+        return await memberList(url, { timeoutMs: requestTimeoutMs, signal, ...(this.#tls ? { tls: this.#tls } : {}) });
       } catch (err) {
         last = err;
       }
     }
     throw last;
-  });
-  const checkClosed = (): void => {
-    if (guard.closed) throw new EdgeError('EDGE_ABORTED', 'gateway start was cancelled');
   };
 
-  async function startSteps(signal: AbortSignal | undefined): Promise<void> {
-    const hasTls = Boolean(cfg.tls.caFile || cfg.tls.certFile || cfg.tls.insecureSkipVerify);
-    tls = hasTls ? loadClientTls(cfg.tls) : undefined;
-    const eps = await source(signal);
-    checkClosed();
-    await assertNoLoops(await createLoopGuard(cfg.listenAddr, deps.loop), eps);
-    checkClosed();
-    server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, relay.handle);
-    bound = await listen(server, cfg.listenAddr, '--listen-addr');
-    checkClosed();
-    remotes.set(eps);
-    await remotes.probeAll();
-    checkClosed();
-    for (const addr of cfg.listenMetrics) {
-      metricsServers.push(await serveMetrics(addr, metrics.registry, () => !guard.closed && remotes.liveCount() > 0));
-      checkClosed();
-    }
-    if (cfg.autoSyncIntervalMs > 0) {
-      // The guard is rebuilt on the bound port: with --listen-addr :0 the real port is known only now.
-      const loop = await createLoopGuard({ host: cfg.listenAddr.host, port: bound.port }, deps.loop);
-      sync = createSync({
-        intervalMs: cfg.autoSyncIntervalMs, initialRetryMs: cfg.initialRetryMs, remotes, fetchMembers, seeds: source, loop, probe, logger: log,
-      });
-      sync.start();
-    }
+  #checkClosed(): void {
+    if (this.#guard.closed) throw new EdgeError('EDGE_ABORTED', 'gateway start was cancelled');
   }
-
-  const gw: Gateway = {
-    async start(opts = {}) {
-      guard.beginStart();
-      const onAbort = (): void => void gw.close();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        checkClosed();
-        await startSteps(opts.signal);
-      } catch (err) {
-        await gw.close();
-        if (opts.signal?.aborted) throw new EdgeError('EDGE_ABORTED', 'gateway start was cancelled', { cause: err });
-        throw err;
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-      }
-      log.info({
-        listenAddr: formatHostPort({ host: bound?.address ?? cfg.listenAddr.host, port: bound?.port ?? cfg.listenAddr.port }),
-        endpoints: keysOf(remotes.endpoints()), live: remotes.liveCount(), autoSyncIntervalMs: cfg.autoSyncIntervalMs,
-      }, 'ready to proxy client requests');
-    },
-    close() {
-      return guard.closeOnce(async () => {
-        // Order: stop accepting → stop timers → drain up to --drain-timeout → destroy the rest → metrics last,
-        // so /metrics stays scrapable (and /readyz says 503) while connections drain.
-        server?.close();
-        sync?.close();
-        remotes.close();
-        const open = relay.active();
-        if (open > 0) log.info({ connections: open, drainTimeoutMs: cfg.drainTimeoutMs }, 'draining connections');
-        if (!await relay.drain(cfg.drainTimeoutMs)) {
-          log.warn({ connections: relay.active() }, 'drain timeout: closing the remaining connections');
-          relay.destroyAll();
-        }
-        await Promise.all(metricsServers.map((m) => m.close()));
-        if (bound) log.info({}, 'gateway stopped');
-      });
-    },
-    address() {
-      if (!bound) throw new EdgeError('EDGE_INTERNAL', 'gateway is not listening');
-      return bound;
-    },
-    metricsAddresses: () => metricsServers.map((m) => m.address),
-    status: () => ({ endpoints: remotes.list(), live: remotes.liveCount(), connections: relay.active() }),
-    metrics: () => metrics.registry.metrics(),
-    syncNow: () => (sync ? sync.runOnce() : Promise.resolve('disabled')),
-  };
-  return gw;
 }

@@ -18,7 +18,7 @@ export interface ByteCounts { in: number; out: number }
 
 /** The connections of one gateway. */
 export interface Relay {
-  handle(client: net.Socket): void;
+  readonly handle: (client: net.Socket) => void;
   active(): number;
   stats(): RelayStats;
   /** Resolves when every connection has closed, or after timeoutMs (false then). */
@@ -35,32 +35,77 @@ const noop = (): void => undefined;
 
 /** Creates the relay over an endpoint set. */
 export function createRelay(opts: { remotes: Remotes; dialTimeoutMs: number; hooks: RelayHooks }): Relay {
-  const { remotes, dialTimeoutMs, hooks } = opts;
-  const conns = new Set<Conn>();
-  const closed: ByteCounts = { in: 0, out: 0 };
-  let accepted = 0;
-  let onEmpty: (() => void) | undefined;
+  return new ConnRelay(opts.remotes, opts.dialTimeoutMs, opts.hooks);
+}
 
-  const onClientClose = (c: Conn): void => {
-    conns.delete(c);
-    closed.in += c.client.bytesRead;
-    closed.out += c.client.bytesWritten;
-    c.upstream?.destroy();
-    if (conns.size === 0) onEmpty?.();
+class ConnRelay implements Relay {
+  readonly #remotes: Remotes;
+  readonly #dialTimeoutMs: number;
+  readonly #hooks: RelayHooks;
+  readonly #conns = new Set<Conn>();
+  readonly #closed: ByteCounts = { in: 0, out: 0 };
+  #accepted = 0;
+  #onEmpty: (() => void) | undefined;
+
+  constructor(remotes: Remotes, dialTimeoutMs: number, hooks: RelayHooks) {
+    this.#remotes = remotes;
+    this.#dialTimeoutMs = dialTimeoutMs;
+    this.#hooks = hooks;
+  }
+
+  /** Takes over an accepted client socket (bound, so it can be a 'connection' listener). */
+  readonly handle = (client: net.Socket): void => {
+    const c: Conn = { client, upstream: undefined };
+    this.#conns.add(c);
+    this.#accepted++;
+    client.on('error', noop);
+    client.once('close', () => this.#onClientClose(c));
+    this.#dialNext(c, this.#remotes.endpoints().length);
   };
 
-  const dialNext = (c: Conn, attemptsLeft: number): void => {
+  active(): number {
+    return this.#conns.size;
+  }
+
+  stats(): RelayStats {
+    let i = this.#closed.in;
+    let o = this.#closed.out;
+    for (const c of this.#conns) { i += c.client.bytesRead; o += c.client.bytesWritten; }
+    return { active: this.#conns.size, accepted: this.#accepted, bytes: { in: i, out: o } };
+  }
+
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.#conns.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.#onEmpty = undefined; resolve(false); }, timeoutMs);
+      this.#onEmpty = () => { clearTimeout(t); this.#onEmpty = undefined; resolve(true); };
+    });
+  }
+
+  destroyAll(): void {
+    for (const c of this.#conns) { c.client.destroy(); c.upstream?.destroy(); }
+  }
+
+  #onClientClose(c: Conn): void {
+    this.#conns.delete(c);
+    this.#closed.in += c.client.bytesRead;
+    this.#closed.out += c.client.bytesWritten;
+    c.upstream?.destroy();
+    if (this.#conns.size === 0) this.#onEmpty?.();
+  }
+
+  #dialNext(c: Conn, attemptsLeft: number): void {
     if (c.client.destroyed) return;
-    const ep = attemptsLeft > 0 ? remotes.pick() : undefined;
+    const ep = attemptsLeft > 0 ? this.#remotes.pick() : undefined;
     if (ep === undefined) {
       // Nothing is up: close at once rather than hold the client (etcd does the same), and re-probe now so the
       // client's retry finds a member that has just come back.
-      hooks.onNoEndpoint();
-      remotes.probeNow();
+      this.#hooks.onNoEndpoint();
+      this.#remotes.probeNow();
       c.client.destroy();
       return;
     }
-    const up = dialEndpoint(ep, dialTimeoutMs);
+    const up = dialEndpoint(ep, this.#dialTimeoutMs);
     c.upstream = up;
     const fail = (err: Error): void => {
       up.off('connect', onConnect);
@@ -68,11 +113,11 @@ export function createRelay(opts: { remotes: Remotes; dialTimeoutMs: number; hoo
       up.destroy();
       c.upstream = undefined;
       if (c.client.destroyed) return;
-      hooks.onDialFailure(ep);
-      remotes.markDown(ep.key, err);
-      dialNext(c, attemptsLeft - 1);
+      this.#hooks.onDialFailure(ep);
+      this.#remotes.markDown(ep.key, err);
+      this.#dialNext(c, attemptsLeft - 1);
     };
-    const onTimeout = (): void => fail(new Error(`dial tcp ${ep.key}: i/o timeout after ${dialTimeoutMs}ms`));
+    const onTimeout = (): void => fail(new Error(`dial tcp ${ep.key}: i/o timeout after ${this.#dialTimeoutMs}ms`));
     const onConnect = (): void => {
       up.off('error', fail);
       up.off('timeout', onTimeout);
@@ -82,35 +127,7 @@ export function createRelay(opts: { remotes: Remotes; dialTimeoutMs: number; hoo
     up.once('error', fail);
     up.once('timeout', onTimeout);
     up.once('connect', onConnect);
-  };
-
-  return {
-    handle(client) {
-      const c: Conn = { client, upstream: undefined };
-      conns.add(c);
-      accepted++;
-      client.on('error', noop);
-      client.once('close', () => onClientClose(c));
-      dialNext(c, remotes.endpoints().length);
-    },
-    active: () => conns.size,
-    stats() {
-      let i = closed.in;
-      let o = closed.out;
-      for (const c of conns) { i += c.client.bytesRead; o += c.client.bytesWritten; }
-      return { active: conns.size, accepted, bytes: { in: i, out: o } };
-    },
-    drain(timeoutMs) {
-      if (conns.size === 0) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const t = setTimeout(() => { onEmpty = undefined; resolve(false); }, timeoutMs);
-        onEmpty = () => { clearTimeout(t); onEmpty = undefined; resolve(true); };
-      });
-    },
-    destroyAll() {
-      for (const c of conns) { c.client.destroy(); c.upstream?.destroy(); }
-    },
-  };
+  }
 }
 
 // Both sockets are half-open capable: a FIN from one side is passed on with end() by pipe(), and the other

@@ -54,109 +54,135 @@ interface State {
 
 /** Creates an endpoint set with round-robin picking and backoff re-probing. */
 export function createRemotes(opts: RemotesOptions): Remotes {
-  let states: State[] = [];
-  let rr = 0;
-  let weighted = false;
-  let closed = false;
-  let lastDemand = -Infinity;
-  const log = opts.logger;
-  const random = opts.random ?? Math.random;
+  return new RemoteSet(opts);
+}
 
-  const backoff = (failures: number): number => Math.min(opts.retryDelayMs, opts.initialRetryMs * 2 ** failures);
-  const schedule = (s: State, delay: number): void => {
-    clearTimeout(s.timer);
-    s.timer = setTimeout(() => { s.timer = undefined; void reprobe(s, true); }, delay);
-    s.timer.unref();
-  };
-  const setUp = (s: State): void => {
-    s.up = true;
-    s.failures = 0;
-    clearTimeout(s.timer);
-    s.timer = undefined;
-    opts.onState?.(s.endpoint, true);
-  };
-  // `counts` is false for demand probes, so clients knocking on a dead cluster do not stretch the backoff.
-  const reprobe = async (s: State, counts: boolean): Promise<void> => {
-    if (closed || s.up || s.probing || !states.includes(s)) return;
-    s.probing = true;
-    try {
-      await opts.probe(s.endpoint);
-      s.probing = false;
-      if (closed || !states.includes(s) || s.up) return;
-      setUp(s);
-      log.info({ address: s.endpoint.key }, 'activated endpoint');
-    } catch (err) {
-      s.probing = false;
-      if (closed || !states.includes(s) || s.up) return;
-      if (counts) s.failures++;
-      const next = backoff(s.failures);
-      log.debug({ address: s.endpoint.key, retryInMs: next, ...errFields(err) }, 'endpoint still down');
-      schedule(s, next);
+class RemoteSet implements Remotes {
+  readonly #opts: RemotesOptions;
+  readonly #random: () => number;
+  #states: State[] = [];
+  #rr = 0;
+  #weighted = false;
+  #closed = false;
+  #lastDemand = -Infinity;
+
+  constructor(opts: RemotesOptions) {
+    this.#opts = opts;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  set(eps: readonly Endpoint[], down?: ReadonlySet<string>): void {
+    if (this.#closed) return;
+    const old = new Map(this.#states.map((s) => [s.endpoint.key, s]));
+    const next: State[] = [];
+    for (const ep of eps) {
+      const kept = old.get(ep.key);
+      if (kept) { kept.endpoint = ep; old.delete(ep.key); next.push(kept); continue; }
+      next.push({ endpoint: ep, up: true, failures: 0, timer: undefined, probing: false });
+      this.#opts.onState?.(ep, true);
     }
-  };
-  const markDownState = (s: State, err: unknown, quiet = false): void => {
+    for (const gone of old.values()) { clearTimeout(gone.timer); this.#opts.onState?.(gone.endpoint, undefined); }
+    this.#states = next;
+    this.#weighted = next.some((s) => s.endpoint.weight > 0);
+    for (const s of next) if (down?.has(s.endpoint.key)) this.#markDown(s, new Error('unreachable when added'), true);
+  }
+
+  pick(): Endpoint | undefined {
+    return this.#weighted ? pickWeighted(this.#states, this.#random) : this.#pickRoundRobin();
+  }
+
+  markDown(key: string, err: unknown): void {
+    const s = this.#states.find((x) => x.endpoint.key === key);
+    if (s) this.#markDown(s, err, false);
+  }
+
+  probeNow(): void {
+    const now = Date.now();
+    if (this.#closed || now - this.#lastDemand < this.#opts.initialRetryMs) return;
+    this.#lastDemand = now;
+    for (const s of this.#states) if (!s.up) void this.#reprobe(s, false);
+  }
+
+  async probeAll(): Promise<void> {
+    await Promise.all(this.#states.map(async (s) => {
+      try { await this.#opts.probe(s.endpoint); } catch (err) { this.#markDown(s, err, false); }
+    }));
+  }
+
+  list(): readonly RemoteView[] {
+    return this.#states.map((s) => ({ endpoint: s.endpoint, up: s.up, failures: s.failures }));
+  }
+
+  endpoints(): readonly Endpoint[] {
+    return this.#states.map((s) => s.endpoint);
+  }
+
+  liveCount(): number {
+    let n = 0;
+    for (const s of this.#states) if (s.up) n++;
+    return n;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#states) clearTimeout(s.timer);
+  }
+
+  // etcd's pick() with all weights 0: strict round robin in list order, one counter shared by all connections.
+  #pickRoundRobin(): Endpoint | undefined {
+    const n = this.#states.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.#rr + i) % n;
+      const s = this.#states[idx] as State;
+      if (s.up) { this.#rr = idx + 1; return s.endpoint; }
+    }
+    return undefined;
+  }
+
+  #backoff(failures: number): number {
+    return Math.min(this.#opts.retryDelayMs, this.#opts.initialRetryMs * 2 ** failures);
+  }
+
+  #schedule(s: State, delay: number): void {
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => { s.timer = undefined; void this.#reprobe(s, true); }, delay);
+    s.timer.unref();
+  }
+
+  #markDown(s: State, err: unknown, quiet: boolean): void {
     if (!s.up) return;
     s.up = false;
     s.failures = 0;
-    opts.onState?.(s.endpoint, false);
-    const next = backoff(0);
-    if (!quiet) log.warn({ address: s.endpoint.key, retryInMs: next, ...errFields(err) }, 'deactivated endpoint');
-    schedule(s, next);
-  };
+    this.#opts.onState?.(s.endpoint, false);
+    const next = this.#backoff(0);
+    if (!quiet) this.#opts.logger.warn({ address: s.endpoint.key, retryInMs: next, ...errFields(err) }, 'deactivated endpoint');
+    this.#schedule(s, next);
+  }
 
-  return {
-    set(eps, down) {
-      if (closed) return;
-      const old = new Map(states.map((s) => [s.endpoint.key, s]));
-      const next: State[] = [];
-      for (const ep of eps) {
-        const kept = old.get(ep.key);
-        if (kept) { kept.endpoint = ep; old.delete(ep.key); next.push(kept); continue; }
-        const s: State = { endpoint: ep, up: true, failures: 0, timer: undefined, probing: false };
-        next.push(s);
-        opts.onState?.(ep, true);
-      }
-      for (const gone of old.values()) { clearTimeout(gone.timer); opts.onState?.(gone.endpoint, undefined); }
-      states = next;
-      weighted = states.some((s) => s.endpoint.weight > 0);
-      for (const s of states) if (down?.has(s.endpoint.key)) markDownState(s, new Error('unreachable when added'), true);
-    },
-    pick() {
-      return weighted ? pickWeighted(states, random) : pickRoundRobin();
-    },
-    markDown(key, err) {
-      const s = states.find((x) => x.endpoint.key === key);
-      if (s) markDownState(s, err);
-    },
-    probeNow() {
-      const now = Date.now();
-      if (closed || now - lastDemand < opts.initialRetryMs) return;
-      lastDemand = now;
-      for (const s of states) if (!s.up) void reprobe(s, false);
-    },
-    async probeAll() {
-      await Promise.all(states.map(async (s) => {
-        try { await opts.probe(s.endpoint); } catch (err) { markDownState(s, err); }
-      }));
-    },
-    list: () => states.map((s) => ({ endpoint: s.endpoint, up: s.up, failures: s.failures })),
-    endpoints: () => states.map((s) => s.endpoint),
-    liveCount: () => states.reduce((n, s) => n + (s.up ? 1 : 0), 0),
-    close() {
-      closed = true;
-      for (const s of states) clearTimeout(s.timer);
-    },
-  };
+  #stale(s: State): boolean {
+    return this.#closed || s.up || !this.#states.includes(s);
+  }
 
-  // etcd's pick() with all weights 0: strict round robin in list order, one counter shared by all connections.
-  function pickRoundRobin(): Endpoint | undefined {
-    const n = states.length;
-    for (let i = 0; i < n; i++) {
-      const idx = (rr + i) % n;
-      const s = states[idx] as State;
-      if (s.up) { rr = idx + 1; return s.endpoint; }
+  // `counts` is false for demand probes, so clients knocking on a dead cluster do not stretch the backoff.
+  async #reprobe(s: State, counts: boolean): Promise<void> {
+    if (s.probing || this.#stale(s)) return;
+    s.probing = true;
+    try {
+      await this.#opts.probe(s.endpoint);
+      s.probing = false;
+      if (this.#stale(s)) return;
+      s.up = true;
+      s.failures = 0;
+      this.#opts.onState?.(s.endpoint, true);
+      this.#opts.logger.info({ address: s.endpoint.key }, 'activated endpoint');
+    } catch (err) {
+      s.probing = false;
+      if (this.#stale(s)) return;
+      if (counts) s.failures++;
+      const next = this.#backoff(s.failures);
+      this.#opts.logger.debug({ address: s.endpoint.key, retryInMs: next, ...errFields(err) }, 'endpoint still down');
+      this.#schedule(s, next);
     }
-    return undefined;
   }
 }
 

@@ -40,109 +40,128 @@ export interface Sync {
 const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || /^127\./.test(h);
 const isWildcard = (h: string): boolean => h === '0.0.0.0' || h === '::';
 
+type Fetched = { members: EtcdMember[]; from: Endpoint } | { errors: string[] };
+
 /** Creates the auto-sync loop. */
 export function createSync(opts: SyncOptions): Sync {
-  const ac = new AbortController();
-  const log = opts.logger;
-  let timer: NodeJS.Timeout | undefined;
-  let failures = 0;
-  let lastError = '';
+  return new MemberSync(opts);
+}
 
-  async function fetchAny(): Promise<{ members: EtcdMember[]; from: Endpoint } | { errors: string[] }> {
+class MemberSync implements Sync {
+  readonly #opts: SyncOptions;
+  readonly #ac = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #lastError = '';
+
+  constructor(opts: SyncOptions) {
+    this.#opts = opts;
+  }
+
+  start(): void {
+    if (this.#ac.signal.aborted || this.#timer) return;
+    this.#timer = setTimeout(() => void this.#tick(), 0);
+  }
+
+  close(): void {
+    this.#ac.abort();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async runOnce(): Promise<SyncOutcome> {
+    const { remotes, logger: log } = this.#opts;
+    const got = await this.#fetchAny();
+    if ('errors' in got) return this.#failed(got.errors);
+    this.#lastError = '';
+    const rejected: Rejections = [];
+    const candidates = await this.#usable(clientEndpoints(got.members, rejected), got.from, rejected);
+    const old = keysOf(remotes.endpoints());
+    if (candidates.length === 0) {
+      log.warn({ endpoints: old, rejected: describeRejections(rejected) }, 'members advertise no client URL usable from here; keeping the current endpoints');
+      return 'kept';
+    }
+    const reach = await Promise.all(candidates.map((ep) => this.#opts.probe(ep).then(() => true, () => false)));
+    const down = new Set(candidates.filter((_, i) => !reach[i]).map((e) => e.key));
+    if (down.size === candidates.length && remotes.liveCount() > 0) {
+      log.warn({ endpoints: old, advertised: keysOf(candidates) }, 'no advertised client URL answers from here; keeping the current endpoints');
+      return 'kept';
+    }
+    if (rejected.length) log.debug({ rejected: describeRejections(rejected) }, 'advertised client URLs skipped');
+    const next = keysOf(candidates);
+    if (next.length === old.length && next.every((k) => old.includes(k))) return 'unchanged';
+    if (this.#ac.signal.aborted) return 'failed';
+    remotes.set(candidates, down);
+    log.info({ old, new: next, added: next.filter((k) => !old.includes(k)), removed: old.filter((k) => !next.includes(k)) }, 'endpoints changed');
+    return 'changed';
+  }
+
+  #failed(errors: string[]): SyncOutcome {
+    const summary = errors.join('; ');
+    if (summary === this.#lastError) this.#opts.logger.debug({ errors }, 'endpoint sync failed');
+    else this.#opts.logger.warn({ errors }, 'endpoint sync failed');
+    this.#lastError = summary;
+    return 'failed';
+  }
+
+  // The current endpoints first (up ones first), then the configured source: a gateway whose members were all
+  // replaced while it could not sync finds the cluster again through SRV, the token or the --endpoints list.
+  async #fetchAny(): Promise<Fetched> {
     const tried = new Set<string>();
     const errors: string[] = [];
-    const attempt = async (eps: readonly Endpoint[]) => {
-      for (const ep of eps) {
-        if (tried.has(ep.key) || ac.signal.aborted) continue;
-        tried.add(ep.key);
-        try {
-          return { members: await opts.fetchMembers(ep, ac.signal), from: ep };
-        } catch (err) {
-          errors.push(`${ep.key}: ${errFields(err).error}`);
-        }
-      }
-      return undefined;
-    };
-    const views = opts.remotes.list();
+    const views = this.#opts.remotes.list();
     const current = [...views.filter((v) => v.up), ...views.filter((v) => !v.up)].map((v) => v.endpoint);
-    const got = await attempt(current) ?? await opts.seeds(ac.signal).then(attempt, (err: unknown) => { errors.push(`seeds: ${errFields(err).error}`); return undefined; });
+    const got = await this.#fetchFrom(current, tried, errors)
+      ?? await this.#opts.seeds(this.#ac.signal).then(
+        (seeds) => this.#fetchFrom(seeds, tried, errors),
+        (err: unknown) => { errors.push(`seeds: ${errFields(err).error}`); return undefined; });
     return got ?? { errors };
   }
 
-  async function usable(eps: readonly Endpoint[], from: Endpoint, rejected: Rejections): Promise<Endpoint[]> {
-    const checks = await Promise.all(eps.map(async (ep): Promise<string | undefined> => {
-      if (isWildcard(ep.host)) return 'a wildcard address';
-      if (isLoopback(ep.host) && !isLoopback(from.host)) return `a loopback address, advertised by a member reached at ${from.key}`;
+  async #fetchFrom(eps: readonly Endpoint[], tried: Set<string>, errors: string[]): Promise<Fetched | undefined> {
+    for (const ep of eps) {
+      if (tried.has(ep.key) || this.#ac.signal.aborted) continue;
+      tried.add(ep.key);
       try {
-        return await opts.loop.check(ep);
-      } catch {
-        return isIP(ep.host) ? 'unresolvable' : `host ${JSON.stringify(ep.host)} does not resolve here`;
+        return { members: await this.#opts.fetchMembers(ep, this.#ac.signal), from: ep };
+      } catch (err) {
+        errors.push(`${ep.key}: ${errFields(err).error}`);
       }
-    }));
+    }
+    return undefined;
+  }
+
+  async #usable(eps: readonly Endpoint[], from: Endpoint, rejected: Rejections): Promise<Endpoint[]> {
+    const reasons = await Promise.all(eps.map((ep) => this.#whyUnusable(ep, from)));
     return eps.filter((ep, i) => {
-      const reason = checks[i];
+      const reason = reasons[i];
       if (reason !== undefined) rejected.push({ url: ep.key, reason });
       return reason === undefined;
     });
   }
 
-  async function runOnce(): Promise<SyncOutcome> {
-    const got = await fetchAny();
-    if ('errors' in got) {
-      const summary = got.errors.join('; ');
-      if (summary === lastError) log.debug({ errors: got.errors }, 'endpoint sync failed');
-      else log.warn({ errors: got.errors }, 'endpoint sync failed');
-      lastError = summary;
-      return 'failed';
+  async #whyUnusable(ep: Endpoint, from: Endpoint): Promise<string | undefined> {
+    if (isWildcard(ep.host)) return 'a wildcard address';
+    if (isLoopback(ep.host) && !isLoopback(from.host)) return `a loopback address, advertised by a member reached at ${from.key}`;
+    try {
+      return await this.#opts.loop.check(ep);
+    } catch {
+      return isIP(ep.host) ? 'unresolvable' : `host ${JSON.stringify(ep.host)} does not resolve here`;
     }
-    lastError = '';
-    const rejected: Rejections = [];
-    const advertised = clientEndpoints(got.members, rejected);
-    const candidates = await usable(advertised, got.from, rejected);
-    const old = keysOf(opts.remotes.endpoints());
-    if (candidates.length === 0) {
-      log.warn({ endpoints: old, rejected: describeRejections(rejected) }, 'members advertise no client URL usable from here; keeping the current endpoints');
-      return 'kept';
-    }
-    const reach = await Promise.all(candidates.map((ep) => opts.probe(ep).then(() => true, () => false)));
-    const down = new Set(candidates.filter((_, i) => !reach[i]).map((e) => e.key));
-    if (down.size === candidates.length && opts.remotes.liveCount() > 0) {
-      log.warn({ endpoints: old, advertised: keysOf(candidates) }, 'no advertised client URL answers from here; keeping the current endpoints');
-      return 'kept';
-    }
-    const next = keysOf(candidates);
-    if (rejected.length) log.debug({ rejected: describeRejections(rejected) }, 'advertised client URLs skipped');
-    if (next.length === old.length && next.every((k) => old.includes(k))) return 'unchanged';
-    if (ac.signal.aborted) return 'failed';
-    opts.remotes.set(candidates, down);
-    log.info({ old, new: next, added: next.filter((k) => !old.includes(k)), removed: old.filter((k) => !next.includes(k)) }, 'endpoints changed');
-    return 'changed';
   }
 
-  const tick = async (): Promise<void> => {
-    timer = undefined;
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
     let outcome: SyncOutcome = 'failed';
     try {
-      outcome = await runOnce();
+      outcome = await this.runOnce();
     } catch (err) {
-      log.warn(errFields(err), 'endpoint sync failed');
+      this.#opts.logger.warn(errFields(err), 'endpoint sync failed');
     }
-    if (ac.signal.aborted) return;
-    failures = outcome === 'failed' ? failures + 1 : 0;
-    const delay = failures === 0 ? opts.intervalMs : Math.min(opts.intervalMs, opts.initialRetryMs * 2 ** (failures - 1));
-    timer = setTimeout(() => void tick(), delay);
-  };
-
-  return {
-    start() {
-      if (ac.signal.aborted || timer) return;
-      timer = setTimeout(() => void tick(), 0);
-    },
-    runOnce,
-    close() {
-      ac.abort();
-      clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+    if (this.#ac.signal.aborted) return;
+    this.#failures = outcome === 'failed' ? this.#failures + 1 : 0;
+    const { intervalMs, initialRetryMs } = this.#opts;
+    const delay = this.#failures === 0 ? intervalMs : Math.min(intervalMs, initialRetryMs * 2 ** (this.#failures - 1));
+    this.#timer = setTimeout(() => void this.#tick(), delay);
+  }
 }
