@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe } from 'node:test';
-import { createBed } from '../netns/bed.js';
+import { createBed, ETCD_EDGE } from '../netns/bed.js';
 import type { Bed } from '../netns/bed.js';
 import { curl, endpointStatus, etcdctl, retry, why } from '../netns/clients.js';
 import { isolationProblems } from '../netns/isolation.js';
@@ -54,6 +54,18 @@ async function membersOnClassicPorts(w: World): Promise<void> {
   const health = await etcdctl(w.bed, 'worker0', ['--endpoints', MEMBER_ENDPOINTS.join(','), 'endpoint', 'health']);
   assert.equal(health.code, 0, why(health));
   assert.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 3, why(health));
+}
+
+async function planMatchesUp(w: World): Promise<void> {
+  for (const host of Object.keys(INFRA)) {
+    const plan = await w.bed.exec(host, process.execPath, [ETCD_EDGE, 'plan', '-f', path.join(w.bed.dir, 'topology.yaml'), '--host', host, '--data-dir', path.join(w.bed.dir, host)]);
+    assert.equal(plan.code, 0, why(plan));
+    const block = /# etcd by hand[^\n]*\n([\s\S]*?)\n\n/.exec(plan.stdout)?.[1] ?? '';
+    const planned = block.split(' \\\n').map((l) => l.trim());
+    const running = w.bed.processes(host).find((p) => p.argv[0] === planned[0]);
+    assert.ok(running, `no ${planned[0] ?? 'etcd'} runs on ${host}: ${JSON.stringify(w.bed.processes(host))}`);
+    assert.deepEqual(running.argv, planned, `the etcd command up runs on ${host} is the one plan prints`);
+  }
 }
 
 async function readwriteProxy(w: World): Promise<void> {
@@ -155,6 +167,7 @@ describe('seed deployments on network-namespace hosts (static cluster)', { timeo
       assert.deepEqual(await isolationProblems(w.bed, STATIC_HOSTS), []);
     });
   scenario('1. three hosts bootstrapped by up --host infraN, every member on 2379/2380', 30_000, membersOnClassicPorts);
+  scenario('1. etcd-edge plan prints, for each host, exactly the etcd command up runs there', 30_000, planMatchesUp);
   scenario('1. a worker\'s readwrite proxy on its own 127.0.0.1:2379 serves v2 and v3 JSON writes', 30_000, readwriteProxy);
   scenario('1. a worker\'s readonly proxy serves reads and answers writes with 501', 30_000, readonlyProxy);
   scenario('2. a public-only client reaches the cluster through the gateway\'s public address, not the members', 60_000, publicGateway);

@@ -1,10 +1,11 @@
 // The network-namespace test bed: hosts as namespaces joined by two bridges in a switch namespace (private
 // 10.231.0.0/24, public 10.232.0.0/24), nothing in the root namespace, and a teardown that leaves nothing behind.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaemon } from './daemon.js';
+import { writeEtcNetns } from './etc-netns.js';
 import type { Daemon } from './daemon.js';
 import { leftovers, linkChanges, newRunId, removeNamespace, runDir, sweepStaleRuns, writeOwner } from './runs.js';
 import { alive, nsPids, procCmdline, requireRootAndTools, rootLinks, run, signal, sleepSync } from './sys.js';
@@ -48,6 +49,8 @@ export interface Bed {
    * parents reap them, then the daemons. Resolves with the command lines killed, once the namespace is empty.
    */
   crash(host: string): Promise<string[][]>;
+  /** The processes running in a host now (daemons and their children), with their command lines. */
+  processes(host: string): { pid: number; argv: string[] }[];
   /** The daemons started so far, in start order. */
   daemons(): readonly Daemon[];
   /** Stops every process, deletes every namespace, /etc/netns entry and the state dir; idempotent, synchronous. */
@@ -89,11 +92,12 @@ function setupHost(ns: string, sw: string, h: HostSpec): void {
     run('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
     run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
   }
-  mkdirSync(path.join('/etc/netns', ns), { recursive: true });
-  writeFileSync(path.join('/etc/netns', ns, 'resolv.conf'), h.nameserver === undefined
-    ? '# no DNS server in this bed: lookups fail at once on loopback\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n'
-    : `nameserver ${h.nameserver}\noptions timeout:1 attempts:2\n`);
-  writeFileSync(path.join('/etc/netns', ns, 'hosts'), `127.0.0.1 localhost\n${h.private ?? h.public ?? '127.0.0.1'} ${h.name}\n`);
+  writeEtcNetns(ns, {
+    'resolv.conf': h.nameserver === undefined
+      ? '# no DNS server in this bed: lookups fail at once on loopback\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n'
+      : `nameserver ${h.nameserver}\noptions timeout:1 attempts:2\n`,
+    hosts: `127.0.0.1 localhost\n${h.private ?? h.public ?? '127.0.0.1'} ${h.name}\n`,
+  });
 }
 
 function setupSwitch(sw: string): void {
@@ -115,7 +119,6 @@ interface BedState {
   readonly sw: string;
   readonly started: Daemon[];
   readonly cleanups: (() => void)[];
-  readonly etcNetnsExisted: boolean;
   closed: boolean;
 }
 
@@ -136,7 +139,6 @@ function teardownFor(s: BedState): () => void {
     for (const c of s.cleanups.reverse()) c();
     for (const n of namespaces) removeNamespace(n);
     removeNamespace(s.sw);
-    if (!s.etcNetnsExisted) { try { rmdirSync('/etc/netns'); } catch { /* another bed's entries are in it */ } }
     rmSync(s.dir, { recursive: true, force: true });
   };
   process.once('exit', close);
@@ -154,7 +156,7 @@ export function createBed(hosts: readonly HostSpec[]): Bed {
   mkdirSync(path.join(dir, 'home'), { recursive: true, mode: 0o700 });
   writeOwner(id);
   const linksBefore = rootLinks();
-  const s: BedState = { id, dir, hosts, sw: `${id}-sw`, started: [], cleanups: [], etcNetnsExisted: existsSync('/etc/netns'), closed: false };
+  const s: BedState = { id, dir, hosts, sw: `${id}-sw`, started: [], cleanups: [], closed: false };
   const close = teardownFor(s);
   const ns = (h: string): string => {
     if (!hosts.some((x) => x.name === h)) throw new Error(`no host ${h} in this bed`);
@@ -183,6 +185,7 @@ export function createBed(hosts: readonly HostSpec[]): Bed {
       return d;
     },
     crash: (host) => crash(ns(host), s.started.filter((d) => d.host === host)),
+    processes: (host) => nsPids(ns(host)).map((pid) => ({ pid, argv: procCmdline(pid) })),
     daemons: () => [...s.started],
     leftovers: () => leftovers(id, linksBefore, rootLinks()),
     rootLinkChanges: () => linkChanges(linksBefore, rootLinks()),

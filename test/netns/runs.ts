@@ -1,9 +1,10 @@
 // Run identity of the network-namespace bed: a unique `ee9-<random>` prefix per run, an owner file naming the
 // test process, the sweep of namespaces and state dirs left by aborted runs, and the "nothing left" check.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { etcNetnsEntries, etcNetnsLeftover, removeEtcNetns } from './etc-netns.js';
 import { alive, listNetns, nsPids, procStat, signal, sleepSync, tryRun } from './sys.js';
 
 /** The prefix family of every bed name: namespaces `ee9-<id>-<host>`, state dirs `<tmp>/ee9-<id>`. */
@@ -45,7 +46,7 @@ export function removeNamespace(ns: string): void {
     sleepSync(100);
   }
   tryRun('ip', ['netns', 'del', ns]);
-  rmSync(path.join('/etc/netns', ns), { recursive: true, force: true });
+  removeEtcNetns(ns);
 }
 
 /** Cleans up after aborted earlier runs of the family whose owner process is gone; returns what it removed. */
@@ -53,7 +54,7 @@ export function sweepStaleRuns(): string[] {
   const removed: string[] = [];
   const runs = new Set<string>();
   for (const ns of listNetns()) { const m = RUN_RE.exec(ns); if (m?.[1]) runs.add(m[1]); }
-  const etcNetns = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+  const etcNetns = etcNetnsEntries();
   for (const e of etcNetns) { const m = RUN_RE.exec(e); if (m?.[1]) runs.add(m[1]); }
   for (const e of readdirSync(os.tmpdir())) { const m = RUN_RE.exec(e); if (m?.[1] && m[1] === e) runs.add(m[1]); }
   for (const id of runs) {
@@ -61,12 +62,10 @@ export function sweepStaleRuns(): string[] {
     // Host namespaces first, the switch last, so no veth end outlives its bridge for long.
     const mine = listNetns().filter((ns) => ns.startsWith(`${id}-`)).sort((a, b) => Number(a.endsWith('-sw')) - Number(b.endsWith('-sw')));
     for (const ns of mine) { removeNamespace(ns); removed.push(ns); }
-    for (const e of etcNetns.filter((x) => x.startsWith(`${id}-`))) { rmSync(path.join('/etc/netns', e), { recursive: true, force: true }); removed.push(`/etc/netns/${e}`); }
+    for (const e of etcNetns.filter((x) => x.startsWith(`${id}-`) && !mine.includes(x))) { removeEtcNetns(e); removed.push(`/etc/netns/${e}`); }
     rmSync(runDir(id), { recursive: true, force: true });
     removed.push(runDir(id));
   }
-  // The aborted run may have created /etc/netns itself; an empty one is removed with its entries.
-  if (removed.some((r) => r.startsWith('/etc/netns/'))) { try { rmdirSync('/etc/netns'); } catch { /* other entries remain */ } }
   return removed;
 }
 
@@ -74,7 +73,9 @@ export function sweepStaleRuns(): string[] {
 export function leftovers(id: string, rootLinksBefore: readonly string[], rootLinksNow: readonly string[]): string[] {
   const out: string[] = [];
   for (const ns of listNetns()) if (ns.startsWith(`${id}-`)) out.push(`namespace ${ns}`);
-  if (existsSync('/etc/netns')) for (const e of readdirSync('/etc/netns')) if (e.startsWith(`${id}-`)) out.push(`/etc/netns/${e}`);
+  for (const e of etcNetnsEntries()) if (e.startsWith(`${id}-`)) out.push(`/etc/netns/${e}`);
+  const etc = etcNetnsLeftover();
+  if (etc) out.push(etc);
   if (existsSync(runDir(id))) out.push(`state dir ${runDir(id)}`);
   return [...out, ...linkChanges(rootLinksBefore, rootLinksNow)];
 }
