@@ -4,6 +4,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { sleep } from '../core/lifecycle.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import { isServerAnswer, serverMessage } from './api.js';
@@ -52,16 +53,32 @@ interface Done {
   dataDirCreated?: boolean;
 }
 
+// etcd also refuses an add until the leader has been connected to every voting member for 5 s
+// (HealthInterval), so right after another member joined, "unhealthy cluster" is transient: step 1 has
+// already checked each member's health, so retry for a while.
+const UNHEALTHY_RETRY_MS = 15_000;
+
+async function addRetrying(i: JoinInput): Promise<Awaited<ReturnType<MembershipApi['add']>>> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await i.api.add(i.cfg.peerUrls, i.learner);
+    } catch (err) {
+      const transient = isServerAnswer(err) && /unhealthy cluster/.test(serverMessage(err)) && Date.now() - t0 < UNHEALTHY_RETRY_MS;
+      if (transient) { await sleep(500, i.signal); continue; }
+      if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member add refused: ${serverMessage(err)}`, { hint: 'etcd-edge status shows which member is not healthy', cause: err });
+      throw err;
+    }
+  }
+}
+
 async function addMember(i: JoinInput, d: Done): Promise<{ member: MemberView; initialCluster: string }> {
   if (i.pending) {
     d.added = i.pending;
     i.print.detail(`member ${i.pending.id} was added by an earlier run but never started; using it`);
     return { member: i.pending, initialCluster: initialClusterOf(i.members, i.pending.id, i.cfg.name) };
   }
-  const r = await i.api.add(i.cfg.peerUrls, i.learner).catch((err: unknown) => {
-    if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member add refused: ${serverMessage(err)}`, { hint: 'etcd-edge status shows which member is not healthy', cause: err });
-    throw err;
-  });
+  const r = await addRetrying(i);
   d.added = r.member;
   const initialCluster = initialClusterOf(r.members, r.member.id, i.cfg.name);
   i.print.detail(`added member ${r.member.id}${i.learner ? ' as a learner' : ''} to cluster ${r.clusterId}`);

@@ -21,7 +21,7 @@ function membershipError(err: unknown): never {
   if (isServerAnswer(err)) {
     throw new EdgeError('EDGE_MEMBERSHIP', serverMessage(err), {
       hint: /unhealthy cluster/.test(serverMessage(err))
-        ? 'every member must be started and connected before a voting member is added (etcd-edge status shows which is not)'
+        ? 'etcd adds a member only when the leader has been connected to every voting member for the last 5 s: start the member that is down (etcd-edge status shows it), or retry in a few seconds after a member just joined'
         : 'see etcd-edge member list', cause: err,
     });
   }
