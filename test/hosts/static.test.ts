@@ -10,7 +10,7 @@ import type { Bed } from '../netns/bed.js';
 import { curl, endpointStatus, etcdctl, retry, why } from '../netns/clients.js';
 import { isolationProblems } from '../netns/isolation.js';
 import { startSshd } from '../netns/sshd.js';
-import { CLIENT, GW, INFRA, MEMBER_ENDPOINTS, STATIC_HOSTS, staticTopology } from './topologies.js';
+import { CLIENT, GW, INFRA, INITIAL_CLUSTER, MEMBER_ENDPOINTS, STATIC_HOSTS, WORKER2, staticTopology } from './topologies.js';
 import { bedSuite, put, startWriter, teardownTest, v2 } from './world.js';
 import type { World } from './world.js';
 
@@ -33,6 +33,9 @@ async function startWorld(): Promise<World> {
     await Promise.all([
       ...['worker0', 'worker1', 'gw'].map((h) => up(bed, topology, h)),
       bed.edge('gw', 'gateway', ['gateway', 'start', '--listen-addr', PUBLIC_GW, '--endpoints', MEMBER_ENDPOINTS.join(',')], /ready to proxy client requests/),
+      // A standalone proxy (not inside up), the kind etcd-edge promote turns into a member in scenario 6.
+      bed.edge('worker2', 'proxy', ['proxy', '--initial-cluster', INITIAL_CLUSTER, '--listen-client-urls', LOCAL, '--data-dir', path.join(bed.dir, 'worker2')],
+        /ready to proxy client requests/),
     ]);
     return { bed, acked: new Map(), ackedV2: new Map() };
   } catch (err) {
@@ -146,6 +149,44 @@ async function leaderHostDies(w: World, note: (msg: string) => void): Promise<vo
   await v2(w, 'worker0', 'set', '/after/proxy', 'ok');
   await v2(w, 'worker1', 'get', '/after/proxy', 'ok');
   await everyAckedWriteReadable(w);
+  await hostComesBack(w, host);
+}
+
+async function hostComesBack(w: World, host: string): Promise<void> {
+  await up(w.bed, path.join(w.bed.dir, 'topology.yaml'), host);
+  const ip = INFRA[host as keyof typeof INFRA];
+  // A serializable read is answered from the member's own store: it shows the writes made while it was down.
+  const { result } = await retry(() => etcdctl(w.bed, 'gw', ['--endpoints', `${ip}:2379`, '--consistency', 's', 'get', 'after/gateway', '--print-value-only']),
+    (r) => r.stdout.trim() === 'ok');
+  assert.equal(result.stdout.trim(), 'ok', `${host} came back and caught up: ${why(result)}`);
+  const health = await etcdctl(w.bed, 'gw', ['--endpoints', MEMBER_ENDPOINTS.join(','), 'endpoint', 'health']);
+  assert.equal(health.code, 0, why(health));
+}
+
+async function proxyBecomesMember(w: World, note: (msg: string) => void): Promise<void> {
+  const proxy = w.bed.daemons().find((d) => d.host === 'worker2' && d.name === 'proxy');
+  assert.ok(proxy && proxy.running(), 'worker2 runs a standalone proxy');
+  await v2(w, 'worker2', 'set', '/promote/before', 'through-the-proxy');
+  const t0 = Date.now();
+  const promote = await w.bed.edge('worker2', 'promote', ['promote', '--name', 'infra3', '--peer-urls', `http://${WORKER2}:2380`,
+    '--client-urls', `http://${WORKER2}:2379`, '--listen-client-urls', `http://${WORKER2}:2379,${LOCAL}`, '--data-dir', path.join(w.bed.dir, 'worker2')],
+  /"msg":"member is ready"/, 120_000);
+  note(`etcd-edge promote took ${Date.now() - t0} ms`);
+  for (let n = 1; n <= 7; n++) assert.match(promote.log(), new RegExp(`^\\[${n}/7\\] `, 'm'));
+  assert.ok(!proxy.running(), 'the proxy was stopped');
+  const list = await etcdctl(w.bed, 'worker0', ['--endpoints', MEMBER_ENDPOINTS.join(','), 'member', 'list']);
+  const rows = list.stdout.trim().split('\n').map((l) => l.split(', '));
+  assert.deepEqual(rows.map((r) => r[2]).sort(), [...Object.keys(INFRA), 'infra3'], why(list));
+  assert.deepEqual(rows.find((r) => r[2] === 'infra3')?.slice(1), ['started', 'infra3', `http://${WORKER2}:2380`, `http://${WORKER2}:2379`, 'false']);
+  // Apps on worker2 keep using 127.0.0.1:2379, now the member itself: it serves v3 gRPC, v2, and its own reads.
+  const local = await etcdctl(w.bed, 'worker2', ['--endpoints', LOCAL, '--consistency', 's', 'get', 'seed/v3', '--print-value-only']);
+  assert.equal(local.stdout.trim(), 'json-through-worker0', why(local));
+  await v2(w, 'worker2', 'get', '/promote/before', 'through-the-proxy');
+  await put(w, 'client', PUBLIC_GW, 'promote/after', 'four-members');
+  const seen = await retry(() => etcdctl(w.bed, 'worker2', ['--endpoints', LOCAL, '--consistency', 's', 'get', 'promote/after', '--print-value-only']),
+    (r) => r.stdout.trim() === 'four-members');
+  assert.equal(seen.result.stdout.trim(), 'four-members', why(seen.result));
+  await everyAckedWriteReadable(w);
 }
 
 async function everyAckedWriteReadable(w: World): Promise<void> {
@@ -172,6 +213,8 @@ describe('seed deployments on network-namespace hosts (static cluster)', { timeo
   scenario('1. a worker\'s readonly proxy serves reads and answers writes with 501', 30_000, readonlyProxy);
   scenario('2. a public-only client reaches the cluster through the gateway\'s public address, not the members', 60_000, publicGateway);
   scenario('3. an outside host reaches the gateway through etcd-edge tunnel and a real sshd', 60_000, sshTunnel);
-  scenario('5. the leader\'s host dies: a new leader, writes succeed again everywhere, no acknowledged write lost', 120_000, leaderHostDies);
+  scenario('5. the leader\'s host dies: a new leader, writes succeed again everywhere, no acknowledged write lost; restarted, it catches up',
+    120_000, leaderHostDies);
+  scenario('6. a host that runs only a proxy becomes a member with etcd-edge promote', 150_000, proxyBecomesMember);
   teardownTest(scenario);
 });

@@ -15,11 +15,16 @@ export const DOMAIN = 'example.test';
 
 /** Every member's client endpoint as host:port. */
 export const MEMBER_ENDPOINTS = Object.values(INFRA).map((ip) => `${ip}:2379`);
+/** The static initial cluster, as a standalone proxy takes it. */
+export const INITIAL_CLUSTER = Object.entries(INFRA).map(([n, ip]) => `${n}=http://${ip}:2380`).join(',');
 
-/** The hosts of the static bed: three members, two workers with local proxies, a gateway and a client. */
+/** The worker that runs a standalone etcd-edge proxy and is promoted to a member in scenario 6. */
+export const WORKER2 = '10.231.0.22';
+
+/** The hosts of the static bed: three members, three workers with local proxies, a gateway and a client. */
 export const STATIC_HOSTS: readonly HostSpec[] = [
   { name: 'infra0', private: INFRA.infra0 }, { name: 'infra1', private: INFRA.infra1 }, { name: 'infra2', private: INFRA.infra2 },
-  { name: 'worker0', private: '10.231.0.20' }, { name: 'worker1', private: '10.231.0.21' },
+  { name: 'worker0', private: '10.231.0.20' }, { name: 'worker1', private: '10.231.0.21' }, { name: 'worker2', private: WORKER2 },
   { name: 'gw', private: GW.private, public: GW.public }, { name: 'client', public: CLIENT },
 ];
 

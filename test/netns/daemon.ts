@@ -49,8 +49,12 @@ async function readPidFile(file: string, exited: () => boolean, timeoutMs: numbe
 
 /** Starts a daemon in a namespace and returns once its PID file exists. */
 export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
-  const logFile = path.join(spec.dir, `${spec.host}-${spec.name}.log`);
-  const pidFile = path.join(spec.dir, `${spec.host}-${spec.name}.pid`);
+  // A daemon started again under the same name (a host coming back) gets fresh files, so neither an old PID nor
+  // an old ready line is mistaken for the new process's.
+  let base = `${spec.host}-${spec.name}`;
+  for (let n = 2; existsSync(path.join(spec.dir, `${base}.pid`)); n++) base = `${spec.host}-${spec.name}-${n}`;
+  const logFile = path.join(spec.dir, `${base}.log`);
+  const pidFile = path.join(spec.dir, `${base}.pid`);
   const fd = openSync(logFile, 'a', 0o600);
   // Not detached: setsid(1) then calls setsid() itself without forking, so the daemon stays this process's child
   // and is reaped here (PID 1 of this machine does not reap orphans).
