@@ -9,6 +9,7 @@ import type { Component } from '../core/lifecycle.js';
 import { noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
+import type { ClientTlsOptions } from '../core/tls.js';
 import { createMembershipApi } from './api.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
@@ -57,82 +58,112 @@ function hasWal(dir: string): boolean {
   }
 }
 
+/** What the steps share. */
+interface Ctx {
+  readonly cfg: Readonly<PromoteConfig>;
+  readonly print: StepPrinter;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly tls: ClientTlsOptions | undefined;
+  readonly log: Logger;
+  readonly now: () => Date;
+}
+
+/** What step 1 found. */
+interface Found {
+  readonly api: MembershipApi;
+  readonly proxy: ProxyRecord | undefined;
+  readonly etcd: EtcdInfo;
+  readonly members: readonly MemberView[];
+}
+
+/** A member that runs and has caught up. */
+interface Started {
+  readonly member: MemberView;
+  readonly child: EtcdChild;
+  readonly args: readonly string[];
+}
+
+async function step1(c: Ctx): Promise<Found> {
+  const { cfg, print } = c;
+  print.step(1, 'check that the cluster is healthy');
+  const etcd = await probeEtcd(cfg.etcdBin, c.env.PATH);
+  const proxy = findLocalProxy(cfg.dataDir);
+  const start = cfg.client.endpoints.length > 0 ? cfg.client.endpoints : await endpointsFromProxyState(cfg.dataDir, c.tls);
+  const api = createMembershipApi({ endpoints: start, timeoutMs: cfg.client.timeoutMs, ...(c.tls ? { tls: c.tls } : {}) });
+  const { members } = await api.list();
+  api.setEndpoints(memberEndpoints(members, proxy));
+  print.detail(`${members.length} members; local proxy: ${proxy ? `pid ${proxy.pid} on ${proxy.listenUrls.join(',')}` : 'none running'}`);
+  return { api, proxy, etcd, members };
+}
+
+async function learnerSupported(c: Ctx, f: Found): Promise<boolean> {
+  if (!c.cfg.learner || !atLeast(f.etcd.version, 3, 4)) return false;
+  const versions = await Promise.all(f.members.filter((m) => m.clientURLs[0]).map((m) => f.api.status(m.clientURLs[0] ?? '').then((s) => s.version, () => '3.4.0')));
+  return versions.every((v) => atLeast(v, 3, 4));
+}
+
+/** The checks that must pass before the add, then the transactional steps 2-6. */
+async function joinNew(c: Ctx, f: Found, pending: MemberView | undefined, signal: AbortSignal | undefined): Promise<Started> {
+  const { cfg, print } = c;
+  const bad = await unhealthyMembers(f.api, f.members, pending?.id);
+  if (bad.length > 0) {
+    throw new EdgeError('EDGE_ETCD_UNHEALTHY', `refusing to add a member while the cluster is unhealthy: ${bad.join('; ')}`, {
+      hint: 'etcd refuses membership changes unless every member is up (strict reconfiguration): start or remove that member, then run promote again',
+    });
+  }
+  print.detail(`all ${f.members.length} members healthy`);
+  if (existsSync(cfg.memberDataDir)) {
+    throw new EdgeError('EDGE_DATA_DIR', `${cfg.memberDataDir} already exists`, { hint: 'it holds an earlier member\'s data: move it away, then run promote again' });
+  }
+  await checkPorts([...cfg.listenPeerUrls, ...cfg.listenClientUrls], f.proxy);
+  const learner = await learnerSupported(c, f);
+  return join({
+    cfg, api: f.api, etcd: f.etcd, proxy: f.proxy, members: f.members, ...(pending ? { pending } : {}), learner, print,
+    logger: c.log, stamp: stampOf(c.now()), ...(signal ? { signal } : {}),
+  });
+}
+
+/** Starts a member that joined before from its data dir (nothing to roll back: membership does not change). */
+async function restartJoined(c: Ctx, f: Found, member: MemberView, signal: AbortSignal | undefined): Promise<Started> {
+  const { cfg } = c;
+  c.print.detail(`member ${member.id} joined before and ${cfg.memberDataDir} holds its data; starting it again`);
+  // etcd ignores the initial cluster once a WAL exists; it is passed only to keep one argv for every start.
+  const args = joinArgs(cfg, f.members.flatMap((m) => m.peerURLs.map((u) => `${m.name || cfg.name}=${u}`)).join(','), f.etcd.version);
+  const child = spawnEtcd({ bin: f.etcd.path, args, env: memberEnv(), logFile: cfg.logFile });
+  const wait = { api: f.api, memberId: member.id, clientUrl: cfg.clientUrls[0] ?? '', child, logFile: cfg.logFile, deadline: Date.now() + cfg.readyTimeoutMs, ...(signal ? { signal } : {}) };
+  try {
+    if ((await waitCaughtUp(wait)).isLearner) await promoteLearner(wait);
+  } catch (err) {
+    await child.stop(10_000);
+    throw err;
+  }
+  return { member, child, args };
+}
+
 /** Creates the promotion; nothing happens until start(). */
 export function createPromotion(cfg: Readonly<PromoteConfig>, deps: PromotionDeps = {}): Promotion {
   const log = (deps.logger ?? noopLogger()).child({ component: 'membership', member: cfg.name });
   const guard = lifecycleGuard('promote');
-  const env = deps.env ?? {};
-  const print: StepPrinter = createStepPrinter(deps.print ?? (() => undefined), 7);
-  const tls = cfg.client.useTls ? loadClientTls(cfg.client.tls) : undefined;
+  const c: Ctx = {
+    cfg, log, env: deps.env ?? {}, now: deps.now ?? (() => new Date()), print: createStepPrinter(deps.print ?? (() => undefined), 7),
+    tls: cfg.client.useTls ? loadClientTls(cfg.client.tls) : undefined,
+  };
   let outcome: 'already' | 'running' | undefined;
   let running: RunningMember | undefined;
   let ended: (e: RunEnd) => void = () => undefined;
   const endedP = new Promise<RunEnd>((r) => { ended = r; });
 
-  const step1 = async (): Promise<{ api: MembershipApi; proxy: ProxyRecord | undefined; etcd: EtcdInfo; members: readonly MemberView[] }> => {
-    print.step(1, 'check that the cluster is healthy');
-    const etcd = await probeEtcd(cfg.etcdBin, env.PATH);
-    const proxy = findLocalProxy(cfg.dataDir);
-    const start = cfg.client.endpoints.length > 0 ? cfg.client.endpoints : await endpointsFromProxyState(cfg.dataDir, tls);
-    const api = createMembershipApi({ endpoints: start, timeoutMs: cfg.client.timeoutMs, ...(tls ? { tls } : {}) });
-    const { members } = await api.list();
-    api.setEndpoints(memberEndpoints(members, proxy));
-    print.detail(`${members.length} members; local proxy: ${proxy ? `pid ${proxy.pid} on ${proxy.listenUrls.join(',')}` : 'none running'}`);
-    return { api, proxy, etcd, members };
-  };
-
-  const refuseUnhealthy = async (api: MembershipApi, members: readonly MemberView[], skipId: string | undefined): Promise<void> => {
-    const bad = await unhealthyMembers(api, members, skipId);
-    if (bad.length > 0) {
-      throw new EdgeError('EDGE_ETCD_UNHEALTHY', `refusing to add a member while the cluster is unhealthy: ${bad.join('; ')}`, {
-        hint: 'etcd refuses membership changes unless every member is up (strict reconfiguration): start or remove that member, then run promote again',
-      });
-    }
-    print.detail(`all ${members.length} members healthy`);
-  };
-
-  const learnerSupported = async (api: MembershipApi, etcd: EtcdInfo, members: readonly MemberView[]): Promise<boolean> => {
-    if (!cfg.learner || !atLeast(etcd.version, 3, 4)) return false;
-    const versions = await Promise.all(members.filter((m) => m.clientURLs[0]).map((m) => api.status(m.clientURLs[0] ?? '').then((s) => s.version, () => '3.4.0')));
-    return versions.every((v) => atLeast(v, 3, 4));
-  };
-
-  const restart = async (api: MembershipApi, etcd: EtcdInfo, member: MemberView, members: readonly MemberView[], signal?: AbortSignal): Promise<{ child: EtcdChild; args: string[] }> => {
-    print.detail(`member ${member.id} joined before and ${cfg.memberDataDir} holds its data; starting it again`);
-    const args = joinArgs(cfg, members.flatMap((m) => m.peerURLs.map((u) => `${m.name || cfg.name}=${u}`)).join(','), etcd.version);
-    const child = spawnEtcd({ bin: etcd.path, args, env: memberEnv(), logFile: cfg.logFile });
-    const wait = { api, memberId: member.id, clientUrl: cfg.clientUrls[0] ?? '', child, logFile: cfg.logFile, deadline: Date.now() + cfg.readyTimeoutMs, ...(signal ? { signal } : {}) };
-    try {
-      if ((await waitCaughtUp(wait)).isLearner) await promoteLearner(wait);
-    } catch (err) {
-      await child.stop(10_000);
-      throw err;
-    }
-    return { child, args };
-  };
-
   const run = async (signal: AbortSignal | undefined): Promise<void> => {
-    const { api, proxy, etcd, members } = await step1();
-    const pre = await classify(cfg, api, members, hasWal(cfg.memberDataDir));
+    const f = await step1(c);
+    const pre = await classify(cfg, f.api, f.members, hasWal(cfg.memberDataDir));
     if (pre.kind === 'already') {
-      print.detail(`member ${JSON.stringify(cfg.name)} (${pre.member.id}) is already part of the cluster and running (${pre.how}); nothing to do`);
+      c.print.detail(`member ${JSON.stringify(cfg.name)} (${pre.member.id}) is already part of the cluster and running (${pre.how}); nothing to do`);
       outcome = 'already';
       return;
     }
-    let joined: { member: MemberView; child: EtcdChild; args: readonly string[] };
-    if (pre.kind === 'restart') {
-      joined = { member: pre.member, ...await restart(api, etcd, pre.member, members, signal) };
-    } else {
-      await refuseUnhealthy(api, members, pre.pending?.id);
-      if (!pre.pending && existsSync(cfg.memberDataDir)) {
-        throw new EdgeError('EDGE_DATA_DIR', `${cfg.memberDataDir} already exists`, { hint: 'it holds an old member\'s data: move it away, then run promote again' });
-      }
-      await checkPorts([...cfg.listenPeerUrls, ...cfg.listenClientUrls], proxy);
-      const learner = await learnerSupported(api, etcd, members);
-      joined = await join({ cfg, api, etcd, proxy, members, ...(pre.pending ? { pending: pre.pending } : {}), learner, print, logger: log, stamp: stampOf((deps.now ?? (() => new Date()))()), ...(signal ? { signal } : {}) });
-    }
-    api.setEndpoints([...memberEndpoints((await api.list()).members, undefined, joined.member.id), ...cfg.clientUrls]);
-    running = createRunningMember({ cfg, api, etcdPath: etcd.path, member: joined.member, child: joined.child, args: joined.args, logger: log, print, env, pid: deps.pid ?? process.pid });
+    const s = pre.kind === 'restart' ? await restartJoined(c, f, pre.member, signal) : await joinNew(c, f, pre.pending, signal);
+    f.api.setEndpoints([...memberEndpoints((await f.api.list()).members, undefined, s.member.id), ...cfg.clientUrls]);
+    running = createRunningMember({ cfg, api: f.api, etcdPath: f.etcd.path, member: s.member, child: s.child, args: s.args, logger: log, print: c.print, env: c.env, pid: deps.pid ?? process.pid });
     void running.ended.then((e) => ended(e));
     await running.startProxy();
     outcome = 'running';

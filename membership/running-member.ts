@@ -44,10 +44,19 @@ export function shellLine(argv: readonly string[]): string {
   return argv.map((s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+async function printSummary(i: RunningMemberInput): Promise<void> {
+  const { cfg, print } = i;
+  const members = (await i.api.list().catch(() => ({ members: [] as MemberView[] }))).members;
+  print.line(`member ${cfg.name} (${i.member.id}) is a voting member; the cluster has ${members.length} members: ${members.map((m) => m.name || m.id).join(', ')}`);
+  print.line(`running it until Ctrl-C/SIGTERM (etcd stops with this command). to keep it running, run this command again (it restarts the member from ${cfg.memberDataDir}), or etcd itself:`);
+  print.line(`  ${shellLine([i.etcdPath, ...i.args.filter((a) => !a.startsWith('--initial-cluster'))])}`);
+}
+
 /** Starts supervising the joined member. */
 export function createRunningMember(i: RunningMemberInput): RunningMember {
   const { cfg, print, logger: log } = i;
   let proxy: ProxyChild | undefined;
+  let closing = false;
   const writePid = (etcdPid: number): void => writeMemberPid(cfg.pidFile, {
     pid: i.pid, etcdPid, name: cfg.name, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls,
     endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
@@ -67,13 +76,6 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     });
   });
 
-  const summary = async (): Promise<void> => {
-    const members = (await i.api.list().catch(() => ({ members: [] as MemberView[] }))).members;
-    print.line(`member ${cfg.name} (${i.member.id}) is a voting member; the cluster has ${members.length} members: ${members.map((m) => m.name || m.id).join(', ')}`);
-    print.line(`running it until Ctrl-C/SIGTERM (etcd stops with this command). to keep it running, run this command again (it restarts the member from ${cfg.memberDataDir}), or etcd itself:`);
-    print.line(`  ${shellLine([i.etcdPath, ...i.args.filter((a) => !a.startsWith('--initial-cluster'))])}`);
-  };
-
   return {
     ended,
     async startProxy() {
@@ -88,12 +90,14 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
             logFile, readyTimeoutMs: 30_000, env: i.env,
           });
           print.detail(`pid ${proxy.pid} on ${proxy.urls.join(',')}, log ${logFile}`);
+          const pid = proxy.pid;
+          void proxy.exited.then((code) => { if (!closing) log.warn({ proxyPid: pid, code, logFile }, 'local proxy exited; the member keeps running'); });
         } catch (err) {
           print.detail(`warning: the local proxy did not start: ${(err as Error).message}; the member runs without it (see ${logFile})`);
           log.warn({ error: (err as Error).message, logFile }, 'local proxy did not start');
         }
       }
-      await summary();
+      await printSummary(i);
       log.info({
         memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current().pid,
         dataDir: cfg.memberDataDir, logFile: cfg.logFile, pidFile: cfg.pidFile, proxyUrls: proxy?.urls ?? [],
@@ -101,6 +105,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     },
     async close() {
       // Order: the local proxy (it forwards to the member) → the member (SIGTERM, 10 s grace) → the pid file.
+      closing = true;
       await proxy?.stop(15_000);
       await sup.stop(10_000);
       removeMemberPid(cfg.pidFile, i.pid);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { kvGet } from '../../core/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
-import { eventually, requireTool } from '../helpers/etcd.js';
+import { etcdctl, eventually, requireTool } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { cleanupStack, FAILING_ETCD, keysUnder, killPid, listMembers, startProxy, startWriter, tempDirIn, url } from './membership-support.js';
 
@@ -17,8 +17,9 @@ test('grow 3 -> 5 by promoting two proxies and shrink back by demoting them, los
   requireTool('etcdctl', 'etcd-client');
   const stack = cleanupStack(t);
   const dir = tempDirIn(stack);
-  const b = await freePorts(8);
-  const x = await freePorts(10);
+  // One block, so the cluster's ports (b..b+7) and ours (x..x+9) cannot overlap.
+  const b = await freePorts(18);
+  const x = b + 8;
   const up = spawnBin(['up', '--base-port', String(b), '--edge=false', '--data-dir', `${dir}/cluster`]);
   stack.push(async () => assert.equal(await up.stop(), 0));
   await up.waitFor(/"msg":"etcd-edge is up"/, 60_000);
@@ -55,9 +56,16 @@ test('grow 3 -> 5 by promoting two proxies and shrink back by demoting them, los
     assert.equal(await supervisor.exited(), 0, `the promote running ${name} stopped cleanly`);
     return d;
   };
+  // Make m5 the leader first: demote must hand leadership away before removing it.
+  const m5id = five.find((m) => m.name === 'm5')?.id ?? '';
+  const moved = await etcdctl(['--endpoints', [...clients, url(x + 3), url(x + 5)].join(','), 'move-leader', m5id]);
+  assert.equal(moved.code, 0, moved.stderr);
   const t1 = Date.now();
-  await demote('m5', `${dir}/b`, m5);
-  await demote('m4', `${dir}/a`, m4);
+  const d5 = await demote('m5', `${dir}/b`, m5);
+  assert.match(d5.stdout(), /^\[2\/6\] move leadership away if it leads\n {6}leadership moved to \S+ \([0-9a-f]+\)$/m);
+  const d4 = await demote('m4', `${dir}/a`, m4);
+  // m5 may have handed leadership to m4: either way the step says what it did.
+  assert.match(d4.stdout(), /^\[2\/6\] move leadership away if it leads\n {6}(not the leader \(the leader is [0-9a-f]+\)|leadership moved to \S+ \([0-9a-f]+\))$/m);
   const shrunkMs = Date.now() - t1;
   const three = await listMembers(clients[0] ?? '');
   assert.deepEqual(three.map((m) => m.name).sort(), ['infra1', 'infra2', 'infra3']);
@@ -101,7 +109,7 @@ test('grow 3 -> 5 by promoting two proxies and shrink back by demoting them, los
     assert.ok(infra2 > 0);
     // SIGSTOP keeps the process (so up does not restart it) while it stops answering.
     process.kill(infra2, 'SIGSTOP');
-    stack.push(() => process.kill(infra2, 'SIGCONT'));
+    stack.push(() => { try { process.kill(infra2, 'SIGCONT'); } catch { /* gone */ } });
     const r = await runBin(['promote', '--name', 'mc', '--peer-urls', url(x + 8), '--client-urls', url(x + 7), '--data-dir', dataC]);
     process.kill(infra2, 'SIGCONT');
     assert.equal(r.code, 1, r.stdout);
