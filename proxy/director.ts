@@ -1,14 +1,11 @@
 // The endpoint list (port of etcd's proxy/httpproxy/director.go): members' client URLs fetched from the peers,
 // shuffled at each refresh, refreshed every interval (every second while none is available); an endpoint that
-// fails a round trip is left out for failureWaitMs. One keep-alive agent per endpoint, kept across refreshes.
-import http from 'node:http';
-import https from 'node:https';
-import type net from 'node:net';
-import tls from 'node:tls';
+// fails a round trip is left out for failureWaitMs. One keep-alive connection pool per endpoint, kept across refreshes.
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import type { EtcdMember } from '../core/etcd-client.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+import { UpstreamPool } from './upstream.js';
 
 /** One member client URL the proxy forwards to. */
 export interface Endpoint {
@@ -18,7 +15,8 @@ export interface Endpoint {
   readonly port: number;
   /** host:port, the Host header for clients that sent none. */
   readonly host: string;
-  readonly agent: http.Agent;
+  /** Keep-alive connections to this member. */
+  readonly pool: UpstreamPool;
   available: boolean;
   /** Counts requests answered through this endpoint (set by the proxy's metrics). */
   served: () => void;
@@ -70,27 +68,6 @@ export function shuffle<T>(a: T[]): T[] {
     [a[i], a[j]] = [a[j] as T, a[i] as T];
   }
   return a;
-}
-
-/** Wraps an agent's connect: Nagle off, and a dial timeout (--proxy-dial-timeout) that fails the request. */
-function withDialTimeout(agent: http.Agent, dialTimeoutMs: number): http.Agent {
-  // Agent#createConnection is public but untyped in @types/node; it takes the request options and returns the socket.
-  const a = agent as unknown as { createConnection: (o: Record<string, unknown>, cb?: unknown) => net.Socket };
-  const connect = a.createConnection.bind(agent);
-  a.createConnection = (opts, cb) => {
-    const s = connect({ ...opts, noDelay: true }, cb);
-    const t = setTimeout(() => s.destroy(Object.assign(new Error(`dial timeout after ${dialTimeoutMs}ms`), { code: 'ETIMEDOUT' })), dialTimeoutMs);
-    s.once(s instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(t));
-    s.once('close', () => clearTimeout(t));
-    return s;
-  };
-  return agent;
-}
-
-function newAgent(u: URL, tlsOpts: ClientTlsOptions | undefined, dialTimeoutMs: number): http.Agent {
-  // No `timeout`: it would also apply to busy sockets and cut long watches.
-  const base = { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo' as const };
-  return withDialTimeout(u.protocol === 'https:' ? new https.Agent({ ...base, ...tlsOpts }) : new http.Agent(base), dialTimeoutMs);
 }
 
 /** Returns the distinct client URLs of the voting members, minus the ones isSelf rejects (reported via onSelf). */
@@ -153,7 +130,7 @@ class EndpointDirector implements Director {
     const before = [...old.keys()].sort().join(',');
     // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
     this.#list = (this.#o.order ?? shuffle)([...urls].sort()).map((u) => old.get(u) ?? this.#make(u));
-    for (const [u, e] of old) if (!urls.has(u)) e.agent.destroy();
+    for (const [u, e] of old) if (!urls.has(u)) e.pool.destroy();
     if ([...urls].sort().join(',') !== before) this.#log.info({ endpoints: this.#list.map((e) => e.url) }, 'endpoints found');
     this.#report();
   }
@@ -162,9 +139,16 @@ class EndpointDirector implements Director {
     const u = new URL(url);
     return {
       url, protocol: u.protocol as Endpoint['protocol'], hostname: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, agent: newAgent(u, this.#o.peerTls, this.#o.dialTimeoutMs),
-      available: true, served: this.#o.counterFor?.(url) ?? ((): void => undefined),
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, pool: this.#pool(u), available: true, served: this.#o.counterFor?.(url) ?? ((): void => undefined),
     };
+  }
+
+  #pool(u: URL): UpstreamPool {
+    const tlsOpts = u.protocol === 'https:' ? this.#o.peerTls ?? { rejectUnauthorized: true } : undefined;
+    return new UpstreamPool({
+      hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      dialTimeoutMs: this.#o.dialTimeoutMs, ...(tlsOpts ? { tls: tlsOpts } : {}),
+    });
   }
 
   #report(): void {
@@ -210,7 +194,7 @@ class EndpointDirector implements Director {
     clearTimeout(this.#timer);
     for (const t of this.#failTimers) clearTimeout(t);
     this.#failTimers.clear();
-    for (const e of this.#list) e.agent.destroy();
+    for (const e of this.#list) e.pool.destroy();
   }
 }
 

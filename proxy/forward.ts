@@ -1,13 +1,12 @@
-// Forwards one buffered request (port of etcd's proxy/httpproxy/reverse.go ServeHTTP, on node:http): try the
-// available endpoints in order, re-sending the body, until one answers; eject endpoints that fail a round trip;
-// 503/502 with etcd's bodies; then stream the response with backpressure, flushing watch events as they come.
-import http from 'node:http';
-import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Forwards one buffered request (port of etcd's proxy/httpproxy/reverse.go ServeHTTP): try the available
+// endpoints in order, re-sending the body, until one answers; eject endpoints that fail a round trip; 503/502
+// with etcd's bodies; then stream the response with backpressure, flushing watch events as they come.
+import type { ServerResponse } from 'node:http';
 import type { Director, Endpoint } from './director.js';
 import { responseHeaders } from './headers.js';
 import type { ProxyMetrics } from './metrics.js';
 import { rewriteClientUrls } from './rewrite.js';
+import type { UpstreamExchange, UpstreamHandlers } from './upstream.js';
 
 /** What the forwarder needs from its proxy. */
 export interface ForwardContext {
@@ -37,106 +36,122 @@ export function sendError(res: ServerResponse, status: number, message: string):
   res.end(body);
 }
 
-function isStaleSocket(err: NodeJS.ErrnoException, reused: boolean): boolean {
-  return reused && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+/** One client request on its way through the endpoints; also the upstream exchange's callbacks. */
+class Forwarding implements UpstreamHandlers {
+  readonly #ctx: ForwardContext;
+  readonly #res: ServerResponse;
+  readonly #out: Outgoing;
+  readonly #list: readonly Endpoint[];
+  readonly #head: string;
+  #index = 0;
+  #tried = 0;
+  #staleRetry = false;
+  #ep: Endpoint | undefined;
+  #ex: UpstreamExchange | undefined;
+  #status = 0;
+  #chunks: Buffer[] | undefined;
+  #heldHead: { statusMessage: string; headers: string[] } | undefined;
+
+  constructor(ctx: ForwardContext, res: ServerResponse, out: Outgoing) {
+    this.#ctx = ctx;
+    this.#res = res;
+    this.#out = out;
+    this.#list = ctx.director.endpoints();
+    let head = `${out.method} ${out.url} HTTP/1.1\r\n`;
+    const h = out.headers;
+    for (let i = 0; i < h.length; i += 2) head += `${h[i] as string}: ${h[i + 1] as string}\r\n`;
+    this.#head = head;
+    // A client that goes away takes its upstream exchange (and that connection) with it.
+    res.once('close', () => { if (!res.writableFinished) this.#ex?.abort(); });
+  }
+
+  next(): void {
+    const res = this.#res;
+    if (res.destroyed) return;
+    let ep: Endpoint | undefined;
+    while (this.#index < this.#list.length && !(ep = this.#list[this.#index])?.available) this.#index++;
+    if (ep === undefined || !ep.available) {
+      const out = this.#out;
+      if (this.#tried === 0) {
+        this.#ctx.metrics.dropped(out.method, 'zero_endpoints');
+        sendError(res, 503, 'httpproxy: zero endpoints currently available');
+      } else {
+        this.#ctx.metrics.dropped(out.method, 'all_endpoints_failed');
+        sendError(res, 502, `httpproxy: unable to get response from ${this.#tried} endpoint(s)`);
+      }
+      return;
+    }
+    this.#ep = ep;
+    const head = this.#out.hasHost ? `${this.#head}\r\n` : `${this.#head}Host: ${ep.host}\r\n\r\n`;
+    this.#ex = ep.pool.request({
+      head, body: this.#out.body, noBody: this.#out.method === 'HEAD',
+      readTimeoutMs: this.#out.watch ? 0 : this.#ctx.readTimeoutMs, writeTimeoutMs: this.#ctx.writeTimeoutMs,
+    }, this);
+  }
+
+  head(status: number, statusMessage: string, rawHeaders: string[]): void {
+    this.#ep?.served();
+    this.#status = status;
+    const out = this.#out;
+    if (out.rewriteTo !== undefined && status === 200 && !hasContentEncoding(rawHeaders)) {
+      // Member lists are small: buffer, rewrite, then send with the new Content-Length.
+      this.#chunks = [];
+      this.#heldHead = { statusMessage, headers: responseHeaders(rawHeaders, true) };
+      return;
+    }
+    this.#res.writeHead(status, statusMessage, responseHeaders(rawHeaders, false));
+    // Watches: send the headers now, so the client sees the stream open before the first event.
+    if (out.watch) this.#res.flushHeaders();
+  }
+
+  data(chunk: Buffer): boolean {
+    if (this.#chunks !== undefined) { this.#chunks.push(chunk); return true; }
+    if (this.#res.write(chunk)) return true;
+    this.#res.once('drain', () => this.#ex?.resume());
+    return false;
+  }
+
+  end(): void {
+    const res = this.#res;
+    const out = this.#out;
+    const held = this.#heldHead;
+    if (this.#chunks !== undefined && held !== undefined && out.rewriteTo !== undefined) {
+      const raw = Buffer.concat(this.#chunks);
+      const rewritten = rewriteClientUrls(raw.toString('utf8'), out.rewriteTo);
+      const body = rewritten === undefined ? raw : Buffer.from(rewritten, 'utf8');
+      res.writeHead(this.#status, held.statusMessage, [...held.headers, 'Content-Length', String(body.length)]);
+      res.end(body);
+    } else {
+      res.end();
+    }
+    if (!out.watch) this.#ctx.metrics.handled(out.method, this.#status, out.startNs);
+  }
+
+  fail(err: NodeJS.ErrnoException, info: { headSeen: boolean; staleReuse: boolean }): void {
+    // After the response started nothing can be retried: end the client's response so it never hangs.
+    if (info.headSeen) { this.#res.destroy(); return; }
+    if (this.#res.destroyed) return;
+    const ep = this.#ep as Endpoint;
+    if (info.staleReuse && !this.#staleRetry) {
+      // A keep-alive connection the member closed while idle: retry the same endpoint once, without ejecting it.
+      this.#staleRetry = true;
+      this.next();
+      return;
+    }
+    this.#staleRetry = false;
+    this.#tried++;
+    this.#index++;
+    this.#ctx.director.fail(ep, err);
+    this.next();
+  }
+}
+
+function hasContentEncoding(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'content-encoding') return true;
+  return false;
 }
 
 /** Forwards a request, retrying on other endpoints until a response starts. */
 export function forward(ctx: ForwardContext, res: ServerResponse, out: Outgoing): void {
-  const list = ctx.director.endpoints();
-  let current: http.ClientRequest | undefined;
-  let tried = 0;
-  let index = 0;
-  let staleRetry = false;
-  res.once('close', () => { if (!res.writableFinished) current?.destroy(); });
-
-  const next = (): void => {
-    if (res.destroyed) return;
-    let ep: Endpoint | undefined;
-    while (index < list.length && !(ep = list[index])?.available) index++;
-    if (ep === undefined || !ep.available) {
-      if (tried === 0) {
-        ctx.metrics.dropped(out.method, 'zero_endpoints');
-        sendError(res, 503, 'httpproxy: zero endpoints currently available');
-      } else {
-        ctx.metrics.dropped(out.method, 'all_endpoints_failed');
-        sendError(res, 502, `httpproxy: unable to get response from ${tried} endpoint(s)`);
-      }
-      return;
-    }
-    const chosen = ep;
-    current = send(ctx, chosen, out, (upRes) => respond(ctx, res, out, chosen, upRes), (err, reused) => {
-      if (res.destroyed) return;
-      if (!staleRetry && isStaleSocket(err, reused)) {
-        // A keep-alive socket the member closed while idle: retry the same endpoint once, without ejecting it.
-        staleRetry = true;
-        next();
-        return;
-      }
-      staleRetry = false;
-      tried++;
-      index++;
-      ctx.director.fail(chosen, err);
-      next();
-    });
-  };
-  next();
-}
-
-function send(ctx: ForwardContext, ep: Endpoint, out: Outgoing, onResponse: (r: IncomingMessage) => void,
-  onFail: (err: NodeJS.ErrnoException, reused: boolean) => void): http.ClientRequest {
-  const headers = out.hasHost ? out.headers : [...out.headers, 'Host', ep.host];
-  const upReq = (ep.protocol === 'https:' ? https : http).request({
-    hostname: ep.hostname, port: ep.port, method: out.method, path: out.url, headers, agent: ep.agent,
-  });
-  let responded = false;
-  upReq.on('response', (r) => { responded = true; onResponse(r); });
-  upReq.on('error', (err: NodeJS.ErrnoException) => { if (!responded) onFail(err, upReq.reusedSocket); });
-  if (ctx.readTimeoutMs > 0 && !out.watch) {
-    upReq.setTimeout(ctx.readTimeoutMs, () => upReq.destroy(Object.assign(new Error(`read timeout after ${ctx.readTimeoutMs}ms`), { code: 'ETIMEDOUT' })));
-  }
-  if (out.body !== undefined && out.body.length > 0) {
-    const t = setTimeout(() => upReq.destroy(Object.assign(new Error(`write timeout after ${ctx.writeTimeoutMs}ms`), { code: 'ETIMEDOUT' })), ctx.writeTimeoutMs);
-    upReq.once('finish', () => clearTimeout(t));
-    upReq.once('close', () => clearTimeout(t));
-    upReq.end(out.body);
-  } else {
-    upReq.end();
-  }
-  return upReq;
-}
-
-function respond(ctx: ForwardContext, res: ServerResponse, out: Outgoing, ep: Endpoint, upRes: IncomingMessage): void {
-  ep.served();
-  const status = upRes.statusCode ?? 502;
-  if (out.rewriteTo !== undefined && status === 200 && upRes.headers['content-encoding'] === undefined) {
-    respondRewritten(ctx, res, out, upRes, out.rewriteTo);
-    return;
-  }
-  res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders, false));
-  // Watches: send the headers now, so the client sees the stream open before the first event.
-  if (out.watch) res.flushHeaders();
-  // pipe() carries backpressure; a member that dies mid-body must end the client's response, and a client that
-  // goes away destroys the upstream request (forward()'s close listener). No stream.pipeline: its per-call
-  // AbortController cost about a tenth of the CPU per request.
-  upRes.pipe(res);
-  upRes.once('close', () => { if (!upRes.complete) res.destroy(); });
-  if (!out.watch) upRes.once('end', () => ctx.metrics.handled(out.method, status, out.startNs));
-}
-
-function respondRewritten(ctx: ForwardContext, res: ServerResponse, out: Outgoing, upRes: IncomingMessage, urls: readonly string[]): void {
-  const chunks: Buffer[] = [];
-  upRes.on('data', (c: Buffer) => chunks.push(c));
-  upRes.on('error', () => res.destroy());
-  upRes.on('end', () => {
-    if (res.destroyed) return;
-    const raw = Buffer.concat(chunks);
-    const rewritten = rewriteClientUrls(raw.toString('utf8'), urls);
-    const body = rewritten === undefined ? raw : Buffer.from(rewritten, 'utf8');
-    const headers = responseHeaders(upRes.rawHeaders, true);
-    headers.push('Content-Length', String(body.length));
-    res.writeHead(upRes.statusCode ?? 200, upRes.statusMessage, headers);
-    res.end(body);
-    ctx.metrics.handled(out.method, upRes.statusCode ?? 200, out.startNs);
-  });
+  new Forwarding(ctx, res, out).next();
 }

@@ -46,6 +46,9 @@ function answerLocal(ctx: HandlerContext, req: IncomingMessage, res: ServerRespo
   return false;
 }
 
+// Methods whose requests carry no body by convention; the others get `Content-Length: 0` when they have none.
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
+
 function hasBody(req: IncomingMessage): boolean {
   const h = req.headers;
   return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
@@ -104,7 +107,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     const rewriteTo = ctx.rewriteTo !== undefined && isMemberList(method, path) ? ctx.rewriteTo : undefined;
     const go = (body: Buffer | undefined): void => {
       const h = requestHeaders(req.rawHeaders, {
-        clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length, dropAcceptEncoding: rewriteTo !== undefined,
+        clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length ?? (BODYLESS.has(method) ? undefined : 0), dropAcceptEncoding: rewriteTo !== undefined,
       });
       forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startNs });
     };

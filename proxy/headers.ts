@@ -1,6 +1,6 @@
-// Header rewriting both ways (etcd's proxy/httpproxy/reverse.go, with its gaps fixed): hop-by-hop headers and
-// the ones named in Connection: are removed, Trailer is dropped, X-Forwarded-For gets the client IP appended,
-// and Via gets this proxy's loop token. Headers stay flat [name, value, ...] arrays, as Node reads and writes them.
+// Header rewriting both ways (etcd's proxy/httpproxy/reverse.go, with its gaps fixed): hop-by-hop headers, the
+// ones named in Connection:, Trailer and Expect (the body is read already) are dropped, X-Forwarded-For gets the
+// client IP and Via this proxy's loop token. Headers stay flat [name, value, ...] arrays, as Node reads them.
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'trailers',
@@ -41,7 +41,7 @@ export function requestHeaders(raw: readonly string[], opts: {
     if (HOP_BY_HOP.has(lower) || named?.has(lower) || lower === 'content-length') continue;
     if (lower === 'x-forwarded-for') { xff = xff === undefined ? value : `${xff}, ${value}`; continue; }
     if (lower === 'via') { via = via === undefined ? value : `${via}, ${value}`; continue; }
-    if (lower === 'accept-encoding' && opts.dropAcceptEncoding) continue;
+    if ((lower === 'accept-encoding' && opts.dropAcceptEncoding) || lower === 'expect') continue;
     if (lower === 'host') hasHost = true;
     out.push(name, value);
   }

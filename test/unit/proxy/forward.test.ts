@@ -1,6 +1,7 @@
 // The forwarder against fake members: failover, 502/503 bodies, streaming, client and upstream deaths, headers.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { test } from 'node:test';
 import { fakeMember, rawExchange, request, startProxy, wait } from './fakes.js';
 
@@ -154,4 +155,49 @@ test('a proxy-read-timeout ejects a silent member and fails over, but never appl
   assert.equal(watch.body, 'late');
   const got = await request(`${p.urls()[0]}/v3/kv/range`, { method: 'POST', body: '{}' });
   assert.equal(got.status, 502);
+});
+
+test('a kept-alive connection the member drops is retried once on the same member, which is not ejected', async (t) => {
+  // A raw member that answers the first request on each connection and drops the connection on the second.
+  const server = net.createServer((s) => {
+    let n = 0;
+    s.on('data', () => {
+      n++;
+      if (n === 1) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      else s.destroy();
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const p = await startProxy(t, () => [url], ['--proxy-refresh-interval', '60000']);
+  for (let i = 0; i < 3; i++) {
+    const got = await request(`${p.urls()[0]}/v2/keys/a`);
+    assert.deepEqual([got.status, got.body], [200, 'ok']);
+  }
+  assert.deepEqual(p.endpoints(), [url]);
+});
+
+test('a slow reader holds the member back instead of buffering the whole response', async (t) => {
+  let written = 0;
+  const m = await fakeMember(t, (_req, res) => {
+    res.writeHead(200);
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const pump = (): void => {
+      while (written < 64 * 1024 * 1024) {
+        written += chunk.length;
+        if (!res.write(chunk)) { res.once('drain', pump); return; }
+      }
+      res.end();
+    };
+    pump();
+  });
+  const p = await startProxy(t, () => [m.url]);
+  const r = http.request(`${p.urls()[0]}/v3/watch`, { method: 'POST', agent: false }, (res) => res.pause());
+  r.on('error', () => undefined);
+  r.end('{}');
+  await wait(1000);
+  assert.ok(written < 16 * 1024 * 1024, `member wrote ${written} bytes to a client that reads nothing`);
+  r.destroy();
 });

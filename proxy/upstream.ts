@@ -1,0 +1,211 @@
+// Keep-alive connections to one member, and one request/response exchange at a time on each (HTTP/1.1, no
+// pipelining). Replaces node:http's Agent + ClientRequest on the data path: dial timeout, TCP_NODELAY, request
+// head and body in one writev, backpressure through pause/resume, and read/write timeouts per exchange.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ClientTlsOptions } from '../core/tls.js';
+import { ResponseParser } from './http1.js';
+
+/** One request, serialised except for its body. */
+export interface UpstreamRequest {
+  /** Request line, headers and the blank line, as latin1 text. */
+  readonly head: string;
+  readonly body: Buffer | undefined;
+  /** A HEAD request: the response has no body whatever its headers say. */
+  readonly noBody: boolean;
+  /** Idle read timeout, 0 for none (watches). */
+  readonly readTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+}
+
+/** Callbacks of one exchange; after end() or fail() none is called again. */
+export interface UpstreamHandlers {
+  head(status: number, statusMessage: string, rawHeaders: string[]): void;
+  /** Returns false to pause the member until resume(). */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /** staleReuse: a reused idle connection failed before a single byte came back (safe to retry as-is). */
+  fail(err: NodeJS.ErrnoException, info: { headSeen: boolean; staleReuse: boolean }): void;
+}
+
+/** A running exchange. */
+export interface UpstreamExchange {
+  resume(): void;
+  /** Drops the exchange and its connection without further callbacks (the client went away). */
+  abort(): void;
+}
+
+/** Where and how to connect. */
+export interface UpstreamTarget {
+  readonly hostname: string;
+  readonly port: number;
+  readonly tls?: ClientTlsOptions;
+  readonly dialTimeoutMs: number;
+}
+
+const MAX_IDLE = 256;
+const IDLE_TIMEOUT_MS = 60_000;
+
+function timeoutError(what: string, ms: number): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${what} timeout after ${ms}ms`), { code: 'ETIMEDOUT' });
+}
+
+class Exchange implements UpstreamExchange {
+  readonly #conn: Conn;
+  readonly #h: UpstreamHandlers;
+  readonly #parser: ResponseParser;
+  readonly #reused: boolean;
+  #received = 0;
+  #finished = false;
+  #writeTimer: NodeJS.Timeout | undefined;
+
+  constructor(conn: Conn, req: UpstreamRequest, h: UpstreamHandlers, reused: boolean) {
+    this.#conn = conn;
+    this.#h = h;
+    this.#reused = reused;
+    this.#parser = new ResponseParser({
+      head: (s, m, raw) => h.head(s, m, raw),
+      data: (c) => { if (!h.data(c)) conn.socket.pause(); },
+      end: () => this.#end(),
+    }, req.noBody);
+  }
+
+  send(req: UpstreamRequest): void {
+    const s = this.#conn.socket;
+    s.setTimeout(req.readTimeoutMs);
+    s.cork();
+    s.write(req.head, 'latin1');
+    if (req.body !== undefined && req.body.length > 0) {
+      this.#writeTimer = setTimeout(() => this.fail(timeoutError('write', req.writeTimeoutMs)), req.writeTimeoutMs);
+      s.write(req.body, () => clearTimeout(this.#writeTimer));
+    }
+    s.uncork();
+  }
+
+  onData(chunk: Buffer): void {
+    this.#received += chunk.length;
+    try {
+      this.#parser.feed(chunk);
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
+  onEnd(): void {
+    if (!this.#parser.eof()) this.fail(Object.assign(new Error('member closed the connection mid-response'), { code: 'ECONNRESET' }));
+  }
+
+  #end(): void {
+    this.#finished = true;
+    clearTimeout(this.#writeTimer);
+    this.#conn.release(this.#parser.keepAlive);
+    this.#h.end();
+  }
+
+  fail(err: NodeJS.ErrnoException): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#writeTimer);
+    this.#conn.destroy();
+    this.#h.fail(err, { headSeen: this.#parser.headSeen, staleReuse: this.#reused && this.#received === 0 });
+  }
+
+  resume(): void {
+    if (!this.#finished) this.#conn.socket.resume();
+  }
+
+  abort(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#writeTimer);
+    this.#conn.destroy();
+  }
+}
+
+class Conn {
+  readonly socket: net.Socket;
+  readonly #pool: UpstreamPool;
+  ex: Exchange | undefined;
+
+  constructor(pool: UpstreamPool, socket: net.Socket) {
+    this.#pool = pool;
+    this.socket = socket;
+    socket.on('data', (c: Buffer) => { if (this.ex) this.ex.onData(c); else socket.destroy(); });
+    socket.on('end', () => { if (this.ex) this.ex.onEnd(); else socket.destroy(); });
+    socket.on('timeout', () => { if (this.ex) this.ex.fail(timeoutError('read', socket.timeout ?? 0)); else socket.destroy(); });
+    socket.on('error', (err: NodeJS.ErrnoException) => this.ex?.fail(err));
+    socket.on('close', () => {
+      this.#pool.forget(this);
+      this.ex?.fail(Object.assign(new Error('connection to member closed'), { code: 'ECONNRESET' }));
+    });
+  }
+
+  release(reusable: boolean): void {
+    this.ex = undefined;
+    if (!reusable || this.socket.destroyed || !this.#pool.keep(this)) { this.socket.destroy(); return; }
+    this.socket.resume();
+    this.socket.setTimeout(IDLE_TIMEOUT_MS);
+  }
+
+  destroy(): void {
+    this.ex = undefined;
+    this.socket.destroy();
+  }
+}
+
+/** Keep-alive connections to one member. */
+export class UpstreamPool {
+  readonly #target: UpstreamTarget;
+  readonly #idle: Conn[] = [];
+  readonly #all = new Set<Conn>();
+  #destroyed = false;
+
+  constructor(target: UpstreamTarget) {
+    this.#target = target;
+  }
+
+  /** Sends a request on an idle connection, or a new one. */
+  request(req: UpstreamRequest, h: UpstreamHandlers): UpstreamExchange {
+    let conn = this.#idle.pop();
+    const reused = conn !== undefined;
+    conn ??= this.#connect();
+    const ex = new Exchange(conn, req, h, reused);
+    conn.ex = ex;
+    ex.send(req);
+    return ex;
+  }
+
+  #connect(): Conn {
+    const t = this.#target;
+    const s = t.tls
+      ? tls.connect({ host: t.hostname, port: t.port, ...t.tls, ALPNProtocols: ['http/1.1'], ...(net.isIP(t.hostname) ? {} : { servername: t.hostname }) })
+      : net.connect({ host: t.hostname, port: t.port });
+    s.setNoDelay(true);
+    const timer = setTimeout(() => s.destroy(timeoutError('dial', t.dialTimeoutMs)), t.dialTimeoutMs);
+    s.once(t.tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    s.once('close', () => clearTimeout(timer));
+    const c = new Conn(this, s);
+    this.#all.add(c);
+    return c;
+  }
+
+  /** Takes a finished connection back; false when it should be closed instead. */
+  keep(c: Conn): boolean {
+    if (this.#destroyed || this.#idle.length >= MAX_IDLE) return false;
+    this.#idle.push(c);
+    return true;
+  }
+
+  /** Drops a closed connection. */
+  forget(c: Conn): void {
+    this.#all.delete(c);
+    const i = this.#idle.indexOf(c);
+    if (i !== -1) this.#idle.splice(i, 1);
+  }
+
+  /** Closes every connection, busy ones included. */
+  destroy(): void {
+    this.#destroyed = true;
+    for (const c of [...this.#all]) c.socket.destroy();
+  }
+}
