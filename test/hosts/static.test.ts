@@ -1,6 +1,6 @@
-// The seed deployments on network-namespace hosts, one static cluster shared by scenarios 1, 2, 3 and 5: members
-// on 2379/2380 on every host, local proxies on the workers, a gateway on a public address, an SSH tunnel from
-// outside, and the death of the leader's host. Every command is the built etcd-edge; every client is etcdctl/curl.
+// The seed deployments on network-namespace hosts, one static cluster for scenarios 1, 2, 3, 5 and 6: members on
+// 2379/2380 on every host, local proxies on the workers, a public gateway, an SSH tunnel from outside, the leader's
+// host dying and coming back, and a proxy host promoted to a member. Commands: the built etcd-edge; clients: etcdctl/curl.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
