@@ -34,6 +34,13 @@ export interface Demotion extends Component {
 
 const norm = (u: string): string => u.replace(/\/$/, '');
 
+/** Where the replacing proxy listens: --proxy-listen-client-urls, else where the member listened, else its client URLs. */
+export function proxyListen(cfg: Pick<DemoteConfig, 'proxyListenClientUrls'>, f: Pick<FoundMember, 'member' | 'rec'>): string[] {
+  if (cfg.proxyListenClientUrls.length) return [...cfg.proxyListenClientUrls];
+  const bound = f.rec?.listenClientUrls ?? [];
+  return (bound.length ? bound : f.member?.clientURLs ?? f.rec?.clientUrls ?? []).map(norm);
+}
+
 /** Creates the demotion; nothing happens until start(). */
 export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps = {}): Demotion {
   const log = (deps.logger ?? noopLogger()).child({ component: 'membership', member: cfg.name });
@@ -47,13 +54,18 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
   const exited = new Promise<number>((r) => { exitedResolve = r; });
 
   const replace = async (f: FoundMember, left: readonly MemberView[]): Promise<void> => {
-    const listen = cfg.proxyListenClientUrls.length ? cfg.proxyListenClientUrls : (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).map(norm);
+    const listen = proxyListen(cfg, f);
     c.print.step(6, cfg.startProxy ? `start an etcd-edge proxy on ${listen.join(',')}` : 'proxy: not requested (--start-proxy=false)');
     if (!cfg.startProxy) return;
     if (listen.length === 0) throw new EdgeError('EDGE_USAGE', 'no URL for the proxy to listen on', { hint: 'pass --proxy-listen-client-urls' });
     const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
     const peers = left.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
-    proxy = await startProxyChild({ args: ['--listen-client-urls', listen.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir], logFile, readyTimeoutMs: cfg.readyTimeoutMs, env: deps.env ?? {} });
+    // A wildcard listen URL cannot be put in member lists: advertise the member's client URLs instead.
+    const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? ['--proxy-advertise-client-urls', (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',')] : [];
+    proxy = await startProxyChild({
+      args: ['--listen-client-urls', listen.join(','), ...advertise, '--initial-cluster', peers, '--data-dir', cfg.dataDir],
+      logFile, readyTimeoutMs: cfg.readyTimeoutMs, env: deps.env ?? {},
+    });
     void proxy.exited.then(exitedResolve);
     c.print.detail(`pid ${proxy.pid}, log ${logFile}`);
     log.info({ listenUrls: proxy.urls, proxyPid: proxy.pid, endpoints: f.api.endpoints(), dataDir: cfg.dataDir }, 'proxy is ready');

@@ -11,6 +11,8 @@ export interface MemberPidRecord {
   readonly etcdPid: number;
   readonly name: string;
   readonly clientUrls: readonly string[];
+  /** The client URLs etcd binds: where local clients connect, and where a replacing proxy should listen. */
+  readonly listenClientUrls: readonly string[];
   readonly peerUrls: readonly string[];
   /** Client URLs of the other members when it was written. */
   readonly endpoints: readonly string[];
@@ -30,7 +32,7 @@ export function readMemberPid(file: string): MemberPidRecord | undefined {
     const j = JSON.parse(readFileSync(file, 'utf8')) as Partial<MemberPidRecord>;
     if (typeof j.pid !== 'number' || typeof j.etcdPid !== 'number' || typeof j.name !== 'string') return undefined;
     const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-    return { pid: j.pid, etcdPid: j.etcdPid, name: j.name, clientUrls: strs(j.clientUrls), peerUrls: strs(j.peerUrls), endpoints: strs(j.endpoints) };
+    return { pid: j.pid, etcdPid: j.etcdPid, name: j.name, clientUrls: strs(j.clientUrls), listenClientUrls: strs(j.listenClientUrls), peerUrls: strs(j.peerUrls), endpoints: strs(j.endpoints) };
   } catch {
     return undefined;
   }

@@ -90,7 +90,13 @@ async function step1(c: Ctx): Promise<Found> {
   const proxy = findLocalProxy(cfg.dataDir);
   const start = cfg.client.endpoints.length > 0 ? cfg.client.endpoints : await endpointsFromProxyState(cfg.dataDir, c.tls);
   const api = createMembershipApi({ endpoints: start, timeoutMs: cfg.client.timeoutMs, ...(c.tls ? { tls: c.tls } : {}) });
-  const { members } = await api.list();
+  let { members } = await api.list();
+  const own = new Set(proxy?.listenUrls ?? []);
+  if (members.some((m) => m.clientURLs.some((u) => own.has(u.replace(/\/$/, ''))))) {
+    // --endpoints named the proxy, which rewrites member lists to its own URL: ask its peers for the real ones.
+    api.setEndpoints(await endpointsFromProxyState(cfg.dataDir, c.tls));
+    ({ members } = await api.list());
+  }
   api.setEndpoints(memberEndpoints(members, proxy));
   print.detail(`${members.length} members; local proxy: ${proxy ? `pid ${proxy.pid} on ${proxy.listenUrls.join(',')}` : 'none running'}`);
   return { api, proxy, etcd, members };

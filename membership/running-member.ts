@@ -58,7 +58,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
   let proxy: ProxyChild | undefined;
   let closing = false;
   const writePid = (etcdPid: number): void => writeMemberPid(cfg.pidFile, {
-    pid: i.pid, etcdPid, name: cfg.name, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls,
+    pid: i.pid, etcdPid, name: cfg.name, clientUrls: cfg.clientUrls, listenClientUrls: cfg.listenClientUrls, peerUrls: cfg.peerUrls,
     endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
   });
   writePid(i.child.pid);

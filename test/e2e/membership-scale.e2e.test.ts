@@ -34,14 +34,15 @@ test('grow 3 -> 5 by promoting two proxies and shrink back by demoting them, los
   const writer = startWriter([url(x)], 'gw/');
   stack.push(() => writer.stop());
 
-  const promote = async (name: string, data: string, client: number, peer: number): Promise<BinProcess> => {
-    const p = spawnBin(['promote', '--name', name, '--peer-urls', url(peer), '--client-urls', url(client), '--data-dir', data]);
+  const promote = async (name: string, data: string, client: number, peer: number, extra: string[] = []): Promise<BinProcess> => {
+    const p = spawnBin(['promote', '--name', name, '--peer-urls', url(peer), '--client-urls', url(client), '--data-dir', data, ...extra]);
     stack.push(() => p.stop());
     await p.waitFor(/"msg":"member is ready"/, 60_000);
     return p;
   };
   const t0 = Date.now();
-  const m4 = await promote('m4', `${dir}/a`, x + 3, x + 4);
+  // --endpoints naming the proxy itself: its rewritten member list must not fool promote.
+  const m4 = await promote('m4', `${dir}/a`, x + 3, x + 4, ['--endpoints', url(x + 1)]);
   const m5 = await promote('m5', `${dir}/b`, x + 5, x + 6);
   const grownMs = Date.now() - t0;
   assert.equal(await proxyA.exited(), 0);
