@@ -165,6 +165,7 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
     async start(opts = {}) {
       guard.beginStart();
       try {
+        if (config.members.length === 0) return;
         spawnAll();
         await waitHealthy(opts.signal);
         log.info({ members: config.members.map((m) => m.name) }, 'cluster members healthy');

@@ -11,7 +11,8 @@ import { memberFlags, shellQuote, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories } from './edge.js';
 import { factoryFor, withDefaults } from './edge.js';
 import { etcdFeatures } from './etcd-binary.js';
-import type { HostDecl, Topology } from './topology.js';
+import type { MemberTls } from '../core/edge.js';
+import type { HostDecl, MemberDecl, Topology } from './topology.js';
 import { parseTopology } from './topology.js';
 import { validateTopology } from './validate.js';
 
@@ -44,6 +45,30 @@ function unit(name: string, description: string, exec: string, envFile?: string)
   ].join('\n');
 }
 
+/** The TLS files `up` would use for a member: etcd's auto-TLS, or the CA-issued files under <data-dir>/pki. */
+function planTls(t: Topology, name: string, stateDir: string): MemberTls | undefined {
+  if (t.tls === 'none') return undefined;
+  if (t.tls === 'auto') return { mode: 'auto' };
+  const pki = path.posix.join(stateDir, 'pki');
+  return {
+    mode: 'self-signed', trustedCaFile: `${pki}/ca.crt`,
+    certFile: `${pki}/members/${name}.crt`, keyFile: `${pki}/members/${name}.key`,
+    peerCertFile: `${pki}/members/${name}-peer.crt`, peerKeyFile: `${pki}/members/${name}-peer.key`,
+  };
+}
+
+function certSteps(m: MemberDecl, stateDir: string): string[] {
+  const pki = path.posix.join(stateDir, 'pki');
+  const hosts = [...new Set([...m.listenClientUrls, ...m.advertiseClientUrls, ...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]
+    .map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')).filter((h) => h !== '0.0.0.0' && h !== '::'))];
+  return [
+    '# certificates (one CA for the whole cluster: create it once, copy ca.crt and ca.key to each host):',
+    `#   etcd-edge certs ca --out ${pki}`,
+    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${pki} --out ${pki}/members`,
+    '',
+  ];
+}
+
 /** Renders the plan for one host. */
 export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string; version: string; stateDir: string; source: string }): string {
   const [maj, min] = opts.version.split('.').map(Number);
@@ -53,7 +78,9 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   if (h.member) {
     const m = h.member;
     const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
-    const flags = memberFlags({ topology: t, member: m, etcd, dataDir, initialized: false });
+    const tls = planTls(t, m.name, opts.stateDir);
+    const flags = memberFlags({ topology: t, member: m, etcd, dataDir, initialized: false, ...(tls ? { tls } : {}) });
+    if (tls?.mode === 'self-signed') out.push(...certSteps(m, opts.stateDir));
     out.push(`# etcd by hand (first start; once ${dataDir}/member exists the initial-* flags are ignored):`);
     out.push([opts.etcdBin, ...toArgv(flags)].map(shellQuote).join(' \\\n  '), '');
     out.push(`# or as an environment file, /etc/etcd/${m.name}.env (do not also pass these as flags: etcd exits on the clash):`);
@@ -83,7 +110,8 @@ export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): 
     if (h && edge[kind]) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, t, stateDir));
   });
   for (const w of warnings) println(io.stdout, `# warning: ${w}`);
-  if (t.bootstrap === 'dns') {
+  const httpPeers = t.hosts.some((h) => h.member?.initialAdvertisePeerUrls.some((u) => u.startsWith('http:')));
+  if (t.bootstrap === 'dns' && httpPeers) {
     println(io.stdout, '# warning: etcd 3.4 cannot bootstrap from http-only SRV records (etcd-io/etcd#11321): publish _etcd-server-ssl._tcp and use TLS peers (tls: auto or tls: self-signed)');
   }
   const hosts = f.str('host') === undefined ? t.hosts : t.hosts.filter((h) => h.name === f.str('host'));

@@ -83,13 +83,13 @@ function oneOf<T extends string>(v: unknown, choices: readonly T[], dflt: T, sou
   throw bad(source, where, `invalid value ${JSON.stringify(v)}`, `choose one of ${choices.join(', ')}`);
 }
 
-function parseMember(raw: unknown, host: string, addresses: readonly string[], source: string): MemberDecl {
+function parseMember(raw: unknown, host: string, addresses: readonly string[], source: string, scheme: 'http' | 'https'): MemberDecl {
   const where = `hosts.${host}.member`;
   const m = asMap(raw, source, where);
   checkKeys(m, MEMBER_KEYS, source, where);
   const name = optString(m.name, source, `${where}.name`) ?? host;
   const ip = addresses[0];
-  const derive = (port: number): string[] => (ip === undefined ? [] : [`http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`]);
+  const derive = (port: number): string[] => (ip === undefined ? [] : [`${scheme}://${ip.includes(':') ? `[${ip}]` : ip}:${port}`]);
   // Unset URLs follow etcd's pairing: advertise defaults to a concrete listen URL and listen to advertise,
   // and both to the host's address on 2380/2379.
   const concrete = (urls: string[]): string[] => {
@@ -114,7 +114,7 @@ function parseMember(raw: unknown, host: string, addresses: readonly string[], s
   };
 }
 
-function parseHost(name: string, raw: unknown, source: string): HostDecl {
+function parseHost(name: string, raw: unknown, source: string, scheme: 'http' | 'https'): HostDecl {
   const where = `hosts.${name}`;
   const h = raw === null ? {} : asMap(raw, source, where);
   checkKeys(h, HOST_KEYS, source, where);
@@ -126,7 +126,7 @@ function parseHost(name: string, raw: unknown, source: string): HostDecl {
     : [asMap(h.tunnels, source, `${where}.tunnels`)];
   return {
     name, addresses,
-    member: h.member === undefined ? undefined : parseMember(h.member, name, addresses, source),
+    member: h.member === undefined ? undefined : parseMember(h.member, name, addresses, source, scheme),
     proxy: h.proxy === undefined ? undefined : asMap(h.proxy, source, `${where}.proxy`),
     gateway: h.gateway === undefined ? undefined : asMap(h.gateway, source, `${where}.gateway`),
     tunnels,
@@ -137,7 +137,9 @@ function parseHost(name: string, raw: unknown, source: string): HostDecl {
 export function parseTopology(doc: Record<string, unknown>, source: string): Topology {
   checkKeys(doc, TOP_KEYS, source, 'top level');
   const hostsRaw = asMap(doc.hosts ?? {}, source, 'hosts');
-  const hosts = Object.entries(hostsRaw).map(([name, raw]) => parseHost(name, raw, source));
+  const tls = oneOf(doc.tls, ['none', 'auto', 'self-signed'] as const, 'none', source, 'tls');
+  // Derived URLs follow the TLS mode: etcd ignores TLS flags on http:// listeners.
+  const hosts = Object.entries(hostsRaw).map(([name, raw]) => parseHost(name, raw, source, tls === 'none' ? 'http' : 'https'));
   if (hosts.length === 0) throw bad(source, 'hosts', 'no hosts declared', 'declare at least one host with a member, see the README');
   return Object.freeze({
     source,
@@ -147,7 +149,7 @@ export function parseTopology(doc: Record<string, unknown>, source: string): Top
     discovery: optString(doc.discovery, source, 'discovery'),
     discoverySrv: optString(doc['discovery-srv'], source, 'discovery-srv'),
     discoverySrvName: optString(doc['discovery-srv-name'], source, 'discovery-srv-name'),
-    tls: oneOf(doc.tls, ['none', 'auto', 'self-signed'] as const, 'none', source, 'tls'),
+    tls,
     hosts,
   });
 }

@@ -82,23 +82,25 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   });
   let hosts = selectHosts(t, f.str('host'));
   for (const w of warnings) println(io.stdout, `warning: ${w}`);
-  const etcd = await detectEtcd(f.str('etcd-bin') ?? 'etcd', io.env.PATH);
-  println(io.stdout, `using etcd ${etcd.version} (${etcd.path})`);
-  if (t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
-    throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
-  }
   const join = await checkDiscoveryJoin(t, hosts, {
     fallback: (f.str('discovery-fallback') ?? 'proxy') as DiscoveryFallback, signal: io.signal,
     dataDirOf: (name) => path.resolve(stateDir, membersOf(t).find((m) => m.name === name)?.dataDir ?? `${name}.etcd`),
   });
   for (const n of join.notes) println(io.stdout, n);
   hosts = join.hosts;
+  // A host with only a proxy, gateway or tunnel needs no etcd binary at all.
+  const runsMembers = hosts.some((h) => h.member);
+  const etcd = runsMembers ? await detectEtcd(f.str('etcd-bin') ?? 'etcd', io.env.PATH) : undefined;
+  if (etcd) println(io.stdout, `using etcd ${etcd.version} (${etcd.path})`);
+  if (etcd && t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
+    throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
+  }
   await checkFree(listenAddresses(hosts));
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
-  const members = memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) });
+  const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];
   const clientTls = tls ? loadClientTls(tls.client) : undefined;
   const cluster = createCluster({
-    etcdBin: etcd.path, members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
+    etcdBin: etcd?.path ?? 'etcd', members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
     restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
   }, { logger: log, onEvent: (e) => printEvent(io, e) });
   const started: EdgeComponent[] = [];
@@ -106,8 +108,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     await cluster.start({ signal: io.signal });
     for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls ? { peer: tls.edgePeerFlags, client: tls.client } : undefined, io.signal));
     const endpoints = members.map((m) => m.healthUrl);
-    const status = await collectStatus(endpoints, clientTls ? { tls: clientTls } : {});
-    println(io.stdout, renderStatusTable(status));
+    if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
     println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags));
     log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
@@ -124,12 +125,12 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
 /** Tells the user how to reach the members, and the proxy and gateway when they run. */
 export function connectHint(endpoints: readonly string[], edge: readonly { kind: string; address: string }[], tlsFlags?: string): string {
   const tlsPart = tlsFlags ? ` ${tlsFlags}` : '';
-  const lines = [`connect: etcdctl --endpoints=${endpoints.join(',')}${tlsPart} member list`];
+  const cmds = endpoints.length ? [`etcdctl --endpoints=${endpoints.join(',')}${tlsPart} member list`] : [];
   for (const e of edge) {
-    if (e.kind === 'gateway') lines.push(`         etcdctl --endpoints=${e.address}${tlsPart} put foo bar    # through the gateway`);
-    if (e.kind === 'proxy') lines.push(`         curl ${e.address}/v2/keys/foo -XPUT -d value=bar    # through the proxy (v2 keys and v3 JSON)`);
+    if (e.kind === 'gateway') cmds.push(`etcdctl --endpoints=${e.address}${tlsPart} put foo bar    # through the gateway`);
+    if (e.kind === 'proxy') cmds.push(`curl ${e.address}/v2/keys/foo -XPUT -d value=bar    # through the proxy (v2 keys and v3 JSON)`);
   }
-  return lines.join('\n');
+  return cmds.map((c, i) => (i === 0 ? `connect: ${c}` : `         ${c}`)).join('\n');
 }
 
 async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: readonly HostDecl[]) {

@@ -164,6 +164,12 @@ export function validateTopology(t: Topology, edge?: EdgeSectionValidator): stri
     if (h.gateway) edge?.('gateway', h.name, h.gateway);
     for (const tn of h.tunnels) edge?.('tunnel', h.name, tn);
   }
+  if (t.tls !== 'none') {
+    for (const m of members) {
+      const plain = [...m.listenPeerUrls, ...m.listenClientUrls].filter((u) => u.startsWith('http:'));
+      if (plain.length) warnings.push(`tls: ${t.tls} but member ${m.name} listens on ${plain.join(', ')}: etcd serves those without TLS`);
+    }
+  }
   if (members.length % 2 === 0) {
     warnings.push(`the cluster has an even number of members (${members.length}); it tolerates no more failures than ${members.length - 1} members would`);
   }

@@ -62,3 +62,19 @@ hosts:
   assert.equal(w.length, 1);
   assert.match(w[0] ?? '', /even number of members \(2\)/);
 });
+
+test('tls topologies derive https URLs and warn about plain http listeners', () => {
+  const t = load(`
+tls: auto
+hosts:
+  a: {address: 10.0.1.10, member: {}}
+  b: {address: 10.0.1.11, member: {listen-client-urls: [http://10.0.1.11:2379]}}
+  c: {address: 10.0.1.12, member: {}}`);
+  assert.deepEqual(t.hosts[0]?.member?.initialAdvertisePeerUrls, ['https://10.0.1.10:2380']);
+  assert.deepEqual(t.hosts[0]?.member?.listenClientUrls, ['https://10.0.1.10:2379']);
+  const w = validateTopology(t);
+  assert.equal(w.length, 1);
+  assert.match(w[0] ?? '', /tls: auto but member b listens on http:\/\/10\.0\.1\.11:2379/);
+  const flags = toArgv(memberFlags({ topology: t, member: t.hosts[0]?.member as NonNullable<typeof t.hosts[0]>['member'] & object, etcd: { hasV2: true, needsZapFlag: false }, dataDir: '/d', initialized: false, tls: { mode: 'auto' } }));
+  assert.ok(flags.includes('--auto-tls=true') && flags.includes('--peer-auto-tls=true'));
+});
