@@ -1,14 +1,13 @@
 // Which hosts of a topology this process runs, the member configs for them, and a bind check of every
 // address they will listen on, so a busy port fails before any member starts.
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { isLoopbackHost, parseEtcdUrl, parseHostPort, urlHost } from '../core/net.js';
 import { memberFlags, toArgv } from './args.js';
 import type { MemberTls } from '../core/edge.js';
 import type { ClusterMemberConfig } from './cluster.js';
-import type { EtcdBinary } from './etcd-binary.js';
+import type { EtcdBinary } from '../core/etcd-binary.js';
 import type { HostDecl, Topology } from './topology.js';
 import { isMultiMachine } from './validate.js';
 
@@ -29,13 +28,6 @@ export function selectHosts(t: Topology, host: string | undefined): HostDecl[] {
   return [...t.hosts];
 }
 
-/** The environment every member gets: built from scratch, so no ETCD_* variable can clash with a flag. */
-export function memberEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
-  // etcd 3.4 refuses to start on arm64 unless told the platform is unsupported; there is no flag for it.
-  if (os.arch() === 'arm64') env.ETCD_UNSUPPORTED_ARCH = 'arm64';
-  return env;
-}
 
 /** Builds the cluster member configs for the selected hosts. */
 export function memberConfigs(t: Topology, hosts: readonly HostDecl[], opts: {

@@ -3,7 +3,8 @@
 // last log lines) after repeated rapid failures, so the other members keep running.
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { tailLines } from '../core/log-tail.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 
@@ -45,22 +46,6 @@ export interface MemberProcess {
   stop(): Promise<void>;
 }
 
-/** Reads the last n non-empty lines of a file (up to its last 64 KiB). */
-export function tailLines(file: string, n: number): string[] {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, 65_536);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-n);
-  } catch {
-    return [];
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** Creates a supervised member; run() spawns it, stop() ends it and every restart. */
 export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {

@@ -10,7 +10,7 @@ import type { FlagSpecs } from '../core/flags.js';
 import { memberFlags, shellQuote, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories } from './edge.js';
 import { factoryFor, withDefaults } from './edge.js';
-import { etcdFeatures } from './etcd-binary.js';
+import { etcdFeatures } from '../core/etcd-binary.js';
 import type { MemberTls } from '../core/edge.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
 import { parseTopology } from './topology.js';

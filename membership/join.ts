@@ -9,12 +9,13 @@ import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import { isServerAnswer, serverMessage } from './api.js';
 import type { PromoteConfig } from './config.js';
-import type { EtcdInfo } from './etcd-bin.js';
+import type { EtcdBinary } from '../core/etcd-binary.js';
 import { initialClusterOf } from './format.js';
 import type { MemberView } from './format.js';
 import { moveProxyState, proxyPaths, restartProxy, restoreProxyState, stopLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
-import { joinArgs, memberEnv } from './member-args.js';
+import { joinArgs } from './member-args.js';
+import { memberEnv } from '../core/etcd-binary.js';
 import { spawnEtcd } from './member-process.js';
 import type { EtcdChild } from './member-process.js';
 import { promoteLearner, waitCaughtUp } from './readiness.js';
@@ -25,7 +26,7 @@ import type { StepPrinter } from './steps.js';
 export interface JoinInput {
   readonly cfg: PromoteConfig;
   readonly api: MembershipApi;
-  readonly etcd: EtcdInfo;
+  readonly etcd: EtcdBinary;
   readonly proxy: ProxyRecord | undefined;
   readonly members: readonly MemberView[];
   /** A member an interrupted run added but never started: reused instead of adding another. */

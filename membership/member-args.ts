@@ -1,8 +1,7 @@
 // Pure: the etcd command line and environment of the joining member. Everything goes in flags and the env is
 // built from scratch, because etcd exits when an ETCD_* variable duplicates a flag (etcd-behavior.md §6.5).
-import os from 'node:os';
 import type { PromoteConfig } from './config.js';
-import { atLeast } from './etcd-bin.js';
+import { atLeast } from '../core/etcd-binary.js';
 
 /** Returns the etcd argv for the new member, joining with state existing and the add's initial cluster. */
 export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'peerUrls' | 'clientUrls' | 'listenPeerUrls' | 'listenClientUrls' | 'extraEtcdArgs'>,
@@ -24,10 +23,3 @@ export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'pe
   return [...args, ...cfg.extraEtcdArgs];
 }
 
-/** The member's environment, built from scratch. */
-export function memberEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
-  // etcd 3.4 refuses to start on arm64 unless told the platform is unsupported; there is no flag for it.
-  if (os.arch() === 'arm64') env.ETCD_UNSUPPORTED_ARCH = 'arm64';
-  return env;
-}

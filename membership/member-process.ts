@@ -3,7 +3,8 @@
 // once the cluster no longer lists it, which is how a `demote` elsewhere ends a `promote`.
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { tailLines } from '../core/log-tail.js';
 import path from 'node:path';
 import { sleep } from '../core/lifecycle.js';
 import { errFields } from '../core/log.js';
@@ -29,22 +30,6 @@ export interface SpawnEtcdOptions {
   readonly spawn?: (cmd: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
 }
 
-/** Reads the last n non-empty lines of a file, from byte `from` on (and at most its last 64 KiB). */
-export function tailLines(file: string, n: number, from = 0): string[] {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    const len = Math.max(0, Math.min(size - from, 65_536));
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-n);
-  } catch {
-    return [];
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** Spawns etcd detached (its own process group, so a terminal's Ctrl-C reaches only us and we stop it in order). */
 export function spawnEtcd(o: SpawnEtcdOptions): EtcdChild {

@@ -13,13 +13,14 @@ import type { ClientTlsOptions } from '../core/tls.js';
 import { createMembershipApi } from './api.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
-import { atLeast, probeEtcd } from './etcd-bin.js';
-import type { EtcdInfo } from './etcd-bin.js';
+import { atLeast, detectEtcd } from '../core/etcd-binary.js';
+import type { EtcdBinary } from '../core/etcd-binary.js';
 import type { MemberView } from './format.js';
 import { join } from './join.js';
 import { findLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
-import { joinArgs, memberEnv } from './member-args.js';
+import { joinArgs } from './member-args.js';
+import { memberEnv } from '../core/etcd-binary.js';
 import { spawnEtcd } from './member-process.js';
 import type { EtcdChild } from './member-process.js';
 import { checkPorts, classify, endpointsFromProxyState, memberEndpoints, unhealthyMembers } from './preflight.js';
@@ -72,7 +73,7 @@ interface Ctx {
 interface Found {
   readonly api: MembershipApi;
   readonly proxy: ProxyRecord | undefined;
-  readonly etcd: EtcdInfo;
+  readonly etcd: EtcdBinary;
   readonly members: readonly MemberView[];
 }
 
@@ -86,7 +87,7 @@ interface Started {
 async function step1(c: Ctx): Promise<Found> {
   const { cfg, print } = c;
   print.step(1, 'check that the cluster is healthy');
-  const etcd = await probeEtcd(cfg.etcdBin, c.env.PATH);
+  const etcd = await detectEtcd(cfg.etcdBin, c.env.PATH);
   const proxy = findLocalProxy(cfg.dataDir);
   const start = cfg.client.endpoints.length > 0 ? cfg.client.endpoints : await endpointsFromProxyState(cfg.dataDir, c.tls);
   const api = createMembershipApi({ endpoints: start, timeoutMs: cfg.client.timeoutMs, ...(c.tls ? { tls: c.tls } : {}) });

@@ -5,7 +5,7 @@ import { sleep } from '../core/lifecycle.js';
 import type { MembershipApi } from './api.js';
 import { isServerAnswer, serverMessage } from './api.js';
 import type { EtcdChild } from './member-process.js';
-import { tailLines } from './member-process.js';
+import { tailLines } from '../core/log-tail.js';
 
 // "Caught up" for us: within this many raft entries of the leader. etcd's own learner check is looser
 // (90% of the leader's index); a fixed gap keeps the promotion from racing a long snapshot transfer.

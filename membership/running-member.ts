@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
 import type { MemberView } from './format.js';
-import { memberEnv } from './member-args.js';
+import { memberEnv } from '../core/etcd-binary.js';
 import { spawnEtcd, superviseMember } from './member-process.js';
 import type { EtcdChild, MemberSupervisor } from './member-process.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';

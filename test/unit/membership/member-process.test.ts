@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { noopLogger } from '../../../core/log.js';
-import { spawnEtcd, superviseMember, tailLines } from '../../../membership/member-process.js';
+import { spawnEtcd, superviseMember } from '../../../membership/member-process.js';
+import { tailLines } from '../../../core/log-tail.js';
 import type { EtcdChild } from '../../../membership/member-process.js';
 
 function fakeChild(pid: number): EtcdChild & { exit(code: number): void } {

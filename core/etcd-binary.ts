@@ -1,9 +1,10 @@
-// Finds the etcd binary and reads its version, so member flags can follow what that version accepts:
+// Finds the etcd binary and reads its version (shared by `up` and `promote`), so member flags can follow what that version accepts:
 // --enable-v2 and --logger capnslog are gone in 3.6, v2 discovery and the v2 proxy in 3.6/3.7.
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { EdgeError } from '../core/errors.js';
+import os from 'node:os';
+import { EdgeError } from './errors.js';
 
 /** What the chosen etcd binary supports. */
 export interface EtcdBinary {
@@ -74,4 +75,18 @@ export async function detectEtcd(bin: string, envPath: string | undefined): Prom
     throw new EdgeError('EDGE_ETCD_VERSION', `cannot read the version of ${JSON.stringify(p)}`, { hint: 'check that --etcd-bin points at an etcd server binary' });
   }
   return etcdFeatures(p, v);
+}
+
+/** Tells whether a version (e.g. "3.4.23") is at least major.minor. */
+export function atLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+/** The environment every etcd member gets: built from scratch, so no ETCD_* variable can clash with a flag. */
+export function memberEnv(): Record<string, string> {
+  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+  // etcd 3.4 refuses to start on arm64 unless told the platform is unsupported; there is no flag for it.
+  if (os.arch() === 'arm64') env.ETCD_UNSUPPORTED_ARCH = 'arm64';
+  return env;
 }
