@@ -201,3 +201,14 @@ test('a slow reader holds the member back instead of buffering the whole respons
   assert.ok(written < 16 * 1024 * 1024, `member wrote ${written} bytes to a client that reads nothing`);
   r.destroy();
 });
+
+test('watches outlive --proxy-client-timeout while silent; other exchanges do not', async (t) => {
+  const m = await fakeMember(t, (req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.end('event'), 1200));
+  });
+  const p = await startProxy(t, () => [m.url], ['--proxy-client-timeout', '300']);
+  assert.equal((await request(`${p.urls()[0]}/v2/keys/a?wait=true`)).body, 'event');
+  assert.equal((await request(`${p.urls()[0]}/v3/watch`, { method: 'POST', body: '{"create_request":{}}' })).body, 'event');
+  await assert.rejects(request(`${p.urls()[0]}/v2/keys/a`), 'a silent non-watch exchange is cut');
+});
