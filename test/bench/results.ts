@@ -1,0 +1,129 @@
+// From the runs of a bench to what BENCHMARKS.md shows: per workload and target the median over rounds (with
+// min–max), the ratios etcd-edge/etcd-Go and etcd-edge/direct, and the goals checked against them.
+import type { TargetId, Workload } from './plan.js';
+import { TARGET_IDS } from './plan.js';
+import { isNoisy, ratio, summarize } from './stats.js';
+import type { Summary } from './stats.js';
+
+/** One measured run. */
+export interface RunRecord {
+  readonly round: number;
+  readonly workload: string;
+  readonly target: TargetId;
+  readonly rps: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly requests: number;
+  /** Failed requests (socket errors, non-2xx, timeouts). */
+  readonly errors: number;
+  /** CPU time of the proxy or gateway process per request, µs (undefined for direct). */
+  readonly cpuUsPerReq: number | undefined;
+  /** CPU time of the three etcd members per request, µs. */
+  readonly membersCpuUsPerReq: number;
+  /** Peak RSS (VmHWM) of the proxy or gateway process after the run, MB. */
+  readonly rssMb: number | undefined;
+}
+
+/** The rounds of one workload on one target. */
+export interface Cell {
+  readonly workload: string;
+  readonly target: TargetId;
+  readonly rps: Summary;
+  readonly p50Us: Summary;
+  readonly p99Us: Summary;
+  readonly cpuUsPerReq: Summary;
+  readonly membersCpuUsPerReq: Summary;
+  readonly rssMb: number | undefined;
+  readonly errors: number;
+}
+
+/** The ratios of one workload (NaN where a side was not measured). */
+export interface Ratios {
+  readonly workload: string;
+  readonly gwVsGo: number;
+  readonly gwVsDirect3: number;
+  readonly gwP99VsGo: number;
+  readonly proxyVsGo: number;
+  readonly proxyVsDirect1: number;
+  readonly proxyCpuVsGo: number;
+}
+
+/** One goal and whether the run met it. */
+export interface GoalCheck {
+  readonly goal: string;
+  readonly value: number;
+  readonly met: boolean;
+}
+
+/** Groups the runs by workload and target (in reporting order). */
+export function cells(runs: readonly RunRecord[], workloads: readonly Workload[]): Cell[] {
+  const out: Cell[] = [];
+  for (const w of workloads) {
+    for (const t of TARGET_IDS) {
+      const rs = runs.filter((r) => r.workload === w.id && r.target === t);
+      if (rs.length === 0) continue;
+      const rss = rs.map((r) => r.rssMb).filter((x): x is number => x !== undefined);
+      out.push({
+        workload: w.id, target: t,
+        rps: summarize(rs.map((r) => r.rps)),
+        p50Us: summarize(rs.map((r) => r.p50Us)),
+        p99Us: summarize(rs.map((r) => r.p99Us)),
+        cpuUsPerReq: summarize(rs.map((r) => r.cpuUsPerReq ?? NaN)),
+        membersCpuUsPerReq: summarize(rs.map((r) => r.membersCpuUsPerReq)),
+        rssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      });
+    }
+  }
+  return out;
+}
+
+function find(cs: readonly Cell[], w: string, t: TargetId): Cell | undefined {
+  return cs.find((c) => c.workload === w && c.target === t);
+}
+
+/** Computes the ratios of every workload from the medians. */
+export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Ratios[] {
+  return workloads.map((w) => {
+    const m = (t: TargetId): Cell | undefined => find(cs, w.id, t);
+    return {
+      workload: w.id,
+      gwVsGo: ratio(m('edge-gateway')?.rps.median, m('go-gateway')?.rps.median),
+      gwVsDirect3: ratio(m('edge-gateway')?.rps.median, m('direct-3')?.rps.median),
+      gwP99VsGo: ratio(m('edge-gateway')?.p99Us.median, m('go-gateway')?.p99Us.median),
+      proxyVsGo: ratio(m('edge-proxy')?.rps.median, m('go-proxy')?.rps.median),
+      proxyVsDirect1: ratio(m('edge-proxy')?.rps.median, m('direct-1')?.rps.median),
+      proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m('go-proxy')?.cpuUsPerReq.median),
+    };
+  });
+}
+
+/** Workloads on which the proxy must reach 1.5x etcd's v2 proxy. */
+const PROXY_GOAL_WORKLOADS = ['v2-get-c32', 'v2-get-c128', 'v3-range'];
+
+/** Checks the goals of issue 10 against a run; a goal whose figures are missing is left out. */
+export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
+  const out: GoalCheck[] = [];
+  const add = (goal: string, value: number, met: (v: number) => boolean): void => {
+    if (Number.isFinite(value)) out.push({ goal, value, met: met(value) });
+  };
+  for (const r of rs) {
+    add(`${r.workload}: gateway >= 1.0x etcd gateway`, r.gwVsGo, (v) => v >= 1.0);
+    add(`${r.workload}: gateway >= 0.9x direct (3 members)`, r.gwVsDirect3, (v) => v >= 0.9);
+    add(`${r.workload}: gateway p99 <= etcd gateway p99`, r.gwP99VsGo, (v) => v <= 1.0);
+    if (PROXY_GOAL_WORKLOADS.includes(r.workload)) add(`${r.workload}: proxy >= 1.5x etcd v2 proxy`, r.proxyVsGo, (v) => v >= 1.5);
+  }
+  const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.rssMb;
+  if (rss !== undefined) add('proxy peak RSS <= 100 MB at 128 connections', rss, (v) => v <= 100);
+  return out;
+}
+
+/** Lists the figures whose rounds disagree by more than 15 %: throughput, and p99 of the gateways. */
+export function noisy(cs: readonly Cell[]): string[] {
+  const out: string[] = [];
+  for (const c of cs) {
+    if (isNoisy(c.rps)) out.push(`${c.workload} / ${c.target}: req/s spread ${(c.rps.spread * 100).toFixed(0)} %`);
+    if (isNoisy(c.p99Us)) out.push(`${c.workload} / ${c.target}: p99 spread ${(c.p99Us.spread * 100).toFixed(0)} %`);
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+// The targets in front of the cluster: etcd's Go gateway and v2 proxy, ours, each on a port chosen at run time.
+// Both proxies stick to one member (as etcd's does) and reshuffle at each refresh: the refresh is set to an hour,
+// and a proxy that picked the leader is restarted, so that, like "direct, 1 member", they use a follower.
+import path from 'node:path';
+import { BIN } from '../helpers/bin.js';
+import type { BenchCluster } from './cluster.js';
+import type { TargetId } from './plan.js';
+import type { BenchProc, ProcSet } from './procs.js';
+
+/** Where a target listens, and the process to watch (none for direct). */
+export interface Target {
+  readonly id: TargetId;
+  /** One port, or the three members' client ports for direct-3. */
+  readonly ports: readonly number[];
+  readonly proc: BenchProc | undefined;
+  /** Which member a proxy forwards to. */
+  readonly member?: string;
+}
+
+/** How to start the targets. */
+export interface TargetOptions {
+  readonly procs: ProcSet;
+  readonly cluster: BenchCluster;
+  readonly dataDir: string;
+  /** Free ports for go-gateway, edge-gateway, go-proxy, edge-proxy. */
+  readonly ports: readonly [number, number, number, number];
+  /** Write node --cpu-prof profiles of our processes here. */
+  readonly profileDir: string | undefined;
+  /** Extra flags for `etcd-edge proxy` (e.g. --access-log info). */
+  readonly edgeProxyArgs: readonly string[];
+  /** The leader's index: the proxies must not use it. */
+  readonly leader: number;
+}
+
+const READY = /ready to proxy client requests/;
+const REFRESH_MS = '3600000';
+
+function nodeArgs(o: TargetOptions, id: TargetId): string[] {
+  return o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(o.profileDir, id)];
+}
+
+function initialCluster(c: BenchCluster): string {
+  return c.members.map((m, i) => `${m.name}=${c.peerUrl(i)}`).join(',');
+}
+
+async function startGoGateway(o: TargetOptions): Promise<Target> {
+  const port = o.ports[0];
+  const endpoints = o.cluster.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',');
+  const proc = o.procs.start('etcd gateway', 'etcd', ['gateway', 'start', '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints]);
+  await proc.waitFor(READY, 30_000);
+  return { id: 'go-gateway', ports: [port], proc };
+}
+
+async function startEdgeGateway(o: TargetOptions): Promise<Target> {
+  const port = o.ports[1];
+  const endpoints = o.cluster.members.map((_, i) => o.cluster.clientUrl(i)).join(',');
+  const proc = o.procs.start('etcd-edge gateway', process.execPath, [...nodeArgs(o, 'edge-gateway'), BIN, 'gateway', 'start',
+    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints]);
+  await proc.waitFor(READY, 30_000);
+  return { id: 'edge-gateway', ports: [port], proc };
+}
+
+function startGoProxy(o: TargetOptions, attempt: number): Promise<BenchProc> {
+  const port = o.ports[2];
+  const proc = o.procs.start('etcd v2 proxy', 'etcd', ['--proxy', 'on', '--name', 'bench-proxy',
+    '--data-dir', path.join(o.dataDir, `go-proxy-${attempt}`), '--listen-client-urls', `http://127.0.0.1:${port}`,
+    '--initial-cluster', initialCluster(o.cluster), '--proxy-refresh-interval', REFRESH_MS]);
+  return proc.waitFor(/v2 proxy started listening on client requests/, 30_000).then(() => proc);
+}
+
+function startEdgeProxy(o: TargetOptions, attempt: number): Promise<BenchProc> {
+  const port = o.ports[3];
+  const proc = o.procs.start('etcd-edge proxy', process.execPath, [...nodeArgs(o, 'edge-proxy'), BIN, 'proxy',
+    '--data-dir', path.join(o.dataDir, `edge-proxy-${attempt}`), '--listen-client-urls', `http://127.0.0.1:${port}`,
+    '--initial-cluster', initialCluster(o.cluster), '--proxy-refresh-interval', REFRESH_MS, ...o.edgeProxyArgs]);
+  return proc.waitFor(READY, 30_000).then(() => proc);
+}
+
+/** Returns the member a proxy sends requests to: the first of its available endpoints. */
+async function proxyMember(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/v2/config/local/proxy`, { signal: AbortSignal.timeout(5000) });
+  const body = (await res.json()) as { endpoints?: string[] };
+  const first = body.endpoints?.[0];
+  if (first === undefined) throw new Error(`proxy on ${port} has no endpoint`);
+  return first;
+}
+
+/** Starts a proxy until it picks a follower (the shuffle gives the leader 1 time in 3). */
+async function startProxyOnFollower(o: TargetOptions, id: 'go-proxy' | 'edge-proxy'): Promise<Target> {
+  const port = id === 'go-proxy' ? o.ports[2] : o.ports[3];
+  const leaderUrl = o.cluster.clientUrl(o.leader);
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const proc = await (id === 'go-proxy' ? startGoProxy(o, attempt) : startEdgeProxy(o, attempt));
+    const url = await proxyMember(port);
+    if (url !== leaderUrl) {
+      const i = o.cluster.members.findIndex((_, k) => o.cluster.clientUrl(k) === url);
+      return { id, ports: [port], proc, member: o.cluster.members[i]?.name ?? url };
+    }
+    await proc.stop();
+  }
+  throw new Error(`${id} kept picking the leader`);
+}
+
+/** Starts every target the bench measures (the direct ones need nothing). */
+export async function startTargets(o: TargetOptions, enabled: readonly TargetId[]): Promise<Target[]> {
+  const members = o.cluster.members;
+  const out: Target[] = [];
+  for (const id of enabled) {
+    if (id === 'direct-1') out.push({ id, ports: [(members[0] as { clientPort: number }).clientPort], proc: undefined, member: members[0]?.name ?? '' });
+    else if (id === 'direct-3') out.push({ id, ports: members.map((m) => m.clientPort), proc: undefined });
+    else if (id === 'go-gateway') out.push(await startGoGateway(o));
+    else if (id === 'edge-gateway') out.push(await startEdgeGateway(o));
+    else out.push(await startProxyOnFollower(o, id));
+  }
+  return out;
+}
