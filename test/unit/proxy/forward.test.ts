@@ -159,7 +159,9 @@ test('a proxy-read-timeout ejects a silent member and fails over, but never appl
 
 test('a kept-alive connection the member drops is retried once on the same member, which is not ejected', async (t) => {
   // A raw member that answers the first request on each connection and drops the connection on the second.
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
+    sockets.add(s);
     let n = 0;
     s.on('data', () => {
       n++;
@@ -169,7 +171,7 @@ test('a kept-alive connection the member drops is retried once on the same membe
     s.on('error', () => undefined);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  t.after(() => new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); server.close(() => r()); }));
   const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   const p = await startProxy(t, () => [url], ['--proxy-refresh-interval', '60000']);
   for (let i = 0; i < 3; i++) {
