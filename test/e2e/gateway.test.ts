@@ -2,6 +2,7 @@
 // HTTP through the same port): put/get/watch, metrics, a killed member, endpoints from a discovery token and
 // from SRV records (an in-test DNS server on loopback), and a busy listen address.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
@@ -75,13 +76,24 @@ test('gateway start in front of a 3-member cluster', async (t) => {
     assert.match(text, /etcd_edge_gateway_bytes_total\{direction="endpoint_to_client"\} [1-9]/);
   });
 
-  await t.test('a member killed by PID: new connections keep succeeding', async () => {
+  await t.test('a member killed by PID: new connections keep succeeding', async (t2) => {
     const lead = await leaderIndex(c.clientUrls);
     const victim = [0, 1, 2].find((i) => i !== lead) ?? 0;
     const name = `infra${victim + 1}`;
     const pid = c.memberPid(name);
     assert.ok(pid, `pid of ${name}`);
+    // `up` restarts a killed member within a second; holding its peer port keeps it down (etcd exits when it
+    // cannot bind its peer URL, before it opens its client port).
+    const blocker = net.createServer((sock) => sock.destroy());
+    t2.after(() => new Promise<void>((r) => blocker.close(() => r())));
     process.kill(pid, 'SIGKILL');
+    await eventually(() => new Promise<boolean>((r) => {
+      blocker.once('error', () => r(false));
+      blocker.listen({ host: '127.0.0.1', port: c.basePort + 3 + victim }, () => r(true));
+    }), 5000, 20);
+    // The promise is "no client-visible failure after the first second": a connection dialled while the member
+    // was dying may be reset, which is the first second's allowance.
+    await new Promise((r) => setTimeout(r, 1000));
     // Three back-to-back connections cover every round-robin slot, so one of them is dialled to the dead member.
     const lines = [await httpStatusLine(gw.addr), await httpStatusLine(gw.addr), await httpStatusLine(gw.addr)];
     assert.deepEqual(lines, ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
