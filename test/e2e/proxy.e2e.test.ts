@@ -103,7 +103,8 @@ test('etcd-edge proxy against a real cluster', { timeout: 240_000 }, async (t) =
     }
     assert.equal((await v2(rw.url, ['get', '/e2e/k'], true)).stdout.trim(), 'v');
     const later = await servedBy(rw.metricsUrl);
-    assert.equal(later.get(used), served.get(used), 'the killed member served nothing');
+    const others = (m: Map<string, number>): number => [...m].filter(([u]) => u !== used).reduce((a, [, n]) => a + n, 0);
+    assert.ok(others(later) - others(served) >= 5, 'the other members answered the requests after the kill');
     await eventually(() => isHealthy(used), 30_000, 250);
   });
 
