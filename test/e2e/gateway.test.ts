@@ -4,13 +4,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import * as dnsPacket from 'dns-packet';
-import type { SrvAnswer } from 'dns-packet';
 import { cleanEnv, runBin } from '../helpers/bin.js';
 import { etcdctl, eventually, startBundledCluster } from '../helpers/etcd.js';
+import { startSrvDns } from '../helpers/srv-dns.js';
 import { httpStatusLine, startGatewayBin } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -23,21 +21,6 @@ async function leaderIndex(clientUrls: readonly string[]): Promise<number> {
   return clientUrls.indexOf(rows[i]?.Endpoint ?? '');
 }
 
-/** Answers SRV questions for one name from a table, NXDOMAIN otherwise, on 127.0.0.1:0. */
-async function startSrvDns(t: TestContext, records: Record<string, SrvAnswer['data'][]>): Promise<string> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('message', (msg, rinfo) => {
-    const q = dnsPacket.decode(msg);
-    const question = q.questions?.[0];
-    if (!question) return;
-    const data = records[question.name];
-    const answers: SrvAnswer[] = (data ?? []).map((d) => ({ type: 'SRV', name: question.name, ttl: 5, data: d }));
-    sock.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.AUTHORITATIVE_ANSWER | (data ? 0 : 3), questions: [question], answers }), rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  t.after(() => sock.close());
-  return `127.0.0.1:${sock.address().port}`;
-}
 
 test('gateway start in front of a 3-member cluster', async (t) => {
   const c = await startBundledCluster(t);

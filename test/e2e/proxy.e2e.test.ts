@@ -9,7 +9,8 @@ import { kvGet, memberAdd, memberList, memberRemove, isHealthy } from '../../cor
 import { runBin, cleanEnv } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
-import { b64, curl, curlStream, servedBy, startMember, startProxyBin, startSrvDns } from './proxy-support.js';
+import { b64, curl, curlStream, servedBy, startMember, startProxyBin } from './proxy-support.js';
+import { startSrvDns } from '../helpers/srv-dns.js';
 
 test('etcd-edge proxy against a real cluster', { timeout: 240_000 }, async (t) => {
   requireTool('curl', 'curl');
