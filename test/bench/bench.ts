@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTool } from '../helpers/etcd.js';
-import { freePorts } from '../helpers/ports.js';
 import type { BenchOptions } from './options.js';
 import { BENCH_USAGE, parseBenchArgs } from './options.js';
 import { clockTicksPerSecond, readLoadavg } from './procfs.js';
+import { freePortBlock } from './ports.js';
 import { ProcSet } from './procs.js';
 import { keptNotes, renderMarkdown } from './report.js';
 import { cells, goals, noisy, ratios } from './results.js';
@@ -63,7 +63,7 @@ async function run(opts: BenchOptions, procs: ProcSet, workDir: string, argv: re
   await waitForLowLoad(opts.maxLoadWaitS);
   const loadBefore = readLoadavg();
   const t0 = Date.now();
-  const basePort = await freePorts(10);
+  const basePort = await freePortBlock(10);
   if (opts.profileDir !== undefined) mkdirSync(opts.profileDir, { recursive: true });
   const { runs, notes } = await runSession({
     procs, workDir, basePort, rounds: opts.rounds, durationS: opts.durationS, workloads: opts.workloads, targets: opts.targets,

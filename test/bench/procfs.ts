@@ -65,6 +65,37 @@ export function clockTicksPerSecond(): number {
   }
 }
 
+/** CPU time of the whole machine, in clock ticks summed over all cores. */
+export interface MachineTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/** Parses the first line of /proc/stat ("cpu user nice system idle iowait irq softirq steal ..."); idle and iowait are not busy. */
+export function parseMachineStat(text: string): MachineTicks {
+  const line = text.split('\n', 1)[0] ?? '';
+  if (!line.startsWith('cpu ')) throw new Error('malformed /proc/stat: no cpu line');
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (f.length < 5 || f.some((n) => !Number.isFinite(n))) throw new Error('malformed /proc/stat: cpu fields');
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] as number) - (f[4] as number), total };
+}
+
+/** Reads the machine's CPU ticks. */
+export function readMachineTicks(): MachineTicks {
+  return parseMachineStat(readFileSync('/proc/stat', 'latin1'));
+}
+
+/** Returns the first port of the kernel's ephemeral range (where outgoing connections take their ports). */
+export function ephemeralPortStart(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/)[0]);
+    return Number.isInteger(n) && n > 1024 ? n : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
 /** Parses /proc/loadavg into its three averages. */
 export function parseLoadavg(text: string): [number, number, number] {
   const [a, b, c] = text.trim().split(/\s+/).map(Number);

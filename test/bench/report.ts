@@ -43,12 +43,13 @@ export function fmtSummary(s: Summary, f: (n: number) => string): string {
 }
 
 function resultsTable(ws: readonly Workload[], cs: readonly Cell[]): string[] {
-  const rows = ['| workload | target | req/s | p50 ms | p99 ms | CPU µs/req (process) | CPU µs/req (3 members) | peak RSS MB | failed |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|'];
+  const rows = ['| workload | target | req/s | p50 ms | p99 ms | CPU µs/req (process) | CPU µs/req (3 members) | peak RSS MB | machine busy % | failed |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|'];
   for (const w of ws) {
     for (const c of cs.filter((k) => k.workload === w.id)) {
       rows.push(`| ${w.label} | ${TARGET_LABELS[c.target]} | ${fmtSummary(c.rps, int)} | ${fmtSummary(c.p50Us, ms)} | ${fmtSummary(c.p99Us, ms)} | `
-        + `${fmtSummary(c.cpuUsPerReq, int)} | ${fmtSummary(c.membersCpuUsPerReq, int)} | ${c.rssMb === undefined ? '—' : c.rssMb.toFixed(0)} | ${c.errors} |`);
+        + `${fmtSummary(c.cpuUsPerReq, int)} | ${fmtSummary(c.membersCpuUsPerReq, int)} | ${c.rssMb === undefined ? '—' : c.rssMb.toFixed(0)} | `
+        + `${int(c.machineBusyPct.median)} | ${c.errors} |`);
     }
   }
   return rows;
@@ -79,7 +80,8 @@ function methodLines(meta: BenchMeta): string[] {
       + 'latencies from its `--log-file`; "direct, 3 members" is one h2load per member with a third of the connections, logs pooled. '
       + 'Every target was first checked to answer the same body with `grpc-status: 0`.',
     '- CPU per request: utime+stime of the process (/proc/PID/stat) over the run, divided by the requests wrk or h2load completed. '
-      + 'The members column sums the three etcd processes. Peak RSS is VmHWM after the run.',
+      + 'The members column sums the three etcd processes. Peak RSS is VmHWM after the run. Machine busy is the share of all '
+      + 'cores not idle during the run (/proc/stat), whoever used them: near 100 the machine, not the target, was the limit.',
     '- The proxies are HTTP/1 and cannot carry gRPC; the gateways (L4) carry everything.',
   ];
 }

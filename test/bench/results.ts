@@ -22,6 +22,8 @@ export interface RunRecord {
   readonly membersCpuUsPerReq: number;
   /** Peak RSS (VmHWM) of the proxy or gateway process after the run, MB. */
   readonly rssMb: number | undefined;
+  /** How busy the whole machine was during the run (all cores; 100 = every core busy), whoever used it. */
+  readonly machineBusyPct: number;
 }
 
 /** The rounds of one workload on one target. */
@@ -33,6 +35,7 @@ export interface Cell {
   readonly p99Us: Summary;
   readonly cpuUsPerReq: Summary;
   readonly membersCpuUsPerReq: Summary;
+  readonly machineBusyPct: Summary;
   readonly rssMb: number | undefined;
   readonly errors: number;
 }
@@ -70,6 +73,7 @@ export function cells(runs: readonly RunRecord[], workloads: readonly Workload[]
         p99Us: summarize(rs.map((r) => r.p99Us)),
         cpuUsPerReq: summarize(rs.map((r) => r.cpuUsPerReq ?? NaN)),
         membersCpuUsPerReq: summarize(rs.map((r) => r.membersCpuUsPerReq)),
+        machineBusyPct: summarize(rs.map((r) => r.machineBusyPct)),
         rssMb: rss.length > 0 ? Math.max(...rss) : undefined,
         errors: rs.reduce((a, r) => a + r.errors, 0),
       });

@@ -7,7 +7,7 @@ import { runH2load } from './h2load.js';
 import type { Step, Workload } from './plan.js';
 import type { ProcSet } from './procs.js';
 import { wrkShape } from './plan.js';
-import { readCpuTicks, readPeakRssKb, sumTicks } from './procfs.js';
+import { readCpuTicks, readMachineTicks, readPeakRssKb, sumTicks } from './procfs.js';
 import type { RunRecord } from './results.js';
 import type { Target } from './targets.js';
 import { runWrk, totalErrors, wrkScript } from './wrk.js';
@@ -54,9 +54,11 @@ export async function runStep(ctx: RunContext, step: Step): Promise<RunRecord> {
   const memberPids = ctx.cluster.members.map((m) => m.pid);
   const p0 = procTicks(t);
   const m0 = sumTicks(memberPids);
+  const a0 = readMachineTicks();
   const load = await runWorkload(ctx, step.workload, t, ctx.durationS, `${step.round}-${step.workload.id}-${t.id}`);
   const p1 = procTicks(t);
   const m1 = sumTicks(memberPids);
+  const a1 = readMachineTicks();
   const usPerTick = 1e6 / ctx.ticksPerS;
   const perReq = (ticks: number): number => (load.requests > 0 ? (ticks * usPerTick) / load.requests : NaN);
   const rssKb = t.proc === undefined ? undefined : readPeakRssKb(t.proc.pid);
@@ -66,6 +68,7 @@ export async function runStep(ctx: RunContext, step: Step): Promise<RunRecord> {
     cpuUsPerReq: p0 === undefined || p1 === undefined ? undefined : perReq(p1 - p0),
     membersCpuUsPerReq: perReq(m1 - m0),
     rssMb: rssKb === undefined ? undefined : rssKb / 1024,
+    machineBusyPct: a1.total > a0.total ? (100 * (a1.busy - a0.busy)) / (a1.total - a0.total) : NaN,
   };
 }
 

@@ -52,7 +52,7 @@ function describe(r: RunRecord, i: number, n: number): string {
   const rss = r.rssMb === undefined ? '' : ` rss ${r.rssMb.toFixed(0)} MB`;
   const err = r.errors > 0 ? ` FAILED ${r.errors}` : '';
   return `[round ${r.round + 1} ${i}/${n}] ${r.workload} ${r.target}: ${Math.round(r.rps)} req/s p50 ${(r.p50Us / 1000).toFixed(2)} ms `
-    + `p99 ${(r.p99Us / 1000).toFixed(2)} ms${cpu} members ${r.membersCpuUsPerReq.toFixed(0)} µs/req${rss}${err}`;
+    + `p99 ${(r.p99Us / 1000).toFixed(2)} ms${cpu} members ${r.membersCpuUsPerReq.toFixed(0)} µs/req${rss} busy ${r.machineBusyPct.toFixed(0)} %${err}`;
 }
 
 async function runSchedule(o: SessionOptions, cluster: BenchCluster, ctx: RunContext, leader: number): Promise<{ runs: RunRecord[]; moves: number }> {

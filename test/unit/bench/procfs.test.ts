@@ -2,7 +2,7 @@
 // status, load averages; and the readers on this very process.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseLoadavg, parseStat, parseStatusKb, readCpuTicks, readPeakRssKb } from '../../bench/procfs.js';
+import { ephemeralPortStart, parseLoadavg, parseMachineStat, parseStat, parseStatusKb, readCpuTicks, readMachineTicks, readPeakRssKb } from '../../bench/procfs.js';
 
 const statCases: { name: string; text: string; utime: number; stime: number }[] = [
   { name: 'plain command', text: '1234 (node) S 1 1234 1234 0 -1 4194560 2558 0 0 0 712 95 0 0 20 0 11 0 12345 1000000 5000 18446744073709551615', utime: 712, stime: 95 },
@@ -37,4 +37,16 @@ test('the readers see this process, and nothing for a PID that does not exist', 
   assert.ok((readPeakRssKb(process.pid) ?? 0) > 1000);
   assert.equal(readCpuTicks(2 ** 30), undefined);
   assert.equal(readPeakRssKb(2 ** 30), undefined);
+});
+
+test('parseMachineStat counts everything but idle and iowait as busy', () => {
+  const text = 'cpu  100 5 50 800 40 3 2 10 0 0\ncpu0 50 2 25 400 20 1 1 5 0 0\n';
+  assert.deepEqual(parseMachineStat(text), { busy: 170, total: 1010 });
+  assert.throws(() => parseMachineStat('intr 1 2 3'), /no cpu line/);
+});
+
+test('readMachineTicks and ephemeralPortStart read this machine', () => {
+  const t = readMachineTicks();
+  assert.ok(t.total > 0 && t.busy >= 0 && t.busy <= t.total);
+  assert.ok(ephemeralPortStart() > 1024);
 });

@@ -28,7 +28,7 @@ test('keptNotes returns what follows the marker', () => {
 
 test('renderMarkdown writes the facts, the tables, the goals and the kept notes', () => {
   const ws = allWorkloads().filter((w) => w.id === 'v2-get-c32');
-  const base = { workload: 'v2-get-c32', p50Us: 1500, p99Us: 9000, requests: 1, errors: 0, membersCpuUsPerReq: 60 };
+  const base = { workload: 'v2-get-c32', p50Us: 1500, p99Us: 9000, requests: 1, errors: 0, membersCpuUsPerReq: 60, machineBusyPct: 97 };
   const runs: RunRecord[] = [0, 1, 2].flatMap((round) => [
     { ...base, round, target: 'go-gateway' as const, rps: 10_000, cpuUsPerReq: 30, rssMb: 20 },
     { ...base, round, target: 'edge-gateway' as const, rps: [11_000, 15_000, 9_000][round] as number, cpuUsPerReq: 25, rssMb: 55 },
@@ -40,7 +40,7 @@ test('renderMarkdown writes the facts, the tables, the goals and the kept notes'
   assert.match(md, /- Command: `npm run bench`/);
   assert.match(md, /- Load average \(1, 5, 15 min\): before 0\.50 0\.60 0\.70; after 1\.50 1\.00 0\.80/);
   assert.match(md, /- leader pinned on infra2/);
-  assert.match(md, /\| v2 GET, 32 conns \| etcd gateway \(Go\) \| 10,000 \| 1\.50 \| 9\.00 \| 30 \| 60 \| 20 \| 0 \|/);
+  assert.match(md, /\| v2 GET, 32 conns \| etcd gateway \(Go\) \| 10,000 \| 1\.50 \| 9\.00 \| 30 \| 60 \| 20 \| 97 \| 0 \|/);
   assert.match(md, /\| v2 GET, 32 conns \| etcd-edge gateway \| ~11,000 \(9,000–15,000\) \|/);
   assert.match(md, /\| v2 GET, 32 conns \| 1\.10× \| — \| 1\.00× \| — \| — \| — \|/);
   assert.match(md, /- met: v2-get-c32: gateway >= 1\.0x etcd gateway \(1\.10×\)/);

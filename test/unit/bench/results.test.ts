@@ -7,7 +7,7 @@ import type { RunRecord } from '../../bench/results.js';
 import { cells, goals, noisy, ratios } from '../../bench/results.js';
 
 function run(workload: string, target: TargetId, round: number, rps: number, extra: Partial<RunRecord> = {}): RunRecord {
-  return { round, workload, target, rps, p50Us: 1000, p99Us: 5000, requests: rps * 4, errors: 0, cpuUsPerReq: undefined, membersCpuUsPerReq: 50, rssMb: undefined, ...extra };
+  return { round, workload, target, rps, p50Us: 1000, p99Us: 5000, requests: rps * 4, errors: 0, cpuUsPerReq: undefined, membersCpuUsPerReq: 50, rssMb: undefined, machineBusyPct: 90, ...extra };
 }
 
 const ws = allWorkloads().filter((w) => w.id === 'v2-get-c32' || w.id === 'v2-get-c128');
