@@ -18,13 +18,7 @@ function ctlTlsFlags(o: ScriptOptions): string {
   return o.tls ? ' --cacert="$TLS_DIR/ca.crt" --cert="$TLS_DIR/$name.crt" --key="$TLS_DIR/$name.key"' : '';
 }
 
-/**
- * Returns the prelude: checked environment, the ordinal from the pod name, the pods' URLs, `ctl` (etcdctl with
- * short timeouts) and `lookup_self` (this pod's row of `member list`, matched by peer URL, since an unstarted
- * member has no name yet).
- */
-export function prelude(o: ScriptOptions): string {
-  const scheme = schemeOf(o);
+function identity(o: ScriptOptions): string {
   return `set -u
 export ETCDCTL_API=3
 # Images keep etcdctl in different places (Debian /usr/bin, Bitnami /opt/bitnami/etcd/bin, etcd's /usr/local/bin).
@@ -51,8 +45,12 @@ case $ord in ''|*[!0-9]*) die "pod name $name does not end in an ordinal" ;; esa
 case $size in ''|*[!0-9]*|0) die "INITIAL_CLUSTER_SIZE=\\"$size\\" is not a positive number" ;; esac
 # The data dir is wiped when this member must join again: never let a typo point that at the volume or at /.
 case $data in /?*/?*) ;; *) die "DATA_DIR=\\"$data\\" must be a directory inside the volume" ;; esac
+`;
+}
 
-# The stable DNS name of ordinal $1: <pod>.<headless service>.<namespace>.svc.<cluster domain>.
+function lookups(o: ScriptOptions): string {
+  const scheme = schemeOf(o);
+  return `# The stable DNS name of ordinal $1: <pod>.<headless service>.<namespace>.svc.<cluster domain>.
 host_of() { echo "$set_name-$1.$svc.$ns.svc.$domain"; }
 self_peer="${scheme}://$(host_of "$ord"):2380"
 self_client="${scheme}://$(host_of "$ord"):2379"
@@ -94,6 +92,15 @@ lookup_self() {
   done
 }
 `;
+}
+
+/**
+ * Returns the prelude: checked environment, the ordinal from the pod name, the pods' URLs, `ctl` (etcdctl with
+ * short timeouts) and `lookup_self` (this pod's row of `member list`, matched by peer URL, since an unstarted
+ * member has no name yet).
+ */
+export function prelude(o: ScriptOptions): string {
+  return `${identity(o)}\n${lookups(o)}`;
 }
 
 /**

@@ -1,9 +1,9 @@
 // The TLS Secrets of --tls self-signed: one for the pods (the CA certificate and a certificate per ordinal, whose
 // SANs are the pod's DNS names and the client Service's), and one kubernetes.io/tls client pair for applications.
-import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { CA_CERT, CA_KEY, createCa, issueCertificate, loadCa } from '../certs/index.js';
 import type { Issuer } from '../certs/index.js';
 import type { ManifestsConfig } from './config.js';
