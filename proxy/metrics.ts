@@ -1,9 +1,12 @@
 // The proxy's Prometheus metrics, named as etcd's proxy/httpproxy/metrics.go (etcd_proxy_requests_total,
 // handled_total{code,method}, dropped_total{method,proxying_error}, handling_duration_seconds) plus endpoint
-// gauges. One registry per proxy instance; label children are cached so the data path does no label hashing.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// gauges. One registry per proxy instance. The data path only bumps plain numbers: counters are handed to
+// prom-client when /metrics is scraped, and the duration histogram keeps its own buckets (prom-client hashes
+// the labels on every observe(), about 5 % of the proxy's CPU per request).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);
+const BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048];
 
 /** Why a request was not forwarded (the proxying_error label). */
 export type DropReason = 'zero_endpoints' | 'all_endpoints_failed' | 'readonly' | 'loop' | 'body_too_large' | 'bad_request' | 'client_gone';
@@ -18,27 +21,107 @@ export interface ProxyMetrics {
   counterFor(url: string): () => void;
 }
 
+/** Counts not yet handed to a prom-client counter, by label set. */
+class PendingCounts<L extends Record<string, string>> {
+  readonly #entries = new Map<string, { labels: L; n: number; bump: () => void }>();
+
+  /** Returns the bump function of one label set (look it up once, then keep the function). */
+  slot(labels: L): () => void {
+    const key = JSON.stringify(labels);
+    let e = this.#entries.get(key);
+    if (e === undefined) {
+      const entry = { labels, n: 0, bump: (): void => { entry.n++; } };
+      this.#entries.set(key, entry);
+      e = entry;
+    }
+    return e.bump;
+  }
+
+  /** Adds what accumulated to the counter (its collect hook, run on every scrape). */
+  flush(counter: Counter<Extract<keyof L, string>>): void {
+    for (const e of this.#entries.values()) {
+      if (e.n === 0) continue;
+      counter.inc(e.labels as Parameters<typeof counter.inc>[0] & object, e.n);
+      e.n = 0;
+    }
+  }
+}
+
+/** One exposed sample, in the shape prom-client's registry renders (its typings name the type as an enum). */
+interface Sample {
+  readonly metricName: string;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+}
+
+/** A histogram with per-method buckets kept as plain arrays, exposed in prom-client's text format. */
+class MethodHistogram {
+  readonly name = 'etcd_proxy_handling_duration_seconds';
+  readonly help = 'Bucketed histogram of handling time of successful events (non-watches), by method (GET/PUT etc.).';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #series = new Map<string, { counts: Float64Array; sum: number; count: number }>();
+
+  /** Returns the observe function of one method; its series is exposed from its first observation on. */
+  child(method: string): (seconds: number) => void {
+    let s = this.#series.get(method);
+    if (s === undefined) { s = { counts: new Float64Array(BUCKETS.length), sum: 0, count: 0 }; this.#series.set(method, s); }
+    const series = s;
+    return (v) => {
+      let i = 0;
+      while (i < BUCKETS.length && v > (BUCKETS[i] as number)) i++;
+      if (i < BUCKETS.length) series.counts[i] = (series.counts[i] ?? 0) + 1;
+      series.sum += v;
+      series.count++;
+    };
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
+    const values: Sample[] = [];
+    for (const [method, s] of this.#series) {
+      if (s.count === 0) continue;
+      let acc = 0;
+      BUCKETS.forEach((le, i) => {
+        acc += s.counts[i] ?? 0;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, method }, value: acc });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', method }, value: s.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { method }, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { method }, value: s.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
+
+interface PerMethod {
+  readonly req: () => void;
+  readonly hist: (seconds: number) => void;
+  readonly codes: Map<number, () => void>;
+  readonly drops: Map<string, () => void>;
+}
+
 /** Creates a registry with the proxy's metrics and Node's default process metrics. */
 export function createMetrics(): ProxyMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry] });
-  const handled = new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry] });
-  const dropped = new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry] });
-  const duration = new Histogram({
-    name: 'etcd_proxy_handling_duration_seconds', help: 'Bucketed histogram of handling time of successful events (non-watches), by method (GET/PUT etc.).',
-    labelNames: ['method'], buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048], registers: [registry],
-  });
+  const reqs = new PendingCounts<{ method: string }>();
+  const handled = new PendingCounts<{ method: string; code: string }>();
+  const drops = new PendingCounts<{ method: string; proxying_error: string }>();
+  const served = new PendingCounts<{ endpoint: string }>();
+  new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry], collect() { reqs.flush(this); } });
+  new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry], collect() { handled.flush(this); } });
+  new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry], collect() { drops.flush(this); } });
+  const duration = new MethodHistogram();
+  registry.registerMetric(duration as unknown as Parameters<Registry['registerMetric']>[0]);
   const endpoints = new Gauge({ name: 'etcd_proxy_endpoints', help: 'Member client URLs known to the proxy, by state.', labelNames: ['state'], registers: [registry] });
-  const perEndpoint = new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry] });
-  // Per-method label children, built on first use: the data path then only increments.
-  interface PerMethod { req: { inc(): void }; hist: { observe(v: number): void }; codes: Map<number, { inc(): void }>; drops: Map<string, { inc(): void }> }
+  new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry], collect() { served.flush(this); } });
+  // Per-method slots, built on first use: the data path then only increments numbers.
   const byMethod = new Map<string, PerMethod>();
   const per = (method: string): PerMethod => {
     let x = byMethod.get(method);
     if (x === undefined) {
       const m = METHODS.has(method) ? method : 'OTHER';
-      x = { req: requests.labels(m), hist: duration.labels(m), codes: new Map(), drops: new Map() };
+      x = { req: reqs.slot({ method: m }), hist: duration.child(m), codes: new Map(), drops: new Map() };
       byMethod.set(method, x);
     }
     return x;
@@ -47,27 +130,24 @@ export function createMetrics(): ProxyMetrics {
   endpoints.set({ state: 'unavailable' }, 0);
   return {
     registry,
-    requested: (method) => per(method).req.inc(),
+    requested: (method) => per(method).req(),
     handled(method, code, startNs) {
       const x = per(method);
       let c = x.codes.get(code);
-      if (c === undefined) { c = handled.labels(METHODS.has(method) ? method : 'OTHER', String(code)); x.codes.set(code, c); }
-      c.inc();
-      x.hist.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
+      if (c === undefined) { c = handled.slot({ method: METHODS.has(method) ? method : 'OTHER', code: String(code) }); x.codes.set(code, c); }
+      c();
+      x.hist(Number(process.hrtime.bigint() - startNs) / 1e9);
     },
     dropped(method, reason) {
       const x = per(method);
       let c = x.drops.get(reason);
-      if (c === undefined) { c = dropped.labels(METHODS.has(method) ? method : 'OTHER', reason); x.drops.set(reason, c); }
-      c.inc();
+      if (c === undefined) { c = drops.slot({ method: METHODS.has(method) ? method : 'OTHER', proxying_error: reason }); x.drops.set(reason, c); }
+      c();
     },
     endpoints(available, total) {
       endpoints.set({ state: 'available' }, available);
       endpoints.set({ state: 'unavailable' }, total - available);
     },
-    counterFor(url) {
-      const c = perEndpoint.labels(url);
-      return () => c.inc();
-    },
+    counterFor: (url) => served.slot({ endpoint: url }),
   };
 }
