@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import { escapeForCommand, prelude } from '../../../manifests/script-common.js';
 import { memberScript, preStopScript } from '../../../manifests/script.js';
 import { expandK8s } from '../../helpers/kubelet.js';
+import { requireTool } from '../../helpers/etcd.js';
 
+// dash is Debian's /bin/sh: the scripts must run on it, not only on bash.
+requireTool('dash', 'dash');
 const env = { POD_NAME: 'etcd-0', POD_NAMESPACE: 'default', POD_IP: '10.0.0.1', SERVICE_NAME: 'etcd', DATA_DIR: '/var/run/etcd/data' };
 
 for (const tls of [false, true]) {

@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { memberScript, preStopScript } from '../../../manifests/script.js';
+import { requireTool } from '../../helpers/etcd.js';
 
+// dash is Debian's /bin/sh: the scripts must run on it, not only on bash.
+requireTool('dash', 'dash');
 const root = mkdtempSync(path.join(os.tmpdir(), 'manifests-script-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
