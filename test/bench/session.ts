@@ -56,7 +56,7 @@ function describe(r: RunRecord, i: number, n: number): string {
 }
 
 async function runSchedule(o: SessionOptions, cluster: BenchCluster, ctx: RunContext, leader: number): Promise<{ runs: RunRecord[]; moves: number }> {
-  const steps: Step[] = schedule(o.rounds, o.workloads, o.targets);
+  const steps: Step[] = schedule(o.rounds, o.workloads, ctx.targets.map((t) => t.id));
   const runs: RunRecord[] = [];
   let moves = 0;
   let round = -1;
@@ -86,9 +86,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     + `raft leader pinned on ${cluster.members[leader]?.name}; "direct, 1 member" is infra1 (a follower).`);
   await seedKeys(cluster);
   const p = o.basePort + 6;
-  const targets = await startTargets({
+  const { targets, skipped } = await startTargets({
     procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
   }, o.targets);
+  notes.push(...skipped);
   for (const t of targets) await checkTarget(t);
   for (const t of targets) if (t.member !== undefined && t.id.endsWith('proxy')) notes.push(`${t.id} forwarded to ${t.member} (a follower; member refresh set to 1 h so it stays there).`);
   if (o.edgeProxyArgs.length > 0) notes.push(`etcd-edge proxy extra flags: ${o.edgeProxyArgs.join(' ')}`);
