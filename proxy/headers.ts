@@ -52,14 +52,20 @@ export function requestHeaders(raw: readonly string[], opts: {
   return { headers: out, hasHost };
 }
 
+// The lengths of the hop-by-hop names and of content-length: a response header of another length is kept
+// without lowercasing its name (unless Connection: named headers to drop).
+const DROP_LENGTHS = new Set([...HOP_BY_HOP].map((h) => h.length).concat('content-length'.length));
+
 /** Filters the upstream response's raw headers for the client; dropLength when the body is rewritten. */
 export function responseHeaders(raw: readonly string[], dropLength: boolean): string[] {
   const named = connectionNamed(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) || (dropLength && lower === 'content-length')) continue;
+    if (named !== undefined || DROP_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || named?.has(lower) || (dropLength && lower === 'content-length')) continue;
+    }
     out.push(name, raw[i + 1] as string);
   }
   return out;

@@ -11,6 +11,7 @@ export interface ResponseEvents {
 
 const MAX_HEAD = 64 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'until-close' | 'done';
 
@@ -83,24 +84,32 @@ export class ResponseParser {
   #head(buf: Buffer): Buffer | undefined {
     const end = buf.indexOf(CRLF2);
     if (end === -1) return this.#need(buf, MAX_HEAD);
-    const lines = buf.toString('latin1', 0, end).split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+    // One string for the whole head, walked with indexOf: no array of lines, and only the names whose length
+    // matches one the parser cares about are lowercased (most of a member's headers are not).
+    const text = buf.toString('latin1', 0, end);
+    let eol = text.indexOf('\r\n');
+    if (eol === -1) eol = text.length;
+    const m = STATUS_LINE.exec(text.slice(0, eol));
     if (!m) throw protoError('malformed status line');
     const status = Number(m[2]);
     const raw: string[] = [];
     let length: number | undefined;
     let chunked = false;
     this.keepAlive = m[1] === '1';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw protoError('malformed header line');
-      const name = line.slice(0, colon);
-      const value = line.slice(colon + 1).trim();
-      const lower = name.toLowerCase();
-      if (lower === 'content-length') length = parseLength(value, length);
-      else if (lower === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
-      else if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(value)) this.keepAlive = false;
+    for (let pos = eol + 2; pos <= text.length; pos = eol + 2) {
+      eol = text.indexOf('\r\n', pos);
+      if (eol === -1) eol = text.length;
+      const colon = text.indexOf(':', pos);
+      if (colon <= pos || colon > eol) throw protoError('malformed header line');
+      const name = text.slice(pos, colon);
+      const value = text.slice(colon + 1, eol).trim();
+      const n = name.length;
+      if (n === 14 || n === 17 || n === 10) {
+        const lower = name.toLowerCase();
+        if (lower === 'content-length') length = parseLength(value, length);
+        else if (lower === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+        else if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(value)) this.keepAlive = false;
+      }
       raw.push(name, value);
     }
     const rest = buf.subarray(end + 4);
