@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything etcd-edge and its tests need on Debian/Ubuntu (run as root): the system packages that are
-# missing (etcd, etcdctl, OpenSSH, dig, curl, openssl, iproute2), the npm dependencies, and the build.
+# missing (etcd, etcdctl, OpenSSH, dig, curl, openssl, iproute2, wrk, h2load), the npm dependencies, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,8 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)                 # npm run bench
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (gRPC through the gateways)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
