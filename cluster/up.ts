@@ -72,13 +72,10 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const log = commandLogger(f, 'up');
   const stateDir = path.resolve(io.cwd, f.str('data-dir') ?? '.etcd-edge');
   const edge = deps.edge ?? {};
-  let t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
-  // The bundled layout is ours, not the user's: it carries only the edge components this build has.
-  if (f.str('topology') === undefined) t = { ...t, hosts: t.hosts.map((h) => ({ ...h, proxy: edge.proxy ? h.proxy : undefined, gateway: edge.gateway ? h.gateway : undefined })) };
-  const topo = t;
-  const warnings = validateTopology(topo, (kind, host, flags) => {
-    const h = topo.hosts.find((x) => x.name === host);
-    if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, topo, stateDir));
+  const t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
+  const warnings = validateTopology(t, (kind, host, flags) => {
+    const h = t.hosts.find((x) => x.name === host);
+    if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, t, stateDir));
   });
   let hosts = selectHosts(t, f.str('host'));
   for (const w of warnings) println(io.stdout, `warning: ${w}`);

@@ -22,10 +22,3 @@ export function parseDurationMs(value: string, flag: string): number {
   }
   return Math.round(total);
 }
-
-/** Formats milliseconds the short way a Go duration prints (1m0s → "1m", 1500 → "1.5s"). */
-export function formatDurationMs(ms: number): string {
-  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
