@@ -5,21 +5,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { test } from 'node:test';
 import { runBin, cleanEnv } from '../helpers/bin.js';
-import { etcdctl, eventually, startBundledCluster, tempDir } from '../helpers/etcd.js';
+import { etcdctl, eventually, settledLeader, startBundledCluster, tempDir } from '../helpers/etcd.js';
 
 function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-async function leaderOf(endpoints: string): Promise<{ endpoint: string; clusterId: string }> {
-  const r = await etcdctl(['--endpoints', endpoints, 'endpoint', 'status', '-w', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  const rows = JSON.parse(r.stdout.replace(/"(cluster_id|member_id|leader)":(\d+)/g, '"$1":"$2"')) as { Endpoint: string; Status: { header: { cluster_id: string; member_id: string }; leader: string } }[];
-  const lead = rows.find((x) => x.Status.leader === x.Status.header.member_id);
-  assert.ok(lead, 'a leader exists');
-  return { endpoint: lead.Endpoint, clusterId: lead.Status.header.cluster_id };
-}
 
 test('up: a supervised 3-member cluster', async (t) => {
   const c = await startBundledCluster(t);
@@ -67,7 +59,7 @@ test('up: a supervised 3-member cluster', async (t) => {
   });
 
   await t.test('killing the leader: the cluster keeps serving, the member restarts and catches up', async () => {
-    const { endpoint } = await leaderOf(eps);
+    const { endpoint } = await settledLeader(c.clientUrls);
     const idx = c.clientUrls.indexOf(endpoint);
     const name = names[idx] ?? '';
     const oldPid = c.memberPid(name);
@@ -111,7 +103,7 @@ test('up: Ctrl-C stops every member, and up again restarts the same cluster with
   const c1 = await startBundledCluster(t, { dataDir });
   const eps = c1.clientUrls.join(',');
   assert.equal((await etcdctl(['--endpoints', eps, 'put', 'persist', 'yes'])).code, 0);
-  const before = await leaderOf(eps);
+  const before = await settledLeader(c1.clientUrls);
   const pids = ['infra1', 'infra2', 'infra3'].map((n) => c1.memberPid(n));
   assert.equal(await c1.proc.stop('SIGINT'), 0);
   assert.deepEqual(pids.map(alive), [false, false, false], 'no member outlives up');
@@ -121,7 +113,7 @@ test('up: Ctrl-C stops every member, and up again restarts the same cluster with
   // Members keep their peer URLs in their data, so the restart uses the same ports.
   const c2 = await startBundledCluster(t, { dataDir, basePort: c1.basePort });
   assert.match(c2.proc.stdout(), /existing data, no bootstrap flags/);
-  const after = await leaderOf(c2.clientUrls.join(','));
+  const after = await settledLeader(c2.clientUrls);
   assert.equal(after.clusterId, before.clusterId);
   const g = await etcdctl(['--endpoints', c2.clientUrls.join(','), 'get', 'persist', '--print-value-only']);
   assert.equal(g.stdout.trim(), 'yes');

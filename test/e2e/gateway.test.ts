@@ -7,19 +7,11 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { cleanEnv, runBin } from '../helpers/bin.js';
-import { etcdctl, eventually, startBundledCluster } from '../helpers/etcd.js';
+import { etcdctl, eventually, settledLeader, startBundledCluster } from '../helpers/etcd.js';
 import { startSrvDns } from '../helpers/srv-dns.js';
 import { httpStatusLine, startGatewayBin } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
 
-async function leaderIndex(clientUrls: readonly string[]): Promise<number> {
-  const r = await etcdctl(['--endpoints', clientUrls.join(','), 'endpoint', 'status', '-w', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  const rows = JSON.parse(r.stdout.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"')) as { Endpoint: string; Status: { header: { member_id: string }; leader: string } }[];
-  const i = rows.findIndex((x) => x.Status.leader === x.Status.header.member_id);
-  assert.ok(i >= 0, 'a leader exists');
-  return clientUrls.indexOf(rows[i]?.Endpoint ?? '');
-}
 
 
 test('gateway start in front of a 3-member cluster', async (t) => {
@@ -60,7 +52,7 @@ test('gateway start in front of a 3-member cluster', async (t) => {
   });
 
   await t.test('a member killed by PID: new connections keep succeeding', async (t2) => {
-    const lead = await leaderIndex(c.clientUrls);
+    const lead = c.clientUrls.indexOf((await settledLeader(c.clientUrls)).endpoint);
     const victim = [0, 1, 2].find((i) => i !== lead) ?? 0;
     const name = `infra${victim + 1}`;
     const pid = c.memberPid(name);

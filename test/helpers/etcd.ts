@@ -94,3 +94,21 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+export interface Leader { endpoint: string; clusterId: string }
+
+/**
+ * The leader once every endpoint answers and all agree on it. Right after a member was paused or killed, an
+ * election can be in flight and no member claims the lead for a moment, so this waits rather than reading once.
+ */
+export async function settledLeader(endpoints: readonly string[], timeoutMs = 20_000): Promise<Leader> {
+  return eventually(async () => {
+    const r = await etcdctl(['--endpoints', endpoints.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json']);
+    if (r.code !== 0) throw new Error(`endpoint status: ${r.stderr.trim()}`);
+    const rows = JSON.parse(r.stdout.replace(/"(cluster_id|member_id|leader)":(\d+)/g, '"$1":"$2"')) as { Endpoint: string; Status: { header: { cluster_id: string; member_id: string }; leader: string } }[];
+    const leaders = new Set(rows.map((x) => x.Status.leader));
+    const lead = rows.find((x) => x.Status.leader === x.Status.header.member_id);
+    if (rows.length !== endpoints.length || leaders.size !== 1 || !lead) throw new Error(`no agreed leader yet: ${JSON.stringify(rows.map((x) => [x.Endpoint, x.Status.leader]))}`);
+    return { endpoint: lead.Endpoint, clusterId: lead.Status.header.cluster_id };
+  }, timeoutMs);
+}
