@@ -38,7 +38,8 @@ export interface ClusterConfig {
 export type ClusterEvent =
   | { readonly kind: 'starting'; readonly name: string; readonly logFile: string; readonly initialized: boolean }
   | { readonly kind: 'healthy'; readonly name: string; readonly afterMs: number }
-  | { readonly kind: 'failed'; readonly name: string; readonly lastLines: readonly string[] };
+  | { readonly kind: 'failed'; readonly name: string; readonly lastLines: readonly string[] }
+  | { readonly kind: 'removed'; readonly name: string; readonly dataDir: string };
 
 /** Seams for tests and the CLI. */
 export interface ClusterDeps {
@@ -88,12 +89,19 @@ function damaged(name: string, dataDir: string): EdgeError {
   });
 }
 
+function removedError(name: string, dataDir: string): EdgeError {
+  return new EdgeError('EDGE_DATA_DIR', `member ${JSON.stringify(name)} has been removed from the cluster; its data dir ${JSON.stringify(dataDir)} belongs to the old membership`, {
+    hint: `drop the member from the topology, or move ${dataDir} away and add it back (etcd-edge promote, or etcd-edge member add, then up)`,
+  });
+}
+
 /** Creates the cluster component for the members of one host. */
 export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps = {}): Cluster {
   const log = (deps.logger ?? noopLogger()).child({ component: 'cluster' });
   const guard = lifecycleGuard('cluster');
   const procs: MemberProcess[] = [];
   const failures = new Map<string, readonly string[]>();
+  const removed = new Set<string>();
 
   const spawnAll = (): void => {
     // Check every data dir before starting any member: nothing is half-started.
@@ -112,6 +120,7 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
           return m.argsFor(state === 'initialized');
         },
         onFailed: (lastLines) => { failures.set(m.name, lastLines); deps.onEvent?.({ kind: 'failed', name: m.name, lastLines }); },
+        onRemoved: () => { removed.add(m.name); deps.onEvent?.({ kind: 'removed', name: m.name, dataDir: m.dataDir }); },
         ...(deps.spawn ? { spawn: deps.spawn } : {}),
       });
       procs.push(p);
@@ -124,6 +133,7 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
     const pending = new Set(config.members.map((m) => m.name));
     while (pending.size > 0) {
       for (const name of pending) {
+        if (removed.has(name)) throw removedError(name, config.members.find((m) => m.name === name)?.dataDir ?? '');
         const lines = failures.get(name);
         if (lines) {
           throw new EdgeError('EDGE_ETCD_EXITED', `member ${JSON.stringify(name)} exited repeatedly while starting; last log lines:\n  ${lines.join('\n  ')}`, {

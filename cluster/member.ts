@@ -1,15 +1,28 @@
 // One supervised etcd member: a child in its own process group with an environment built from scratch, its
 // output appended to a log file, restarted with backoff when it exits unexpectedly, and given up on (with its
-// last log lines) after repeated rapid failures, so the other members keep running.
+// last log lines) after repeated rapid failures, so the other members keep running. A member removed from the
+// cluster exits by itself (status 0) and would only exit again: it is not restarted.
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { tailLines } from '../core/log-tail.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 
 /** The member's life as the supervisor sees it. */
-export type MemberState = 'idle' | 'running' | 'restarting' | 'failed' | 'stopped';
+export type MemberState = 'idle' | 'running' | 'restarting' | 'failed' | 'removed' | 'stopped';
+
+/** What etcd (3.4 and later) logs before it exits once the cluster has removed it. */
+export const REMOVED_MARKER = 'the member has been permanently removed from the cluster';
+
+/** Tells whether the log written since byte `from` says the member was removed from the cluster. */
+export function removedSince(logFile: string, from: number): boolean {
+  return tailLines(logFile, 60, from).some((l) => l.includes(REMOVED_MARKER));
+}
+
+function sizeOf(file: string): number {
+  try { return statSync(file).size; } catch { return 0; }
+}
 
 /** When to restart and when to give up. */
 export interface RestartPolicy {
@@ -34,6 +47,8 @@ export interface MemberProcessConfig {
   readonly logger: Logger;
   readonly spawn?: (cmd: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
   readonly onFailed?: (lastLines: readonly string[]) => void;
+  /** Called once when the member exits because the cluster removed it. */
+  readonly onRemoved?: () => void;
 }
 
 /** A supervised member handle. */
@@ -57,6 +72,7 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
   let exits: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   let exited: Promise<void> = Promise.resolve();
+  let logOffset = 0;
 
   const launch = (): void => {
     let args: readonly string[];
@@ -69,6 +85,7 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
       cfg.onFailed?.([(err as Error).message, ...((err as { hint?: string }).hint ? [`hint: ${(err as { hint: string }).hint}`] : [])]);
       return;
     }
+    logOffset = sizeOf(cfg.logFile);
     const fd = openSync(cfg.logFile, 'a', 0o600);
     try {
       // detached: its own process group, so a terminal's Ctrl-C reaches only us and we stop members in order.
@@ -89,6 +106,12 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
     if (c !== child) return;
     child = undefined;
     if (state === 'stopped') return;
+    if (code === 0 && removedSince(cfg.logFile, logOffset)) {
+      state = 'removed';
+      log.warn({ code }, 'member was removed from the cluster; not restarting it');
+      cfg.onRemoved?.();
+      return;
+    }
     const now = Date.now();
     exits = [...exits.filter((t) => now - t < cfg.restart.windowMs), now];
     if (exits.length > cfg.restart.maxRestarts) {

@@ -62,6 +62,7 @@ export function loadTopology(flags: { topology?: string | undefined; basePort?: 
 const printEvent = (io: CliIo, e: ClusterEvent): void => {
   if (e.kind === 'starting') println(io.stdout, `starting member ${e.name}${e.initialized ? ' (existing data, no bootstrap flags)' : ''}; log: ${e.logFile}`);
   else if (e.kind === 'healthy') println(io.stdout, `member ${e.name} is healthy (${(e.afterMs / 1000).toFixed(1)}s)`);
+  else if (e.kind === 'removed') println(io.stdout, `member ${e.name} was removed from the cluster; not restarting it (its data dir ${e.dataDir} belongs to the old membership: move it away before the member joins again)`);
   else println(io.stdout, `member ${e.name} keeps exiting; the others keep running. last log lines:\n  ${e.lastLines.join('\n  ')}`);
 };
 

@@ -126,3 +126,26 @@ test('up: bad flags exit 2 with a hint and start nothing', async (t) => {
   assert.match(r.stderr, /error: flag provided but not defined: --no-such-flag \[EDGE_USAGE\]\nhint: /);
   assert.equal(existsSync(`${dir}/state`), false);
 });
+
+test('up: a member removed from the cluster is not restarted, and up refuses to start it on its stale data dir', async (t) => {
+  const dataDir = tempDir(t);
+  const c = await startBundledCluster(t, { dataDir });
+  const eps = `${c.clientUrls[0] ?? ''},${c.clientUrls[1] ?? ''}`;
+  const list = await etcdctl(['--endpoints', eps, 'member', 'list']);
+  const id = /^([0-9a-f]+), started, infra3,/m.exec(list.stdout)?.[1];
+  assert.ok(id, list.stdout);
+  const pid = c.memberPid('infra3');
+  // etcd refuses a removal until the members have been connected for 5 s (strict reconfiguration).
+  await eventually(async () => (await etcdctl(['--endpoints', eps, 'member', 'remove', id])).code === 0, 20_000, 500);
+  await c.proc.waitFor(/member infra3 was removed from the cluster; not restarting it \(its data dir \S+infra3\.etcd belongs to the old membership/, 20_000);
+  await eventually(async () => !alive(pid), 10_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.doesNotMatch(c.proc.stderr(), /"member":"infra3"[^\n]*member exited unexpectedly, restarting/);
+  assert.equal(c.memberPid('infra3'), pid, 'no new infra3 process was started');
+  assert.equal((await etcdctl(['--endpoints', eps, 'put', 'after-removal', 'ok'])).code, 0);
+  assert.equal(await c.proc.stop('SIGINT'), 0);
+
+  const again = await runBin(['up', '--base-port', String(c.basePort), '--edge=false', '--data-dir', dataDir], { env: cleanEnv(), timeoutMs: 60_000 });
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /member "infra3" has been removed from the cluster; its data dir "[^"]+infra3\.etcd" belongs to the old membership \[EDGE_DATA_DIR\]\nhint: drop the member from the topology, or move /);
+});
