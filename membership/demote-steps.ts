@@ -6,12 +6,14 @@ import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { createMembershipApi, isServerAnswer, serverMessage } from './api.js';
+import { retryWhileUnhealthy } from './retry.js';
 import type { MembershipApi } from './api.js';
 import type { DemoteConfig } from './config.js';
 import type { MemberView } from './format.js';
 import { readMemberPid } from './pidfile.js';
 import type { MemberPidRecord } from './pidfile.js';
-import { etcdEdgeSubcommand, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
+import { etcdEdgeSubcommand, findEtcdByDataDir, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
+import type { LocalEtcd } from './proc.js';
 import type { StepPrinter } from './steps.js';
 
 /** What the steps share. */
@@ -28,6 +30,8 @@ export interface FoundMember {
   readonly rec: MemberPidRecord | undefined;
   /** The live `etcd-edge promote` supervising the member on this host, if any. */
   readonly supervisor: number | undefined;
+  /** Without a promote: the etcd running on <data-dir>/<name>.etcd here (started by up, systemd or by hand). */
+  readonly external: LocalEtcd | undefined;
   readonly member: MemberView | undefined;
   readonly members: readonly MemberView[];
 }
@@ -54,8 +58,20 @@ export async function moveLeadership(api: MembershipApi, m: MemberView, members:
   throw new EdgeError('EDGE_MEMBERSHIP', `could not move leadership away from ${JSON.stringify(m.name)}`, { hint: 'check that the other members are healthy, then run demote again' });
 }
 
+/**
+ * After the removal, waits for an etcd started outside promote to exit: etcd exits by itself (status 0) once
+ * removed, which `up` does not restart and systemd's Restart=on-failure does not either. SIGTERM if it lingers.
+ */
+async function awaitExternalExit(ext: LocalEtcd, timeoutMs: number): Promise<string> {
+  if (await waitGone(ext.pid, timeoutMs)) return `etcd (pid ${ext.pid}) exited by itself after the removal`;
+  if (isEtcdArgv(readCmdline(ext.pid))) signalPid(ext.pid, 'SIGTERM');
+  if (await waitGone(ext.pid, 10_000)) return `etcd (pid ${ext.pid}) did not exit after the removal; stopped it with SIGTERM`;
+  throw new EdgeError('EDGE_TIMEOUT', `etcd (pid ${ext.pid}) still runs after its removal and SIGTERM`, { hint: `stop it where it runs (systemctl stop, Ctrl-C its etcd-edge up), then run demote again` });
+}
+
 /** Stops the member's supervisor (SIGTERM, then SIGKILL) and makes sure its etcd is gone. */
-export async function stopMember(rec: MemberPidRecord | undefined, sup: number | undefined, timeoutMs: number): Promise<string> {
+export async function stopMember(rec: MemberPidRecord | undefined, sup: number | undefined, timeoutMs: number, ext?: LocalEtcd): Promise<string> {
+  if (sup === undefined && ext !== undefined) return awaitExternalExit(ext, timeoutMs);
   if (sup !== undefined) {
     signalPid(sup, 'SIGTERM');
     if (!(await waitGone(sup, timeoutMs))) {
@@ -83,20 +99,23 @@ export async function findMember(c: DemoteCtx): Promise<FoundMember> {
   const { members } = await api.list();
   const member = members.find((m) => m.name === cfg.name);
   print.detail(member ? `member ${member.id}, ${member.clientURLs.join(',')}; ${members.length} members` : `no member named ${JSON.stringify(cfg.name)} in the cluster (already removed)`);
-  return { api, rec, supervisor: supervisorOf(rec), member, members };
+  const supervisor = supervisorOf(rec);
+  const external = supervisor === undefined ? findEtcdByDataDir(cfg.memberDataDir)[0] : undefined;
+  if (external) print.detail(`etcd pid ${external.pid} runs on ${cfg.memberDataDir} (not under etcd-edge promote)`);
+  return { api, rec, supervisor, external, member, members };
 }
 
-/** Refuses to remove the last voter, or a member that runs here but not under our promote. */
+/** Refuses to remove the last voter, or a member that runs but not on this host's data dir. */
 export async function checkRemovable(c: DemoteCtx, f: FoundMember, member: MemberView): Promise<void> {
   const { cfg } = c;
   if (!member.isLearner && f.members.filter((m) => !m.isLearner).length <= 1) {
     throw new EdgeError('EDGE_MEMBERSHIP', `${JSON.stringify(cfg.name)} is the cluster's only voting member`, { hint: 'removing it would end the cluster; add another member first' });
   }
-  if (f.supervisor !== undefined) return;
+  if (f.supervisor !== undefined || f.external !== undefined) return;
   for (const u of member.clientURLs) {
     if (await f.api.healthy(u)) {
-      throw new EdgeError('EDGE_MEMBERSHIP', `member ${JSON.stringify(cfg.name)} runs (healthy at ${u}), but not under etcd-edge promote with --data-dir ${cfg.dataDir}`, {
-        hint: `stop it where it runs (etcd-edge up, systemd), then run etcd-edge member remove ${member.id}; or pass the --data-dir promote used`,
+      throw new EdgeError('EDGE_MEMBERSHIP', `member ${JSON.stringify(cfg.name)} runs (healthy at ${u}), but not on this host's ${cfg.memberDataDir}`, {
+        hint: `run demote on the member's host with the --data-dir that holds ${cfg.name}.etcd (up's --data-dir, or the one promote used)`,
       });
     }
   }
@@ -109,7 +128,7 @@ export async function removeMember(c: DemoteCtx, f: FoundMember, member: MemberV
   print.detail(await moveLeadership(f.api, member, f.members));
   print.step(3, `remove member ${cfg.name} (${member.id})`);
   f.api.setEndpoints(f.members.filter((m) => m.id !== member.id && m.name !== '').flatMap((m) => m.clientURLs));
-  const r = await f.api.remove(member.id).catch((err: unknown) => {
+  const r = await retryWhileUnhealthy(() => f.api.remove(member.id)).catch((err: unknown) => {
     if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member remove refused: ${serverMessage(err)}`, { hint: 'nothing changed; check etcd-edge status and run demote again', cause: err });
     throw err;
   });

@@ -1,6 +1,6 @@
 // createDemotion(): `etcd-edge demote` as a component, the scale-down path. start() moves leadership away if the
-// member leads, removes it, stops the `promote` that supervises it (found through <data-dir>/<name>.pid),
-// archives its data dir and starts an etcd-edge proxy in its place; close() stops that proxy.
+// member leads, removes it, stops the `promote` that supervises it (found through <data-dir>/<name>.pid) or
+// waits for an etcd started otherwise on <data-dir>/<name>.etcd to exit, archives its data dir and starts an etcd-edge proxy in its place; close() stops that proxy.
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
@@ -35,9 +35,9 @@ export interface Demotion extends Component {
 const norm = (u: string): string => u.replace(/\/$/, '');
 
 /** Where the replacing proxy listens: --proxy-listen-client-urls, else where the member listened, else its client URLs. */
-export function proxyListen(cfg: Pick<DemoteConfig, 'proxyListenClientUrls'>, f: Pick<FoundMember, 'member' | 'rec'>): string[] {
+export function proxyListen(cfg: Pick<DemoteConfig, 'proxyListenClientUrls'>, f: Pick<FoundMember, 'member' | 'rec'> & { external?: FoundMember['external'] }): string[] {
   if (cfg.proxyListenClientUrls.length) return [...cfg.proxyListenClientUrls];
-  const bound = f.rec?.listenClientUrls ?? [];
+  const bound = f.rec?.listenClientUrls ?? f.external?.listenClientUrls ?? [];
   return (bound.length ? bound : f.member?.clientURLs ?? f.rec?.clientUrls ?? []).map(norm);
 }
 
@@ -83,7 +83,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
     }
     try {
       c.print.step(4, 'stop the member');
-      c.print.detail(await stopMember(f.rec, f.supervisor, cfg.stopTimeoutMs));
+      c.print.detail(await stopMember(f.rec, f.supervisor, cfg.stopTimeoutMs, f.external));
       archiveDataDir(c);
       await replace(f, left);
     } catch (err) {

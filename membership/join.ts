@@ -7,6 +7,7 @@ import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
+import { retryWhileUnhealthy } from './retry.js';
 import { isServerAnswer, serverMessage } from './api.js';
 import type { PromoteConfig } from './config.js';
 import type { EtcdBinary } from '../core/etcd-binary.js';
@@ -54,22 +55,13 @@ interface Done {
   dataDirCreated?: boolean;
 }
 
-// etcd also refuses an add until the leader has been connected to every voting member for 5 s
-// (HealthInterval), so right after another member joined, "unhealthy cluster" is transient: step 1 has
-// already checked each member's health, so retry for a while.
-const UNHEALTHY_RETRY_MS = 15_000;
-
 async function addRetrying(i: JoinInput): Promise<Awaited<ReturnType<MembershipApi['add']>>> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await i.api.add(i.cfg.peerUrls, i.learner);
-    } catch (err) {
-      const transient = isServerAnswer(err) && /unhealthy cluster/.test(serverMessage(err)) && Date.now() - t0 < UNHEALTHY_RETRY_MS;
-      if (transient) { await sleep(500, i.signal); continue; }
-      if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member add refused: ${serverMessage(err)}`, { hint: 'etcd-edge status shows which member is not healthy', cause: err });
-      throw err;
-    }
+  try {
+    // Step 1 has already checked each member's health: "unhealthy cluster" right after a join is transient.
+    return await retryWhileUnhealthy(() => i.api.add(i.cfg.peerUrls, i.learner), i.signal);
+  } catch (err) {
+    if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member add refused: ${serverMessage(err)}`, { hint: 'etcd-edge status shows which member is not healthy', cause: err });
+    throw err;
   }
 }
 

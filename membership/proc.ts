@@ -1,6 +1,6 @@
 // Processes we did not start in this command but must stop (the user's own etcd-edge proxy, a promote that
 // supervises a member): identified through /proc before any signal, signalled by PID only, waited for.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../core/lifecycle.js';
 
@@ -91,4 +91,30 @@ export function flagValue(argv: readonly string[], name: string): string | undef
     else if (a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`)) v = a.slice(a.indexOf('=') + 1);
   }
   return v;
+}
+
+/** A local etcd process, as found through /proc. */
+export interface LocalEtcd {
+  readonly pid: number;
+  /** Its --listen-client-urls (or ETCD_LISTEN_CLIENT_URLS); empty when unset. */
+  readonly listenClientUrls: readonly string[];
+}
+
+/** Finds the etcd processes whose --data-dir (or ETCD_DATA_DIR) is dataDir, however they were started. */
+export function findEtcdByDataDir(dataDir: string): LocalEtcd[] {
+  const want = path.resolve(dataDir);
+  const out: LocalEtcd[] = [];
+  let pids: string[] = [];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
+  for (const d of pids) {
+    const pid = Number(d);
+    const argv = readCmdline(pid);
+    if (!isEtcdArgv(argv) || !argv || !processAlive(pid)) continue;
+    const env = readEnviron(pid);
+    const own = flagValue(argv, 'data-dir') ?? env.ETCD_DATA_DIR;
+    if (own === undefined || path.resolve(readCwd(pid) ?? '/', own) !== want) continue;
+    const listen = flagValue(argv, 'listen-client-urls') ?? env.ETCD_LISTEN_CLIENT_URLS ?? '';
+    out.push({ pid, listenClientUrls: listen.split(',').map((u) => u.trim().replace(/\/$/, '')).filter(Boolean) });
+  }
+  return out;
 }
