@@ -8,10 +8,10 @@ import { EdgeError } from '../core/errors.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
 import { memberFlags, shellQuote, toArgv, toEnvFile } from './args.js';
-import type { EdgeFactories } from './edge.js';
+import type { EdgeFactories, EdgeTlsDefaults } from './edge.js';
+import { planTls, switchLines } from './plan-switch.js';
 import { factoryFor, withDefaults } from './edge.js';
 import { etcdFeatures } from '../core/etcd-binary.js';
-import type { MemberTls } from '../core/edge.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
 import { parseTopology } from './topology.js';
 import { validateTopology } from './validate.js';
@@ -25,13 +25,13 @@ export const PLAN_FLAGS: FlagSpecs = {
   'data-dir': { kind: 'string', env: 'ETCD_EDGE_DATA_DIR', default: '/var/lib/etcd-edge', describe: 'state directory on the hosts (member data defaults to <data-dir>/<name>.etcd)' },
 };
 
-function edgeLines(h: HostDecl, t: Topology, stateDir: string): string[] {
+function edgeLines(h: HostDecl, t: Topology, stateDir: string, tls: EdgeTlsDefaults | undefined): string[] {
   const cmd = (kind: string, flags: Record<string, unknown>): string =>
     `etcd-edge ${kind === 'gateway' ? 'gateway start' : kind} ${Object.entries(flags).flatMap(([k, v]) =>
       (Array.isArray(v) ? v : [v]).map((x) => `--${k}=${shellQuote(String(x))}`)).join(' ')}`;
   return [
-    ...(h.proxy ? [cmd('proxy', withDefaults('proxy', h.proxy, t, stateDir))] : []),
-    ...(h.gateway ? [cmd('gateway', withDefaults('gateway', h.gateway, t, stateDir))] : []),
+    ...(h.proxy ? [cmd('proxy', withDefaults('proxy', h.proxy, t, stateDir, tls))] : []),
+    ...(h.gateway ? [cmd('gateway', withDefaults('gateway', h.gateway, t, stateDir, tls))] : []),
     ...h.tunnels.map((x) => cmd('tunnel', { ...x })),
   ];
 }
@@ -45,18 +45,6 @@ function unit(name: string, description: string, exec: string, envFile?: string)
   ].join('\n');
 }
 
-/** The TLS files `up` would use for a member: etcd's auto-TLS, or the CA-issued files under <data-dir>/pki. */
-function planTls(t: Topology, name: string, stateDir: string): MemberTls | undefined {
-  if (t.tls === 'none') return undefined;
-  if (t.tls === 'auto') return { mode: 'auto' };
-  const pki = path.posix.join(stateDir, 'pki');
-  return {
-    mode: 'self-signed', trustedCaFile: `${pki}/ca.crt`,
-    certFile: `${pki}/members/${name}.crt`, keyFile: `${pki}/members/${name}.key`,
-    peerCertFile: `${pki}/members/${name}-peer.crt`, peerKeyFile: `${pki}/members/${name}-peer.key`,
-  };
-}
-
 function certSteps(m: MemberDecl, stateDir: string): string[] {
   const pki = path.posix.join(stateDir, 'pki');
   const hosts = [...new Set([...m.listenClientUrls, ...m.advertiseClientUrls, ...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]
@@ -65,6 +53,7 @@ function certSteps(m: MemberDecl, stateDir: string): string[] {
     '# certificates (one CA for the whole cluster: create it once, copy ca.crt and ca.key to each host):',
     `#   etcd-edge certs ca --out ${pki}`,
     `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${pki} --out ${pki}/members`,
+    `#   etcd-edge certs client client --ca ${pki} --out ${pki}    (for proxies, gateways and etcdctl)`,
     '',
   ];
 }
@@ -72,26 +61,29 @@ function certSteps(m: MemberDecl, stateDir: string): string[] {
 /** Renders the plan for one host. */
 export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string; version: string; stateDir: string; source: string }): string {
   const [maj, min] = opts.version.split('.').map(Number);
+  const tlsFiles = planTls(t, opts.stateDir);
   const etcd = etcdFeatures(opts.etcdBin, { version: opts.version, major: maj ?? 3, minor: min ?? 4 });
   const out: string[] = [`# ===== host ${h.name}${h.addresses.length ? ` (${h.addresses.join(', ')})` : ''} =====`, ''];
   out.push(`# the simplest way, with etcd-edge installed on the host:`, `etcd-edge up -f ${shellQuote(opts.source)} --host ${shellQuote(h.name)}`, '');
+  const certsFor = h.member ?? h.standby;
+  if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir));
   if (h.member) {
     const m = h.member;
     const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
-    const tls = planTls(t, m.name, opts.stateDir);
+    const tls = tlsFiles.member(m.name);
     const flags = memberFlags({ topology: t, member: m, etcd, dataDir, initialized: false, ...(tls ? { tls } : {}) });
-    if (tls?.mode === 'self-signed') out.push(...certSteps(m, opts.stateDir));
     out.push(`# etcd by hand (first start; once ${dataDir}/member exists the initial-* flags are ignored):`);
     out.push([opts.etcdBin, ...toArgv(flags)].map(shellQuote).join(' \\\n  '), '');
     out.push(`# or as an environment file, /etc/etcd/${m.name}.env (do not also pass these as flags: etcd exits on the clash):`);
     out.push(toEnvFile(flags));
     out.push(unit(`etcd-${m.name}`, `etcd member ${m.name}`, opts.etcdBin, `/etc/etcd/${m.name}.env`), '');
   }
-  const edge = edgeLines(h, t, opts.stateDir);
+  const edge = edgeLines(h, t, opts.stateDir, tlsFiles.edge);
   if (edge.length) {
-    out.push('# edge components on this host:', ...edge, '');
+    out.push(`# edge components on this host${h.standby ? ` (role: proxy; it becomes member ${h.standby.name} when promoted)` : ''}:`, ...edge, '');
     edge.forEach((cmd, i) => out.push(unit(`etcd-edge-${h.name}-${i}`, `etcd-edge on ${h.name}`, `/usr/bin/env ${cmd}`), ''));
   }
+  out.push(...switchLines(h, t, { stateDir: opts.stateDir, source: opts.source, tls: tlsFiles }));
   if (!h.member && edge.length === 0) out.push('# nothing runs on this host', '');
   return out.join('\n');
 }

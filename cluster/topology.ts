@@ -20,11 +20,19 @@ export interface MemberDecl {
   readonly extraFlags: Readonly<Record<string, string>>;
 }
 
+/** Which of its two roles a host with a member: section plays now. */
+export type HostRole = 'member' | 'proxy';
+
 /** One machine: its addresses and what runs there. Edge sections hold the flags of their own subcommand. */
 export interface HostDecl {
   readonly name: string;
   readonly addresses: readonly string[];
+  /** Undefined for a host without a member: section (it has no role to switch). */
+  readonly role: HostRole | undefined;
+  /** The member that runs here now (role member). */
   readonly member: MemberDecl | undefined;
+  /** With role proxy: the member this host becomes when promoted; not in the initial cluster, not started. */
+  readonly standby: MemberDecl | undefined;
   readonly proxy: Readonly<Record<string, unknown>> | undefined;
   readonly gateway: Readonly<Record<string, unknown>> | undefined;
   readonly tunnels: readonly Readonly<Record<string, unknown>>[];
@@ -44,7 +52,7 @@ export interface Topology {
 }
 
 const TOP_KEYS = ['cluster-token', 'bootstrap', 'initial-cluster', 'discovery', 'discovery-srv', 'discovery-srv-name', 'tls', 'hosts'];
-const HOST_KEYS = ['address', 'addresses', 'member', 'proxy', 'gateway', 'tunnels'];
+const HOST_KEYS = ['address', 'addresses', 'role', 'member', 'proxy', 'gateway', 'tunnels'];
 const MEMBER_KEYS = ['name', 'listen-peer-urls', 'initial-advertise-peer-urls', 'listen-client-urls', 'advertise-client-urls', 'data-dir', 'extra-flags'];
 
 function bad(source: string, where: string, msg: string, hint: string): EdgeError {
@@ -124,10 +132,20 @@ function parseHost(name: string, raw: unknown, source: string, scheme: 'http' | 
   const tunnels = h.tunnels === undefined ? [] : Array.isArray(h.tunnels)
     ? h.tunnels.map((t, i) => asMap(t, source, `${where}.tunnels[${i}]`))
     : [asMap(h.tunnels, source, `${where}.tunnels`)];
+  const member = h.member === undefined ? undefined : parseMember(h.member, name, addresses, source, scheme);
+  const role = h.role === undefined ? (member ? 'member' : undefined) : oneOf(h.role, ['member', 'proxy'] as const, 'member', source, `${where}.role`);
+  if (role && !member) {
+    throw bad(source, `${where}.role`, 'a role needs a member: section', 'describe the member this host runs or becomes in member:, or drop role: (a host with only a proxy: section is a proxy host)');
+  }
+  let proxy = h.proxy === undefined ? undefined : asMap(h.proxy, source, `${where}.proxy`);
+  // A proxy-role host's default proxy serves local applications on the member's client port, on loopback and in
+  // plain http (listeners bind 127.0.0.1 unless told otherwise; it reaches TLS members with the edge's certificates).
+  if (role === 'proxy' && member && !proxy) proxy = { 'listen-client-urls': `http://127.0.0.1:${new URL(member.listenClientUrls[0] ?? 'http://x:2379').port || '2379'}` };
   return {
-    name, addresses,
-    member: h.member === undefined ? undefined : parseMember(h.member, name, addresses, source, scheme),
-    proxy: h.proxy === undefined ? undefined : asMap(h.proxy, source, `${where}.proxy`),
+    name, addresses, role,
+    member: role === 'member' ? member : undefined,
+    standby: role === 'proxy' ? member : undefined,
+    proxy,
     gateway: h.gateway === undefined ? undefined : asMap(h.gateway, source, `${where}.gateway`),
     tunnels,
   };
@@ -168,7 +186,7 @@ export function bundledTopology(opts: { basePort?: number; tls?: TlsMode; withEd
   });
   const edge = opts.withEdge !== false;
   const hosts: HostDecl[] = [0, 1, 2].map((i) => ({
-    name: i === 0 ? 'local' : `local-${i + 1}`, addresses: ['127.0.0.1'], member: member(i),
+    name: i === 0 ? 'local' : `local-${i + 1}`, addresses: ['127.0.0.1'], role: 'member' as const, member: member(i), standby: undefined,
     proxy: i === 0 && edge ? { 'listen-client-urls': `http://127.0.0.1:${b === undefined ? 2378 : b + 6}` } : undefined,
     gateway: i === 0 && edge ? { 'listen-addr': `127.0.0.1:${b === undefined ? 23790 : b + 7}` } : undefined,
     tunnels: [],

@@ -34,6 +34,11 @@ export function membersOf(t: Topology): MemberDecl[] {
   return t.hosts.flatMap((h) => (h.member ? [h.member] : []));
 }
 
+/** Returns the members proxy-role hosts become when promoted, in host order. */
+export function standbysOf(t: Topology): MemberDecl[] {
+  return t.hosts.flatMap((h) => (h.standby ? [h.standby] : []));
+}
+
 /** Builds the initial-cluster string: the explicit one, or every member's advertised peer URLs. */
 export function initialClusterOf(t: Topology): string {
   return t.initialCluster ?? membersOf(t).flatMap((m) => m.initialAdvertisePeerUrls.map((u) => `${m.name}=${u}`)).join(',');
@@ -41,7 +46,7 @@ export function initialClusterOf(t: Topology): string {
 
 /** Tells whether the topology spans several machines (some host has a non-loopback address or URL). */
 export function isMultiMachine(t: Topology): boolean {
-  const hosts = t.hosts.flatMap((h) => [...h.addresses, ...(h.member ? [...h.member.listenPeerUrls, ...h.member.initialAdvertisePeerUrls].map((u) => safeHost(u)) : [])]);
+  const hosts = t.hosts.flatMap((h) => [...h.addresses, ...[h.member, h.standby].flatMap((m) => (m ? [...m.listenPeerUrls, ...m.initialAdvertisePeerUrls].map((u) => safeHost(u)) : []))]);
   return hosts.some((a) => a !== '' && !isLoopbackHost(a));
 }
 
@@ -85,6 +90,12 @@ function checkMemberUrls(t: Topology, h: HostDecl, m: MemberDecl, multi: boolean
 function checkInitialCluster(t: Topology): void {
   if (t.initialCluster === undefined) return;
   const ic = parseInitialCluster(t.initialCluster, t.source);
+  for (const m of standbysOf(t)) {
+    if (ic.has(m.name)) {
+      fail(t, `member ${JSON.stringify(m.name)} is on a host with role: proxy, but initial-cluster lists it`,
+        `drop ${m.name} from initial-cluster (it joins later through etcd-edge promote), or set role: member for its host`);
+    }
+  }
   for (const m of membersOf(t)) {
     const urls = ic.get(m.name);
     if (!urls) {
@@ -114,6 +125,7 @@ function checkBootstrap(t: Topology): void {
 /** Collects every address:port a host binds, to find duplicates. */
 function bindings(h: HostDecl): { addr: string; port: number; what: string }[] {
   const out: { addr: string; port: number; what: string }[] = [];
+  if (h.standby) for (const u of h.standby.listenPeerUrls) { const x = new URL(u); out.push({ addr: urlHost(x), port: Number(x.port), what: `member ${h.standby.name} peer (after promotion)` }); }
   const m = h.member;
   if (m) {
     for (const u of m.listenPeerUrls) { const x = new URL(u); out.push({ addr: urlHost(x), port: Number(x.port), what: `member ${m.name} peer` }); }
@@ -150,13 +162,13 @@ export function validateTopology(t: Topology, edge?: EdgeSectionValidator): stri
   const members = membersOf(t);
   if (members.length === 0) fail(t, 'no host declares a member', 'give at least one host a member: section');
   const names = new Set<string>();
-  for (const m of members) {
+  for (const m of [...members, ...standbysOf(t)]) {
     if (names.has(m.name)) fail(t, `duplicate member name ${JSON.stringify(m.name)}`, 'give every member a unique name');
     names.add(m.name);
   }
   checkBootstrap(t);
   const multi = isMultiMachine(t);
-  for (const h of t.hosts) if (h.member) checkMemberUrls(t, h, h.member, multi);
+  for (const h of t.hosts) for (const m of [h.member, h.standby]) if (m) checkMemberUrls(t, h, m, multi);
   checkInitialCluster(t);
   checkPorts(t);
   for (const h of t.hosts) {

@@ -101,7 +101,8 @@ export function buildZone(input: ZoneInput): Zone {
     const fqdn = z.inZone(lower) ? lower : `${lower}.${input.domain}`;
     for (const ip of ips) z.addAddress(fqdn, ip);
     const m = h.member;
-    if (m === undefined || m === null || typeof m !== 'object') continue;
+    // A host with role: proxy is not a member yet; publishing it would make the members wait for it at bootstrap.
+    if (m === undefined || m === null || typeof m !== 'object' || h.role === 'proxy') continue;
     const member = m as Record<string, unknown>;
     const ip0 = ips[0];
     const derive = (port: number): string[] => (ip0 === undefined ? [] : [`http://${net.isIPv6(ip0) ? `[${ip0}]` : ip0}:${port}`]);

@@ -59,5 +59,22 @@ initial-cluster: infra0=http://127.0.0.1:PORT3
 discovery: http://127.0.0.1:1/abc
 hosts:
   a: {member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT3, listen-client-urls: http://127.0.0.1:PORT0}}` },
+  { name: 'a role without a member', re: /hosts\.w\.role: a role needs a member: section/, yaml: `
+hosts:
+  a: {member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT3, listen-client-urls: http://127.0.0.1:PORT0}}
+  w: {role: proxy, proxy: {listen-client-urls: http://127.0.0.1:PORT1}}` },
+  { name: 'an unknown role', re: /hosts\.w\.role: invalid value "learner"/, yaml: `
+hosts:
+  a: {member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT3, listen-client-urls: http://127.0.0.1:PORT0}}
+  w: {role: learner, member: {name: w, listen-peer-urls: http://127.0.0.1:PORT4, listen-client-urls: http://127.0.0.1:PORT1}}` },
+  { name: 'a proxy-role member in initial-cluster', re: /member "w" is on a host with role: proxy, but initial-cluster lists it/, yaml: `
+initial-cluster: infra0=http://127.0.0.1:PORT3,w=http://127.0.0.1:PORT4
+hosts:
+  a: {member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT3, listen-client-urls: http://127.0.0.1:PORT0}}
+  w: {role: proxy, member: {name: w, listen-peer-urls: http://127.0.0.1:PORT4, listen-client-urls: http://127.0.0.1:PORT1}}` },
+  { name: 'a proxy-role member named like a member', re: /duplicate member name "infra0"/, yaml: `
+hosts:
+  a: {member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT3, listen-client-urls: http://127.0.0.1:PORT0}}
+  w: {role: proxy, member: {name: infra0, listen-peer-urls: http://127.0.0.1:PORT4, listen-client-urls: http://127.0.0.1:PORT1}}` },
 ];
 

@@ -32,6 +32,12 @@ const cases = [
     srv: {},
     a: { 'gw.example.test': ['10.0.0.5'] },
   },
+  {
+    name: 'a host with role: proxy is not published until it is a member',
+    hosts: { w: { address: '10.0.0.20', role: 'proxy', member: {} } },
+    srv: {},
+    a: { 'w.example.test': ['10.0.0.20'] },
+  },
 ];
 for (const c of cases) {
   test(`buildZone: ${c.name}`, () => {

@@ -1,0 +1,79 @@
+// A host switching roles as the topology and `plan` describe it, with real etcd and the commands plan prints run
+// verbatim: members a and b under `etcd-edge up --host`, host w with role: proxy runs plan's proxy line, plan's
+// promote line makes it member w, then plan's demote line turns the up-run member a into a proxy (up does not
+// restart the removed member) and that proxy serves the keys written before.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { kvGet, kvPut } from '../../core/etcd-client.js';
+import { runBin, spawnBin } from '../helpers/bin.js';
+import type { BinProcess } from '../helpers/bin.js';
+import { eventually, requireTool } from '../helpers/etcd.js';
+import { freePorts } from '../helpers/ports.js';
+import { cleanupStack, listMembers, tempDirIn, url } from './membership-support.js';
+
+/** Splits a printed command line into words (plan quotes with single quotes only where needed). */
+function words(line: string): string[] {
+  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] ?? ''));
+}
+
+/** The one line of plan's output that starts with `etcd-edge <sub> `, as argv for etcd-edge. */
+function printed(planOut: string, sub: string): string[] {
+  const lines = planOut.split('\n').filter((l) => l.startsWith(`etcd-edge ${sub} `));
+  assert.equal(lines.length, 1, `one "etcd-edge ${sub}" line in:\n${planOut}`);
+  return words(lines[0] ?? '').slice(1);
+}
+
+test('role switch: plan\'s proxy, promote and demote commands, run verbatim, move hosts between roles', async (t) => {
+  requireTool('etcd', 'etcd-server');
+  const stack = cleanupStack(t);
+  const dir = tempDirIn(stack);
+  const state = `${dir}/state`;
+  const p = await freePorts(6);
+  writeFileSync(`${dir}/topo.yaml`, `
+cluster-token: role-switch
+hosts:
+  a: {member: {name: a, listen-peer-urls: ${url(p + 3)}, listen-client-urls: ${url(p)}}}
+  b: {member: {name: b, listen-peer-urls: ${url(p + 4)}, listen-client-urls: ${url(p + 1)}}}
+  w: {role: proxy, member: {name: w, listen-peer-urls: ${url(p + 5)}, listen-client-urls: ${url(p + 2)}}}
+`);
+  const ups: BinProcess[] = ['a', 'b'].map((h) => spawnBin(['up', '-f', `${dir}/topo.yaml`, '--host', h, '--data-dir', state]));
+  for (const u of ups) stack.push(async () => assert.equal(await u.stop(), 0));
+  await Promise.all(ups.map((u) => u.waitFor(/"msg":"etcd-edge is up"/, 60_000)));
+
+  const planW = await runBin(['plan', '-f', `${dir}/topo.yaml`, '--host', 'w', '--data-dir', state]);
+  assert.equal(planW.code, 0, planW.stderr);
+  assert.doesNotMatch(planW.stdout, /ETCD_NAME=/, 'a proxy-role host runs no etcd yet');
+  const proxyArgs = printed(planW.stdout, 'proxy');
+  assert.ok(proxyArgs.includes(`--listen-client-urls=${url(p + 2)}`), 'the proxy takes the member\'s client port on loopback');
+  const proxy = spawnBin(proxyArgs);
+  stack.push(() => proxy.stop());
+  await proxy.waitFor(/"msg":"ready to proxy client requests"/, 30_000);
+  await kvPut(url(p + 2), 'before', 'through the proxy', { timeoutMs: 5000 });
+
+  const promote = spawnBin(printed(planW.stdout, 'promote'));
+  stack.push(() => promote.stop());
+  await promote.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal(await proxy.exited(), 0, 'promote stopped the proxy with SIGTERM');
+  assert.match(promote.stdout(), /^member w \([0-9a-f]+\) is a voting member; the cluster has 3 members/m);
+  const three = await listMembers(url(p));
+  assert.deepEqual(three.map((m) => [m.name, m.status, m.learner]).sort(), [['a', 'started', false], ['b', 'started', false], ['w', 'started', false]]);
+  assert.equal(await kvGet(url(p + 2), 'before', { timeoutMs: 5000 }), 'through the proxy', 'the member answers where the proxy did');
+  assert.ok(existsSync(`${state}/w.etcd/member/wal`), 'the member\'s data is where up and plan look for it');
+
+  const planA = await runBin(['plan', '-f', `${dir}/topo.yaml`, '--host', 'a', '--data-dir', state]);
+  assert.equal(planA.code, 0, planA.stderr);
+  const demote = spawnBin(printed(planA.stdout, 'demote'));
+  stack.push(async () => assert.equal(await demote.stop(), 0));
+  await demote.waitFor(/"msg":"proxy is ready"/, 60_000);
+  assert.match(demote.stdout(), /etcd pid \d+ runs on \S+\/a\.etcd \(not under etcd-edge promote\)/);
+  assert.match(demote.stdout(), /etcd \(pid \d+\) exited by itself after the removal/);
+  await ups[0]?.waitFor(/member a was removed from the cluster; not restarting it/, 10_000);
+  const two = await listMembers(url(p + 1));
+  assert.deepEqual(two.map((m) => m.name).sort(), ['b', 'w']);
+  assert.ok(readdirSync(state).some((f) => /^a\.etcd\.demoted-/.test(f)), 'a\'s data dir was archived');
+  // The proxy demote started listens where member a did and follows the cluster that is left.
+  assert.equal(await eventually(() => kvGet(url(p), 'before', { timeoutMs: 3000 }), 20_000), 'through the proxy');
+  await kvPut(url(p), 'after', 'demoted', { timeoutMs: 5000 });
+  assert.equal(await kvGet(url(p + 1), 'after', { timeoutMs: 5000 }), 'demoted');
+});
