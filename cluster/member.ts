@@ -5,6 +5,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
+import { dyingWithParent } from '../core/etcd-binary.js';
 import { tailLines } from '../core/log-tail.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
@@ -89,7 +90,9 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
     const fd = openSync(cfg.logFile, 'a', 0o600);
     try {
       // detached: its own process group, so a terminal's Ctrl-C reaches only us and we stop members in order.
-      child = spawnFn(cfg.bin, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
+      // A real spawn dies with us even if we are SIGKILLed (no orphan members); a test's fake spawn sees etcd's argv.
+      const [cmd, argv] = cfg.spawn ? [cfg.bin, [...args]] : dyingWithParent(cfg.bin, args);
+      child = spawnFn(cmd, argv, { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
     } finally {
       closeSync(fd);
     }

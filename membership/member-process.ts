@@ -2,6 +2,7 @@
 // appended to a log file; then supervised: restarted with backoff after a crash, and let go (not restarted)
 // once the cluster no longer lists it, which is how a `demote` elsewhere ends a `promote`.
 import { spawn as nodeSpawn } from 'node:child_process';
+import { dyingWithParent } from '../core/etcd-binary.js';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { tailLines } from '../core/log-tail.js';
@@ -38,7 +39,8 @@ export function spawnEtcd(o: SpawnEtcdOptions): EtcdChild {
   const logOffset = fstatSync(fd).size;
   let child: ChildProcess;
   try {
-    child = (o.spawn ?? nodeSpawn)(o.bin, [...o.args], { detached: true, stdio: ['ignore', fd, fd], env: { ...o.env } });
+    const [cmd, argv] = o.spawn ? [o.bin, [...o.args]] : dyingWithParent(o.bin, o.args);
+    child = (o.spawn ?? nodeSpawn)(cmd, argv, { detached: true, stdio: ['ignore', fd, fd], env: { ...o.env } });
   } finally {
     closeSync(fd);
   }

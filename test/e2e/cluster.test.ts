@@ -149,3 +149,14 @@ test('up: a member removed from the cluster is not restarted, and up refuses to 
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /member "infra3" has been removed from the cluster; its data dir "[^"]+infra3\.etcd" belongs to the old membership \[EDGE_DATA_DIR\]\nhint: drop the member from the topology, or move /);
 });
+
+test('up: even a SIGKILL of up takes its members down (they get SIGTERM as their parent dies), so none is orphaned', async (t) => {
+  const c = await startBundledCluster(t);
+  const pids = ['infra1', 'infra2', 'infra3'].map((n) => c.memberPid(n));
+  assert.ok(pids.every((p) => p !== undefined && alive(p)));
+  assert.equal(await c.proc.stop('SIGKILL'), 137);
+  await eventually(async () => pids.every((p) => !alive(p)), 20_000);
+  // They shut down cleanly on SIGTERM rather than being killed: etcd logs the signal it received.
+  const log = await import('node:fs').then((fs) => fs.readFileSync(`${c.dataDir}/logs/infra1.log`, 'utf8'));
+  assert.match(log, /received (terminated|signal)/i);
+});
