@@ -11,6 +11,7 @@ import { closeAll } from '../core/lifecycle.js';
 import type { Logger } from '../core/log.js';
 import type { TlsProvider } from '../core/edge.js';
 import { loadClientTls } from '../core/tls.js';
+import { removeUpRecord, writeUpRecord } from '../core/up-record.js';
 import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
@@ -109,11 +110,13 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
     println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags));
+    writeUpRecord(stateDir, { pid: process.pid, host: f.str('host'), members: members.map((m) => m.name), edge: started.map((c) => ({ kind: c.describe().kind, address: c.describe().address })) });
     log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
     println(io.stdout, 'running; press Ctrl-C to stop');
     await aborted(io.signal);
     println(io.stdout, 'stopping');
   } finally {
+    removeUpRecord(stateDir, process.pid);
     await closeAll([cluster, ...started]);
   }
   println(io.stdout, 'stopped');

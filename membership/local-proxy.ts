@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
+import { readUpRecord } from '../core/up-record.js';
 import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
 
 /** A running proxy as found, with what it takes to start it again. */
@@ -40,6 +41,22 @@ export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, 
   return out;
 }
 
+/**
+ * The proxy of dataDir runs inside `etcd-edge up` (a role: proxy host). Stopping that up is stopping the proxy
+ * only when up.json says it runs nothing else; restarting it on a rollback reruns the same up.
+ */
+export function upRunningOnlyTheProxy(dataDir: string, pid: number, argv: readonly string[]): ProxyRecord {
+  const rec = readUpRecord(dataDir);
+  const others = rec ? [...rec.members.map((m) => `member ${m}`), ...rec.edge.filter((e) => e.kind !== 'proxy').map((e) => `${e.kind} ${e.address}`)] : [];
+  const proxies = rec?.edge.filter((e) => e.kind === 'proxy') ?? [];
+  if (!rec || rec.pid !== pid || others.length > 0 || proxies.length !== 1) {
+    throw new EdgeError('EDGE_MEMBERSHIP', `the proxy of ${JSON.stringify(dataDir)} runs inside etcd-edge up (pid ${pid})${others.length ? `, which also runs ${others.join(', ')}` : ''}`, {
+      hint: 'stopping it would stop the rest too: run the proxy on its own (etcd-edge proxy, as etcd-edge plan prints it), or give this host role: proxy with nothing else in the topology',
+    });
+  }
+  return Object.freeze({ pid, argv, cwd: readCwd(pid) ?? '/', env: proxyEnv(readEnviron(pid)), listenUrls: [proxies[0]?.address ?? ''] });
+}
+
 /** Finds the running proxy of dataDir; undefined when none runs; throws when the pid file names something else. */
 export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   const file = proxyPaths(dataDir).pid;
@@ -47,11 +64,7 @@ export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   if (pid === undefined || !processAlive(pid)) return undefined;
   const argv = readCmdline(pid) ?? [];
   const sub = etcdEdgeSubcommand(argv);
-  if (sub === 'up') {
-    throw new EdgeError('EDGE_MEMBERSHIP', `the proxy of ${JSON.stringify(dataDir)} runs inside etcd-edge up (pid ${pid})`, {
-      hint: 'stopping it would stop that host\'s members too: change the topology instead (see membership/README.md, "Changing the topology")',
-    });
-  }
+  if (sub === 'up') return upRunningOnlyTheProxy(dataDir, pid, argv);
   if (sub !== 'proxy') {
     throw new EdgeError('EDGE_MEMBERSHIP', `${file} names pid ${pid}, which is not an etcd-edge proxy (${JSON.stringify(argv.slice(0, 3).join(' '))})`, {
       hint: `if no proxy runs on this data dir, remove the stale ${file}`,

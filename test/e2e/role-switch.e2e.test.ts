@@ -1,6 +1,7 @@
 // A host switching roles as the topology and `plan` describe it, with real etcd and the commands plan prints run
 // verbatim: members a and b under `etcd-edge up --host`, host w with role: proxy runs plan's proxy line, plan's
-// promote line makes it member w, then plan's demote line turns the up-run member a into a proxy (up does not
+// promote line makes it member w; host v with role: proxy runs `up --host v` (its proxy inside up) and plan's
+// promote line makes it member v too; then plan's demote line turns the up-run member a into a proxy (up does not
 // restart the removed member) and that proxy serves the keys written before.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -29,13 +30,14 @@ test('role switch: plan\'s proxy, promote and demote commands, run verbatim, mov
   const stack = cleanupStack(t);
   const dir = tempDirIn(stack);
   const state = `${dir}/state`;
-  const p = await freePorts(6);
+  const p = await freePorts(8);
   writeFileSync(`${dir}/topo.yaml`, `
 cluster-token: role-switch
 hosts:
   a: {member: {name: a, listen-peer-urls: ${url(p + 3)}, listen-client-urls: ${url(p)}}}
   b: {member: {name: b, listen-peer-urls: ${url(p + 4)}, listen-client-urls: ${url(p + 1)}}}
   w: {role: proxy, member: {name: w, listen-peer-urls: ${url(p + 5)}, listen-client-urls: ${url(p + 2)}}}
+  v: {role: proxy, member: {name: v, listen-peer-urls: ${url(p + 7)}, listen-client-urls: ${url(p + 6)}}}
 `);
   const ups: BinProcess[] = ['a', 'b'].map((h) => spawnBin(['up', '-f', `${dir}/topo.yaml`, '--host', h, '--data-dir', state]));
   for (const u of ups) stack.push(async () => assert.equal(await u.stop(), 0));
@@ -61,6 +63,21 @@ hosts:
   assert.equal(await kvGet(url(p + 2), 'before', { timeoutMs: 5000 }), 'through the proxy', 'the member answers where the proxy did');
   assert.ok(existsSync(`${state}/w.etcd/member/wal`), 'the member\'s data is where up and plan look for it');
 
+  // Host v runs `up --host v`: only its proxy runs inside that up, so promote may stop the whole up.
+  const vState = `${dir}/v-state`;
+  const upV = spawnBin(['up', '-f', `${dir}/topo.yaml`, '--host', 'v', '--data-dir', vState]);
+  stack.push(() => upV.stop());
+  await upV.waitFor(/"msg":"etcd-edge is up"/, 30_000);
+  await kvPut(url(p + 6), 'via-v', 'through up\'s proxy', { timeoutMs: 5000 });
+  const planV = await runBin(['plan', '-f', `${dir}/topo.yaml`, '--host', 'v', '--data-dir', vState]);
+  assert.equal(planV.code, 0, planV.stderr);
+  const promoteV = spawnBin(printed(planV.stdout, 'promote'));
+  stack.push(() => promoteV.stop());
+  await promoteV.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal(await upV.exited(), 0, 'promote stopped up --host v (which ran only the proxy) with SIGTERM');
+  assert.match(promoteV.stdout(), /^member v \([0-9a-f]+\) is a voting member; the cluster has 4 members/m);
+  assert.equal(await kvGet(url(p + 6), 'via-v', { timeoutMs: 5000 }), 'through up\'s proxy');
+
   const planA = await runBin(['plan', '-f', `${dir}/topo.yaml`, '--host', 'a', '--data-dir', state]);
   assert.equal(planA.code, 0, planA.stderr);
   const demote = spawnBin(printed(planA.stdout, 'demote'));
@@ -69,8 +86,8 @@ hosts:
   assert.match(demote.stdout(), /etcd pid \d+ runs on \S+\/a\.etcd \(not under etcd-edge promote\)/);
   assert.match(demote.stdout(), /etcd \(pid \d+\) exited by itself after the removal/);
   await ups[0]?.waitFor(/member a was removed from the cluster; not restarting it/, 10_000);
-  const two = await listMembers(url(p + 1));
-  assert.deepEqual(two.map((m) => m.name).sort(), ['b', 'w']);
+  const three2 = await listMembers(url(p + 1));
+  assert.deepEqual(three2.map((m) => m.name).sort(), ['b', 'v', 'w']);
   assert.ok(readdirSync(state).some((f) => /^a\.etcd\.demoted-/.test(f)), 'a\'s data dir was archived');
   // The proxy demote started listens where member a did and follows the cluster that is left.
   assert.equal(await eventually(() => kvGet(url(p), 'before', { timeoutMs: 3000 }), 20_000), 'through the proxy');

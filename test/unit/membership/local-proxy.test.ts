@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { findLocalProxy, moveProxyState, proxyEnv, proxyPaths, restoreProxyState } from '../../../membership/local-proxy.js';
+import { findLocalProxy, moveProxyState, proxyEnv, proxyPaths, restoreProxyState, upRunningOnlyTheProxy } from '../../../membership/local-proxy.js';
+import { writeUpRecord } from '../../../core/up-record.js';
 
 function dir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'membership-unit-'));
@@ -77,4 +78,20 @@ test('moveProxyState and restoreProxyState round-trip; restore refuses to overwr
   const again = moveProxyState(d, 'Y') ?? '';
   mkdirSync(path.join(d, 'proxy'));
   assert.throws(() => restoreProxyState(d, again), /exists again/);
+});
+
+test('a proxy inside etcd-edge up: stoppable only when up.json says that up runs nothing else', (t) => {
+  const d = dir(t);
+  const argv = ['/usr/bin/node', '/opt/etcd-edge/build/bin/etcd-edge.js', 'up', '-f', 'topo.yaml', '--host', 'w'];
+  assert.throws(() => upRunningOnlyTheProxy(d, process.pid, argv), (err: { message: string; hint?: string }) =>
+    /runs inside etcd-edge up \(pid \d+\)$/.test(err.message) && /^stopping it would stop the rest too: run the proxy on its own/.test(err.hint ?? ''));
+  writeUpRecord(d, { pid: process.pid, host: 'w', members: ['a'], edge: [{ kind: 'proxy', address: 'http://127.0.0.1:2379' }, { kind: 'gateway', address: '127.0.0.1:23790' }] });
+  assert.throws(() => upRunningOnlyTheProxy(d, process.pid, argv), /which also runs member a, gateway 127\.0\.0\.1:23790/);
+  writeUpRecord(d, { pid: process.pid + 1, host: 'w', members: [], edge: [{ kind: 'proxy', address: 'http://127.0.0.1:2379' }] });
+  assert.throws(() => upRunningOnlyTheProxy(d, process.pid, argv), /runs inside etcd-edge up/, 'a record of another up does not count');
+  writeUpRecord(d, { pid: process.pid, host: 'w', members: [], edge: [{ kind: 'proxy', address: 'http://127.0.0.1:2379' }] });
+  const rec = upRunningOnlyTheProxy(d, process.pid, argv);
+  assert.deepEqual(rec.argv, argv, 'a rollback reruns the same up');
+  assert.deepEqual(rec.listenUrls, ['http://127.0.0.1:2379']);
+  assert.equal(rec.cwd, process.cwd());
 });

@@ -1,0 +1,40 @@
+// <data-dir>/up.json: what a running `etcd-edge up` runs on this host (its members and edge components), so other
+// commands can tell whether stopping that up would stop only what they mean to stop (promote and a proxy-role host).
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The record, as JSON. */
+export interface UpRecord {
+  readonly pid: number;
+  readonly host: string | undefined;
+  readonly members: readonly string[];
+  readonly edge: readonly { readonly kind: string; readonly address: string }[];
+}
+
+/** The record's path under up's --data-dir. */
+export function upRecordPath(stateDir: string): string {
+  return path.join(stateDir, 'up.json');
+}
+
+/** Writes the record atomically (tmp + rename). */
+export function writeUpRecord(stateDir: string, rec: UpRecord): void {
+  const file = upRecordPath(stateDir);
+  writeFileSync(`${file}.tmp`, JSON.stringify(rec) + '\n', { mode: 0o644 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Reads the record; undefined when absent or malformed. */
+export function readUpRecord(stateDir: string): UpRecord | undefined {
+  try {
+    const j = JSON.parse(readFileSync(upRecordPath(stateDir), 'utf8')) as Partial<UpRecord>;
+    if (typeof j.pid !== 'number' || !Array.isArray(j.members) || !Array.isArray(j.edge)) return undefined;
+    return { pid: j.pid, host: typeof j.host === 'string' ? j.host : undefined, members: j.members.map(String), edge: j.edge.map((e) => ({ kind: String(e.kind), address: String(e.address) })) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the record if it is still pid's. */
+export function removeUpRecord(stateDir: string, pid: number): void {
+  if (readUpRecord(stateDir)?.pid === pid) rmSync(upRecordPath(stateDir), { force: true });
+}
