@@ -102,11 +102,6 @@ export async function memberRemove(endpoint: string, idHex: string, opts: EtcdCa
   await v3Call(endpoint, '/v3/cluster/member/remove', { ID: hexToDec(idHex) }, opts);
 }
 
-/** Promotes a learner to a voting member by hex ID (etcd 3.4+). */
-export async function memberPromote(endpoint: string, idHex: string, opts: EtcdCallOptions = {}): Promise<void> {
-  await v3Call(endpoint, '/v3/cluster/member/promote', { ID: hexToDec(idHex) }, opts);
-}
-
 /** Reads one endpoint's status (POST /v3/maintenance/status). */
 export async function endpointStatus(endpoint: string, opts: EtcdCallOptions = {}): Promise<EndpointStatus> {
   const j = await v3Call(endpoint, '/v3/maintenance/status', {}, opts);
