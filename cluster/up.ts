@@ -9,6 +9,7 @@ import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
 import { closeAll } from '../core/lifecycle.js';
 import type { Logger } from '../core/log.js';
+import { errFields } from '../core/log.js';
 import type { TlsProvider } from '../core/edge.js';
 import { loadClientTls } from '../core/tls.js';
 import { removeUpRecord, writeUpRecord } from '../core/up-record.js';
@@ -110,7 +111,12 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
     println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags));
-    writeUpRecord(stateDir, { pid: process.pid, host: f.str('host'), members: members.map((m) => m.name), edge: started.map((c) => ({ kind: c.describe().kind, address: c.describe().address })) });
+    try {
+      writeUpRecord(stateDir, { pid: process.pid, host: f.str('host'), members: members.map((m) => m.name), edge: started.map((c) => ({ kind: c.describe().kind, address: c.describe().address })) });
+    } catch (err) {
+      // Only promote reads it (to stop an up that runs nothing but a proxy); everything else works without it.
+      log.warn(errFields(err), 'cannot write up.json; promote will not stop this up');
+    }
     log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
     println(io.stdout, 'running; press Ctrl-C to stop');
     await aborted(io.signal);

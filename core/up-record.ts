@@ -1,6 +1,6 @@
 // <data-dir>/up.json: what a running `etcd-edge up` runs on this host (its members and edge components), so other
 // commands can tell whether stopping that up would stop only what they mean to stop (promote and a proxy-role host).
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The record, as JSON. */
@@ -19,6 +19,8 @@ export function upRecordPath(stateDir: string): string {
 /** Writes the record atomically (tmp + rename). */
 export function writeUpRecord(stateDir: string, rec: UpRecord): void {
   const file = upRecordPath(stateDir);
+  // An up that runs only edge components has created no member dir under stateDir yet.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   writeFileSync(`${file}.tmp`, JSON.stringify(rec) + '\n', { mode: 0o644 });
   renameSync(`${file}.tmp`, file);
 }
