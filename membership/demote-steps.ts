@@ -132,7 +132,7 @@ export async function removeMember(c: DemoteCtx, f: FoundMember, member: MemberV
     if (isServerAnswer(err)) throw new EdgeError('EDGE_MEMBERSHIP', `member remove refused: ${serverMessage(err)}`, { hint: 'nothing changed; check etcd-edge status and run demote again', cause: err });
     throw err;
   });
-  print.detail(`removed; ${r.members.length} members left: ${r.members.map((m) => m.name || m.id).join(', ')}`);
+  print.detail(`removed; ${r.members.length} member${r.members.length === 1 ? '' : 's'} left: ${r.members.map((m) => m.name || m.id).join(', ')}`);
   return r.members;
 }
 

@@ -12,6 +12,7 @@ import type { DemoteConfig } from './config.js';
 import { archiveDataDir, checkRemovable, findMember, removeMember, stopMember } from './demote-steps.js';
 import type { DemoteCtx, FoundMember } from './demote-steps.js';
 import type { MemberView } from './format.js';
+import { proxyDirHolder } from './local-proxy.js';
 import { startProxyChild } from './proxy-child.js';
 import type { ProxyChild } from './proxy-child.js';
 import { createStepPrinter } from './steps.js';
@@ -73,6 +74,15 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
 
   const run = async (): Promise<void> => {
     const f = await findMember(c);
+    // The replacing proxy keeps its state in <data-dir>/proxy: refuse before any change if another holds it.
+    const holder = cfg.startProxy ? proxyDirHolder(cfg.dataDir) : undefined;
+    if (holder) {
+      throw new EdgeError('EDGE_MEMBERSHIP', `the replacing proxy could not start: ${holder.what} (pid ${holder.pid}) already runs a proxy on ${cfg.dataDir}; nothing was changed`, {
+        hint: holder.what === 'etcd-edge up'
+          ? 'that proxy already follows the cluster: pass --start-proxy=false to only remove and stop the member'
+          : 'pass --start-proxy=false, or stop that proxy first',
+      });
+    }
     let left = f.members;
     if (f.member) {
       await checkRemovable(c, f, f.member);

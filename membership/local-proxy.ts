@@ -41,6 +41,14 @@ export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, 
   return out;
 }
 
+/** The live process holding <data-dir>/proxy/pid (a proxy, or an up running one), if any. */
+export function proxyDirHolder(dataDir: string): { pid: number; what: string } | undefined {
+  const pid = readPid(proxyPaths(dataDir).pid);
+  if (pid === undefined || !processAlive(pid)) return undefined;
+  const sub = etcdEdgeSubcommand(readCmdline(pid) ?? []);
+  return { pid, what: sub ? `etcd-edge ${sub}` : 'a process' };
+}
+
 /**
  * The proxy of dataDir runs inside `etcd-edge up` (a role: proxy host). Stopping that up is stopping the proxy
  * only when up.json says it runs nothing else; restarting it on a rollback reruns the same up.

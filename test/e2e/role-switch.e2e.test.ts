@@ -2,14 +2,15 @@
 // verbatim: members a and b under `etcd-edge up --host`, host w with role: proxy runs plan's proxy line, plan's
 // promote line makes it member w; host v with role: proxy runs `up --host v` (its proxy inside up) and plan's
 // promote line makes it member v too; then plan's demote line turns the up-run member a into a proxy (up does not
-// restart the removed member) and that proxy serves the keys written before.
+// restart the removed member) and that proxy serves the keys written before. And demote next to the bundled up,
+// whose proxy already holds the data dir: refused before any change, or run with --start-proxy=false.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { kvGet, kvPut } from '../../core/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
-import { eventually, requireTool } from '../helpers/etcd.js';
+import { eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { cleanupStack, listMembers, tempDirIn, url } from './membership-support.js';
 
@@ -93,4 +94,23 @@ hosts:
   assert.equal(await eventually(() => kvGet(url(p), 'before', { timeoutMs: 3000 }), 20_000), 'through the proxy');
   await kvPut(url(p), 'after', 'demoted', { timeoutMs: 5000 });
   assert.equal(await kvGet(url(p + 1), 'after', { timeoutMs: 5000 }), 'demoted');
+});
+
+test('demote of a member of the bundled up: refused before any change while up\'s proxy holds the data dir; --start-proxy=false removes and stops it', async (t) => {
+  const c = await startBundledCluster(t, { edge: true });
+  const eps = c.clientUrls[0] ?? '';
+  const refused = await runBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', eps]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /the replacing proxy could not start: etcd-edge up \(pid \d+\) already runs a proxy on \S+; nothing was changed \[EDGE_MEMBERSHIP\]\nhint: that proxy already follows the cluster: pass --start-proxy=false/);
+  assert.equal((await listMembers(eps)).length, 3, 'nothing was changed');
+  // Right after start etcd refuses removals for 5 s ("unhealthy cluster"): demote retries that.
+  const r = await runBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', eps, '--start-proxy=false']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {6}removed; 2 members left: infra[12], infra[12]$/m);
+  assert.match(r.stdout, /^ {6}etcd \(pid \d+\) exited by itself after the removal$/m);
+  await c.proc.waitFor(/member infra3 was removed from the cluster; not restarting it/, 10_000);
+  assert.deepEqual((await listMembers(eps)).map((m) => m.name).sort(), ['infra1', 'infra2']);
+  // up's own proxy follows the cluster that is left.
+  await kvPut(c.proxyUrl, 'after-demote', 'ok', { timeoutMs: 5000 });
+  assert.equal(await kvGet(c.clientUrls[1] ?? '', 'after-demote', { timeoutMs: 5000 }), 'ok');
 });
