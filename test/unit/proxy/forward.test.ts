@@ -157,6 +157,23 @@ test('a proxy-read-timeout ejects a silent member and fails over, but never appl
   assert.equal(got.status, 502);
 });
 
+test('--proxy-dial-timeout: a member that accepts TCP but never finishes the TLS handshake is ejected after the timeout, and the request is served by another', { timeout: 15_000 }, async (t) => {
+  const sockets = new Set<net.Socket>();
+  const stuck = net.createServer((sock) => { sockets.add(sock); sock.on('error', () => undefined); });
+  await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { sockets.forEach((x) => x.destroy()); stuck.close(() => r()); }));
+  const stuckUrl = `https://127.0.0.1:${(stuck.address() as net.AddressInfo).port}`;
+  const live = await fakeMember(t, (_req, res) => res.end('live'));
+  const p = await startProxy(t, () => [stuckUrl, live.url], ['--proxy-dial-timeout', '300', '--proxy-failure-wait', '60000', '--proxy-refresh-interval', '60000'],
+    { order: (u) => [stuckUrl, ...u.filter((x) => x !== stuckUrl)] });
+  const t0 = Date.now();
+  const got = await request(`${p.urls()[0]}/v2/keys/a`);
+  assert.deepEqual([got.status, got.body], [200, 'live']);
+  assert.ok(Date.now() - t0 >= 290, 'it waited for the dial timeout first');
+  assert.equal(sockets.size, 1, 'the stuck member was dialled');
+  assert.deepEqual(p.endpoints(), [live.url], 'and ejected');
+});
+
 test('a kept-alive connection the member drops is retried once on the same member, which is not ejected', async (t) => {
   // A raw member that answers the first request on each connection and drops the connection on the second.
   const sockets = new Set<net.Socket>();
