@@ -143,7 +143,8 @@ export function connectHint(endpoints: readonly string[], edge: readonly { kind:
 async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: readonly HostDecl[]) {
   if (!deps.tls) throw new EdgeError('EDGE_USAGE', `tls: ${t.tls} is not available in this build`, { hint: 'use --tls none' });
   const hostsOf = (urls: readonly string[]): string[] => [...new Set(urls.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')))];
-  const members = hosts.flatMap((h) => (h.member ? [h.member] : [])).map((m) => ({
+  // A proxy-role host gets its future member's certificates too, so plan's promote line finds them.
+  const members = hosts.flatMap((h) => [h.member, h.standby].filter((m) => m !== undefined)).map((m) => ({
     name: m.name,
     clientHosts: hostsOf([...m.listenClientUrls, ...m.advertiseClientUrls]),
     peerHosts: hostsOf([...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]),
