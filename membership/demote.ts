@@ -14,6 +14,7 @@ import type { DemoteCtx, FoundMember } from './demote-steps.js';
 import type { MemberView } from './format.js';
 import { proxyDirHolder } from './local-proxy.js';
 import { startProxyChild } from './proxy-child.js';
+import { localMemberTls, replacingProxyTlsArgs } from './replacing-proxy.js';
 import type { ProxyChild } from './proxy-child.js';
 import { createStepPrinter } from './steps.js';
 
@@ -54,7 +55,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
   let exitedResolve: (code: number) => void = () => undefined;
   const exited = new Promise<number>((r) => { exitedResolve = r; });
 
-  const replace = async (f: FoundMember, left: readonly MemberView[]): Promise<void> => {
+  const replace = async (f: FoundMember, left: readonly MemberView[], tlsArgs: readonly string[]): Promise<void> => {
     const listen = proxyListen(cfg, f);
     c.print.step(6, cfg.startProxy ? `start an etcd-edge proxy on ${listen.join(',')}` : 'proxy: not requested (--start-proxy=false)');
     if (!cfg.startProxy) return;
@@ -64,7 +65,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
     // A wildcard listen URL cannot be put in member lists: advertise the member's client URLs instead.
     const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? ['--proxy-advertise-client-urls', (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',')] : [];
     proxy = await startProxyChild({
-      args: ['--listen-client-urls', listen.join(','), ...advertise, '--initial-cluster', peers, '--data-dir', cfg.dataDir],
+      args: ['--listen-client-urls', listen.join(','), ...advertise, '--initial-cluster', peers, '--data-dir', cfg.dataDir, ...tlsArgs],
       logFile, readyTimeoutMs: cfg.readyTimeoutMs, env: deps.env ?? {},
     });
     void proxy.exited.then(exitedResolve);
@@ -83,6 +84,10 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
           : 'pass --start-proxy=false, or stop that proxy first',
       });
     }
+    // While the member still runs: the TLS its replacement needs, refused now if it could not serve.
+    const tlsArgs = cfg.startProxy
+      ? replacingProxyTlsArgs(proxyListen(cfg, f), f.members.flatMap((m) => m.clientURLs), localMemberTls([f.external?.pid, f.rec?.etcdPid, f.supervisor]))
+      : [];
     let left = f.members;
     if (f.member) {
       await checkRemovable(c, f, f.member);
@@ -95,7 +100,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
       c.print.step(4, 'stop the member');
       c.print.detail(await stopMember(f.rec, f.supervisor, cfg.stopTimeoutMs, f.external));
       archiveDataDir(c);
-      await replace(f, left);
+      await replace(f, left, tlsArgs);
     } catch (err) {
       // The removal cannot be undone safely (the member's data is stale the moment it leaves): say what is left.
       throw new EdgeError('EDGE_MEMBERSHIP', `${f.member ? `member ${JSON.stringify(cfg.name)} was removed from the cluster, but ` : ''}${(err as Error).message}`, {

@@ -3,9 +3,12 @@
 // promote line makes it member w; host v with role: proxy runs `up --host v` (its proxy inside up) and plan's
 // promote line makes it member v too; then plan's demote line turns the up-run member a into a proxy (up does not
 // restart the removed member) and that proxy serves the keys written before. And demote next to the bundled up,
-// whose proxy already holds the data dir: refused before any change, or run with --start-proxy=false.
+// whose proxy already holds the data dir: refused before any change, or run with --start-proxy=false. And on a
+// TLS cluster, where the replacing proxy serves https with the member's certificate.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { kvGet, kvPut } from '../../core/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
@@ -113,4 +116,26 @@ test('demote of a member of the bundled up: refused before any change while up\'
   // up's own proxy follows the cluster that is left.
   await kvPut(c.proxyUrl, 'after-demote', 'ok', { timeoutMs: 5000 });
   assert.equal(await kvGet(c.clientUrls[1] ?? '', 'after-demote', { timeoutMs: 5000 }), 'ok');
+});
+
+function curl(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => execFile('curl', ['-sS', '--max-time', '5', ...args], (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout })));
+}
+
+test('demote on an up --tls self-signed cluster: the replacing proxy serves https with the member\'s certificate and client-cert auth', async (t) => {
+  requireTool('curl', 'curl');
+  const c = await startBundledCluster(t, { extraArgs: ['--tls', 'self-signed'] });
+  const pki = path.join(c.dataDir, 'pki');
+  const auth = ['--cacert', `${pki}/ca.crt`, '--cert', `${pki}/client.crt`, '--key', `${pki}/client.key`];
+  const https = (i: number): string => `https://127.0.0.1:${c.basePort + i}`;
+  assert.equal((await curl([...auth, `${https(0)}/v2/keys/tls-key`, '-XPUT', '-d', 'value=secret'])).code, 0);
+  const d = spawnBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', https(0), ...auth]);
+  t.after(async () => { assert.equal(await d.stop(), 0); });
+  await d.waitFor(/"msg":"proxy is ready"/, 60_000);
+  assert.match(d.stdout(), new RegExp(`start an etcd-edge proxy on ${https(2)}`));
+  const got = await curl([...auth, `${https(2)}/v2/keys/tls-key`]);
+  assert.equal(got.code, 0);
+  assert.match(got.stdout, /"value":"secret"/);
+  const anonymous = await curl(['--cacert', `${pki}/ca.crt`, `${https(2)}/v2/keys/tls-key`]);
+  assert.notEqual(anonymous.code, 0, 'without a client certificate the proxy refuses, as the member did');
 });

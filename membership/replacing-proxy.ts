@@ -1,0 +1,78 @@
+// The TLS flags of the proxy demote starts in a member's place, taken from how that member ran (its etcd's or
+// its promote's argv and environment): the member's client certificate serves the proxy's https listener, so
+// clients see the same server, and its peer certificate (serverAuth+clientAuth, from the cluster's CA) reaches
+// the remaining members. Worked out before any change, so a proxy that could not serve is refused up front.
+import { EdgeError } from '../core/errors.js';
+import { flagValue, readCmdline, readEnviron } from './proc.js';
+
+/** The etcd TLS settings a member ran with. */
+export interface MemberTlsSettings {
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly trustedCaFile?: string;
+  readonly clientCertAuth: boolean;
+  readonly autoTls: boolean;
+  readonly peerCertFile?: string;
+  readonly peerKeyFile?: string;
+  readonly peerTrustedCaFile?: string;
+  readonly peerAutoTls: boolean;
+}
+
+const envName = (flag: string): string => `ETCD_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+/** A boolean etcd flag: bare `--flag` is true, `--flag=x` is x; the last one wins; else its ETCD_* variable. */
+function boolFlag(argv: readonly string[], env: Readonly<Record<string, string>>, flag: string): boolean {
+  let v: string | undefined;
+  for (const a of argv) {
+    if (a === `--${flag}` || a === `-${flag}`) v = 'true';
+    else if (a.startsWith(`--${flag}=`) || a.startsWith(`-${flag}=`)) v = a.slice(a.indexOf('=') + 1);
+  }
+  return (v ?? env[envName(flag)] ?? 'false').toLowerCase() === 'true';
+}
+
+/** Reads a member's TLS settings from an argv (flags win) and an environment (ETCD_* variables). */
+export function tlsSettingsOf(argv: readonly string[], env: Readonly<Record<string, string>>): MemberTlsSettings {
+  const out: Record<string, string | boolean> = {
+    clientCertAuth: boolFlag(argv, env, 'client-cert-auth'), autoTls: boolFlag(argv, env, 'auto-tls'), peerAutoTls: boolFlag(argv, env, 'peer-auto-tls'),
+  };
+  const files = { certFile: 'cert-file', keyFile: 'key-file', trustedCaFile: 'trusted-ca-file', peerCertFile: 'peer-cert-file', peerKeyFile: 'peer-key-file', peerTrustedCaFile: 'peer-trusted-ca-file' };
+  for (const [key, flag] of Object.entries(files)) {
+    const v = flagValue(argv, flag) ?? env[envName(flag)];
+    if (v) out[key] = v;
+  }
+  return out as unknown as MemberTlsSettings;
+}
+
+/** The settings of the process that ran the member here, if any: its etcd, or else the promote supervising it. */
+export function localMemberTls(pids: readonly (number | undefined)[]): MemberTlsSettings | undefined {
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    const argv = readCmdline(pid);
+    if (argv) return tlsSettingsOf(argv, readEnviron(pid));
+  }
+  return undefined;
+}
+
+/** The replacing proxy's TLS flags; throws (before any change) when an https listener has no certificate. */
+export function replacingProxyTlsArgs(listen: readonly string[], members: readonly string[], s: MemberTlsSettings | undefined): string[] {
+  const args: string[] = [];
+  if (listen.some((u) => u.startsWith('https:'))) {
+    if (!s?.certFile || !s.keyFile) {
+      throw new EdgeError('EDGE_MEMBERSHIP', `the replacing proxy would listen on ${listen.join(',')}, but the member ran without a certificate file to serve it with${s?.autoTls ? ' (auto-TLS)' : ''}; nothing was changed`, {
+        hint: 'pass --proxy-listen-client-urls http://127.0.0.1:PORT (or --start-proxy=false)',
+      });
+    }
+    args.push('--cert-file', s.certFile, '--key-file', s.keyFile);
+    if (s.clientCertAuth && s.trustedCaFile) args.push('--client-cert-auth', '--trusted-ca-file', s.trustedCaFile);
+  }
+  if (members.some((u) => u.startsWith('https:')) && s) {
+    if (s.peerCertFile && s.peerKeyFile) {
+      args.push('--peer-cert-file', s.peerCertFile, '--peer-key-file', s.peerKeyFile);
+      const ca = s.peerTrustedCaFile ?? s.trustedCaFile;
+      if (ca) args.push('--peer-trusted-ca-file', ca);
+    } else if (s.peerAutoTls || s.autoTls) {
+      args.push('--peer-auto-tls');
+    }
+  }
+  return args;
+}
