@@ -14,7 +14,7 @@ import type { DemoteCtx, FoundMember } from './demote-steps.js';
 import type { MemberView } from './format.js';
 import { proxyDirHolder } from './local-proxy.js';
 import { startProxyChild } from './proxy-child.js';
-import { localMemberTls, replacingProxyTlsArgs } from './replacing-proxy.js';
+import { localMemberTls, proxyTlsArgsFor } from './proxy-tls.js';
 import type { ProxyChild } from './proxy-child.js';
 import { createStepPrinter } from './steps.js';
 
@@ -85,9 +85,12 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
       });
     }
     // While the member still runs: the TLS its replacement needs, refused now if it could not serve.
-    const tlsArgs = cfg.startProxy
-      ? replacingProxyTlsArgs(proxyListen(cfg, f), f.members.flatMap((m) => m.clientURLs), localMemberTls([f.external?.pid, f.rec?.etcdPid, f.supervisor]))
-      : [];
+    let tlsArgs: string[] = [];
+    try {
+      if (cfg.startProxy) tlsArgs = proxyTlsArgsFor(proxyListen(cfg, f), f.members.flatMap((m) => m.clientURLs), localMemberTls([f.external?.pid, f.rec?.etcdPid, f.supervisor]));
+    } catch (err) {
+      throw new EdgeError('EDGE_MEMBERSHIP', `the replacing proxy could not serve: ${(err as Error).message}; nothing was changed`, { hint: (err as EdgeError).hint ?? '', cause: err });
+    }
     let left = f.members;
     if (f.member) {
       await checkRemovable(c, f, f.member);

@@ -11,6 +11,7 @@ import { spawnEtcd, superviseMember } from './member-process.js';
 import type { EtcdChild, MemberSupervisor } from './member-process.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';
 import { startProxyChild } from './proxy-child.js';
+import { proxyTlsArgsFor, tlsSettingsOf } from './proxy-tls.js';
 import type { ProxyChild } from './proxy-child.js';
 import type { StepPrinter } from './steps.js';
 
@@ -84,9 +85,11 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
       // The member is already a healthy voter: a proxy that fails to start is reported, not rolled back.
       if (cfg.proxyListenClientUrls.length) {
         try {
-          const peers = (await i.api.list()).members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+          const { members } = await i.api.list();
+          const peers = members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+          const tls = proxyTlsArgsFor(cfg.proxyListenClientUrls, members.flatMap((m) => m.clientURLs), tlsSettingsOf(cfg.extraEtcdArgs, {}));
           proxy = await startProxyChild({
-            args: ['--listen-client-urls', cfg.proxyListenClientUrls.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir],
+            args: ['--listen-client-urls', cfg.proxyListenClientUrls.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir, ...tls],
             logFile, readyTimeoutMs: 30_000, env: i.env,
           });
           print.detail(`pid ${proxy.pid} on ${proxy.urls.join(',')}, log ${logFile}`);

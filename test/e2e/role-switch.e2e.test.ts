@@ -14,7 +14,7 @@ import { kvGet, kvPut } from '../../core/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';
-import { freePorts } from '../helpers/ports.js';
+import { freePort, freePorts } from '../helpers/ports.js';
 import { cleanupStack, listMembers, tempDirIn, url } from './membership-support.js';
 
 /** Splits a printed command line into words (plan quotes with single quotes only where needed). */
@@ -138,4 +138,20 @@ test('demote on an up --tls self-signed cluster: the replacing proxy serves http
   assert.match(got.stdout, /"value":"secret"/);
   const anonymous = await curl(['--cacert', `${pki}/ca.crt`, `${https(2)}/v2/keys/tls-key`]);
   assert.notEqual(anonymous.code, 0, 'without a client certificate the proxy refuses, as the member did');
+
+  // And back: promote that proxy's host to a TLS member (etcd's TLS flags after --), with a step-7 https proxy.
+  const [peerPort, proxyPort] = [await freePort(), await freePort()];
+  const m = `${pki}/members/infra3`;
+  const promote = spawnBin(['promote', '--name', 'back', '--peer-urls', `https://127.0.0.1:${peerPort}`, '--client-urls', https(2), '--data-dir', c.dataDir,
+    '--endpoints', https(0), ...auth, '--proxy-listen-client-urls', `https://127.0.0.1:${proxyPort}`,
+    '--', `--cert-file=${m}.crt`, `--key-file=${m}.key`, `--trusted-ca-file=${pki}/ca.crt`, '--client-cert-auth',
+    `--peer-cert-file=${m}-peer.crt`, `--peer-key-file=${m}-peer.key`, `--peer-trusted-ca-file=${pki}/ca.crt`, '--peer-client-cert-auth']);
+  t.after(async () => { assert.equal(await promote.stop(), 0); });
+  await promote.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal(await d.exited(), 0, 'promote stopped the proxy demote ran, and demote exited cleanly');
+  assert.match(promote.stdout(), /^\[7\/7\] start a local etcd-edge proxy on https:\/\/127\.0\.0\.1:\d+\n {6}pid \d+ on https:/m);
+  for (const url of [https(2), `https://127.0.0.1:${proxyPort}`]) {
+    const r = await curl([...auth, `${url}/v2/keys/tls-key`]);
+    assert.match(r.stdout, /"value":"secret"/, `${url} serves over TLS`);
+  }
 });

@@ -1,7 +1,8 @@
-// The TLS flags of the proxy demote starts in a member's place, taken from how that member ran (its etcd's or
-// its promote's argv and environment): the member's client certificate serves the proxy's https listener, so
-// clients see the same server, and its peer certificate (serverAuth+clientAuth, from the cluster's CA) reaches
-// the remaining members. Worked out before any change, so a proxy that could not serve is refused up front.
+// The TLS flags of a local proxy that stands in for a member (demote's replacement, promote's step-7 proxy),
+// taken from how that member runs (its etcd's or promote's argv and environment): the member's client
+// certificate serves the proxy's https listener, so clients see the same server, and its peer certificate
+// (serverAuth+clientAuth, from the cluster's CA) reaches the members. demote works them out before any change,
+// so a proxy that could not serve is refused up front.
 import { EdgeError } from '../core/errors.js';
 import { flagValue, readCmdline, readEnviron } from './proc.js';
 
@@ -53,12 +54,12 @@ export function localMemberTls(pids: readonly (number | undefined)[]): MemberTls
   return undefined;
 }
 
-/** The replacing proxy's TLS flags; throws (before any change) when an https listener has no certificate. */
-export function replacingProxyTlsArgs(listen: readonly string[], members: readonly string[], s: MemberTlsSettings | undefined): string[] {
+/** The proxy's TLS flags; throws when an https listener has no certificate to serve it with. */
+export function proxyTlsArgsFor(listen: readonly string[], members: readonly string[], s: MemberTlsSettings | undefined): string[] {
   const args: string[] = [];
   if (listen.some((u) => u.startsWith('https:'))) {
     if (!s?.certFile || !s.keyFile) {
-      throw new EdgeError('EDGE_MEMBERSHIP', `the replacing proxy would listen on ${listen.join(',')}, but the member ran without a certificate file to serve it with${s?.autoTls ? ' (auto-TLS)' : ''}; nothing was changed`, {
+      throw new EdgeError('EDGE_MEMBERSHIP', `the proxy would listen on ${listen.join(',')}, but the member runs without a certificate file to serve it with${s?.autoTls ? ' (auto-TLS)' : ''}`, {
         hint: 'pass --proxy-listen-client-urls http://127.0.0.1:PORT (or --start-proxy=false)',
       });
     }
