@@ -22,6 +22,7 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/bin/setpriv ] || need+=(util-linux)             # members die with up/promote (setpriv --pdeathsig)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)                 # npm run bench
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (gRPC through the gateways)
 
