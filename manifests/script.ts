@@ -168,7 +168,9 @@ while [ "$tries" -lt 5 ]; do
   if entry=$(lookup_self "$eps"); then
     [ -n "$entry" ] || { log "not a member of the cluster (any more)"; exit 0; }
     set -- $entry
-    if out=$(ctl "$eps" member remove "$1" 2>&1); then log "removed member $1 from the cluster"; exit 0; fi
+    # Ask the other members: sent to this one, the removal stops it before it answers ("server stopped").
+    rm_eps=$(others)
+    if out=$(ctl "\${rm_eps:-$eps}" member remove "$1" 2>&1); then log "removed member $1 from the cluster"; exit 0; fi
     log "member remove failed: \${out##*"$nl"}"
   else
     log "no member answered at $eps"
