@@ -84,7 +84,7 @@ class TcpGateway implements Gateway {
     this.#deps = deps;
     this.#log = (deps.logger ?? noopLogger()).child({ component: 'gateway' });
     // Metrics read the relay only at scrape time, so it can be created after them.
-    this.#metrics = createGatewayMetrics(() => this.#relay.stats());
+    this.#metrics = createGatewayMetrics(() => this.#relay);
     this.#remotes = createRemotes({
       initialRetryMs: cfg.initialRetryMs, retryDelayMs: cfg.retryDelayMs, probe: this.#probe, logger: this.#log,
       onState: (ep, up) => this.#metrics.setEndpointUp(ep.key, up),
@@ -191,10 +191,10 @@ class TcpGateway implements Gateway {
   });
 
   readonly #fetchMembers = async (ep: Endpoint, signal: AbortSignal): Promise<EtcdMember[]> => {
-    const { tls: files, requestTimeoutMs } = this.#cfg;
-    const preferHttps = Boolean(files.caFile || files.certFile || files.insecureSkipVerify);
+    const { requestTimeoutMs } = this.#cfg;
     let last: unknown;
-    for (const url of controlUrls(ep, preferHttps)) {
+    // #tls is set in #startSteps exactly when TLS files or flags are given; sync (the only caller) starts after it.
+    for (const url of controlUrls(ep, this.#tls !== undefined)) {
       try {
         return await memberList(url, { timeoutMs: requestTimeoutMs, signal, ...(this.#tls ? { tls: this.#tls } : {}) });
       } catch (err) {

@@ -4,7 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import os from 'node:os';
 import { EdgeError } from '../core/errors.js';
-import { formatHostPort, isIp } from '../core/net.js';
+import { formatHostPort, isIp, isLoopbackHost } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -22,6 +22,11 @@ export interface LoopGuard {
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
+/** Tells whether a host is a wildcard (any-address) host: 0.0.0.0, :: or empty. */
+export function isWildcard(host: string): boolean {
+  return WILDCARDS.has(host);
+}
+
 async function defaultResolve(host: string): Promise<string[]> {
   if (isIp(host)) return [host];
   return (await lookup(host, { all: true })).map((a) => a.address);
@@ -31,14 +36,10 @@ function defaultLocalAddresses(): string[] {
   return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
-function isLoopbackIp(ip: string): boolean {
-  return ip === '::1' || /^127\./.test(ip);
-}
-
 /** Builds the guard for the bound listen address (its port after binding, so port 0 works). */
 export async function createLoopGuard(listenAddr: HostPort, deps: LoopDeps = {}): Promise<LoopGuard> {
   const resolve = deps.resolve ?? defaultResolve;
-  const wildcard = WILDCARDS.has(listenAddr.host);
+  const wildcard = isWildcard(listenAddr.host);
   let own: Set<string>;
   try {
     own = new Set(wildcard ? (deps.localAddresses ?? defaultLocalAddresses)() : await resolve(listenAddr.host));
@@ -53,7 +54,7 @@ export async function createLoopGuard(listenAddr: HostPort, deps: LoopDeps = {})
       // Resolved whatever the port, as etcd does: a name that does not resolve is reported, not dialled forever.
       const ips = await resolve(ep.host);
       if (ep.port !== listenAddr.port) return undefined;
-      const hit = ips.find((ip) => own.has(ip) || (wildcard && isLoopbackIp(ip)));
+      const hit = ips.find((ip) => own.has(ip) || (wildcard && isLoopbackHost(ip)));
       return hit === undefined ? undefined : `${ep.key} resolves to ${hit}, the gateway's own listen address ${listen}`;
     },
   };

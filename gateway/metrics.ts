@@ -17,26 +17,29 @@ export interface GatewayMetrics {
 }
 
 /** Counters the relay keeps anyway, read at scrape time so the data path does no metric work per connection. */
-export interface RelayStats {
-  readonly active: number;
-  readonly accepted: number;
-  readonly bytes: ByteCounts;
+export interface RelayCounters {
+  /** Connections open now. */
+  active(): number;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Bytes copied so far; walks the open connections, so read once per scrape. */
+  bytes(): ByteCounts;
 }
 
-/** Creates the metrics on a registry of their own. */
-export function createGatewayMetrics(stats: () => RelayStats): GatewayMetrics {
+/** Creates the metrics on a registry of their own; `relay` is called at scrape time only. */
+export function createGatewayMetrics(relay: () => RelayCounters): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
   const endpointUp = new Gauge({ name: 'etcd_edge_gateway_endpoint_up', help: 'Whether an endpoint is up (1) or down (0).', labelNames: ['endpoint'], registers });
-  new Gauge({ name: 'etcd_edge_gateway_connections_active', help: 'Client connections open now.', registers, collect() { this.set(stats().active); } });
+  new Gauge({ name: 'etcd_edge_gateway_connections_active', help: 'Client connections open now.', registers, collect() { this.set(relay().active()); } });
   new Counter({
     name: 'etcd_edge_gateway_connections_total', help: 'Client connections accepted.', registers,
-    collect() { this.reset(); this.inc(stats().accepted); },
+    collect() { this.reset(); this.inc(relay().accepted()); },
   });
   new Counter({
     name: 'etcd_edge_gateway_bytes_total', help: 'Bytes relayed, by direction (client_to_endpoint, endpoint_to_client).', labelNames: ['direction'], registers,
     collect() {
-      const b = stats().bytes;
+      const b = relay().bytes();
       this.reset();
       this.inc({ direction: 'client_to_endpoint' }, b.in);
       this.inc({ direction: 'endpoint_to_client' }, b.out);

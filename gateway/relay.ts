@@ -4,10 +4,10 @@
 import type net from 'node:net';
 import { dialEndpoint } from './dial.js';
 import type { Endpoint } from './endpoint.js';
-import type { RelayStats } from './metrics.js';
+import type { RelayCounters } from './metrics.js';
 import type { Remotes } from './remotes.js';
 
-/** What the relay reports as it happens (rare events; counts are read through stats()). */
+/** What the relay reports as it happens (rare events; counts are read through accepted() and bytes()). */
 export interface RelayHooks {
   onDialFailure(ep: Endpoint): void;
   onNoEndpoint(): void;
@@ -17,10 +17,8 @@ export interface RelayHooks {
 export interface ByteCounts { in: number; out: number }
 
 /** The connections of one gateway. */
-export interface Relay {
+export interface Relay extends RelayCounters {
   readonly handle: (client: net.Socket) => void;
-  active(): number;
-  stats(): RelayStats;
   /** Resolves when every connection has closed, or after timeoutMs (false then). */
   drain(timeoutMs: number): Promise<boolean>;
   destroyAll(): void;
@@ -60,18 +58,22 @@ class ConnRelay implements Relay {
     this.#accepted++;
     client.on('error', noop);
     client.once('close', () => this.#onClientClose(c));
-    this.#dialNext(c, this.#remotes.endpoints().length);
+    this.#dialNext(c, this.#remotes.size());
   };
 
   active(): number {
     return this.#conns.size;
   }
 
-  stats(): RelayStats {
+  accepted(): number {
+    return this.#accepted;
+  }
+
+  bytes(): ByteCounts {
     let i = this.#closed.in;
     let o = this.#closed.out;
     for (const c of this.#conns) { i += c.client.bytesRead; o += c.client.bytesWritten; }
-    return { active: this.#conns.size, accepted: this.#accepted, bytes: { in: i, out: o } };
+    return { in: i, out: o };
   }
 
   drain(timeoutMs: number): Promise<boolean> {
@@ -105,28 +107,16 @@ class ConnRelay implements Relay {
       c.client.destroy();
       return;
     }
-    const up = dialEndpoint(ep, this.#dialTimeoutMs);
-    c.upstream = up;
-    const fail = (err: Error): void => {
-      up.off('connect', onConnect);
-      up.off('timeout', onTimeout);
-      up.destroy();
+    // `done` runs on a later event, when `up` is assigned.
+    const up = dialEndpoint(ep, this.#dialTimeoutMs, (err) => {
+      if (err === undefined) { splice(c.client, up); return; }
       c.upstream = undefined;
       if (c.client.destroyed) return;
       this.#hooks.onDialFailure(ep);
       this.#remotes.markDown(ep.key, err);
       this.#dialNext(c, attemptsLeft - 1);
-    };
-    const onTimeout = (): void => fail(new Error(`dial tcp ${ep.key}: i/o timeout after ${this.#dialTimeoutMs}ms`));
-    const onConnect = (): void => {
-      up.off('error', fail);
-      up.off('timeout', onTimeout);
-      up.setTimeout(0);
-      splice(c.client, up);
-    };
-    up.once('error', fail);
-    up.once('timeout', onTimeout);
-    up.once('connect', onConnect);
+    });
+    c.upstream = up;
   }
 }
 

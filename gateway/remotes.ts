@@ -40,6 +40,8 @@ export interface Remotes {
   probeAll(): Promise<void>;
   list(): readonly RemoteView[];
   endpoints(): readonly Endpoint[];
+  /** How many endpoints are in the set, up or down. */
+  size(): number;
   liveCount(): number;
   close(): void;
 }
@@ -115,6 +117,10 @@ class RemoteSet implements Remotes {
 
   endpoints(): readonly Endpoint[] {
     return this.#states.map((s) => s.endpoint);
+  }
+
+  size(): number {
+    return this.#states.length;
   }
 
   liveCount(): number {

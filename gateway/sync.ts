@@ -1,12 +1,13 @@
 // Endpoint auto-sync: read the member list through any endpoint and adopt the members' client URLs, so a
 // rolling replacement of every member never strands the gateway (etcd-io/etcd#8132; clientv3's Sync rules:
 // learners and members not started yet are skipped). URLs unusable from here never replace a working set.
-import { isIP } from 'node:net';
 import type { EtcdMember } from '../core/etcd-client.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
+import { isIp, isLoopbackHost } from '../core/net.js';
 import { keysOf } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';
+import { isWildcard } from './loop.js';
 import type { LoopGuard } from './loop.js';
 import type { Remotes } from './remotes.js';
 import { clientEndpoints, describeRejections } from './sources.js';
@@ -36,9 +37,6 @@ export interface Sync {
   runOnce(): Promise<SyncOutcome>;
   close(): void;
 }
-
-const isLoopback = (h: string): boolean => h === 'localhost' || h === '::1' || /^127\./.test(h);
-const isWildcard = (h: string): boolean => h === '0.0.0.0' || h === '::';
 
 type Fetched = { members: EtcdMember[]; from: Endpoint } | { errors: string[] };
 
@@ -142,11 +140,11 @@ class MemberSync implements Sync {
 
   async #whyUnusable(ep: Endpoint, from: Endpoint): Promise<string | undefined> {
     if (isWildcard(ep.host)) return 'a wildcard address';
-    if (isLoopback(ep.host) && !isLoopback(from.host)) return `a loopback address, advertised by a member reached at ${from.key}`;
+    if (isLoopbackHost(ep.host) && !isLoopbackHost(from.host)) return `a loopback address, advertised by a member reached at ${from.key}`;
     try {
       return await this.#opts.loop.check(ep);
     } catch {
-      return isIP(ep.host) ? 'unresolvable' : `host ${JSON.stringify(ep.host)} does not resolve here`;
+      return isIp(ep.host) ? 'unresolvable' : `host ${JSON.stringify(ep.host)} does not resolve here`;
     }
   }
 
