@@ -4,15 +4,13 @@
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import type { EtcdMember } from '../core/etcd-client.js';
+import { urlHost } from '../core/net.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { UpstreamPool } from './upstream.js';
 
 /** One member client URL the proxy forwards to. */
 export interface Endpoint {
   readonly url: string;
-  readonly protocol: 'http:' | 'https:';
-  readonly hostname: string;
-  readonly port: number;
   /** host:port, the Host header for clients that sent none. */
   readonly host: string;
   /** Keep-alive connections to this member. */
@@ -127,26 +125,26 @@ class EndpointDirector implements Director {
       this.#dropped.add(url);
     });
     const old = new Map(this.#list.map((e) => [e.url, e]));
-    const before = [...old.keys()].sort().join(',');
+    const sorted = [...urls].sort();
+    // Compared before ordering: the default order shuffles in place.
+    const changed = sorted.join(',') !== [...old.keys()].sort().join(',');
     // Unlike etcd, an endpoint still inside its failure wait stays out after a refresh.
-    this.#list = (this.#o.order ?? shuffle)([...urls].sort()).map((u) => old.get(u) ?? this.#make(u));
+    this.#list = (this.#o.order ?? shuffle)(sorted).map((u) => old.get(u) ?? this.#make(u));
     for (const [u, e] of old) if (!urls.has(u)) e.pool.destroy();
-    if ([...urls].sort().join(',') !== before) this.#log.info({ endpoints: this.#list.map((e) => e.url) }, 'endpoints found');
+    if (changed) this.#log.info({ endpoints: this.#list.map((e) => e.url) }, 'endpoints found');
     this.#report();
   }
 
   #make(url: string): Endpoint {
     const u = new URL(url);
-    return {
-      url, protocol: u.protocol as Endpoint['protocol'], hostname: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), host: u.host, pool: this.#pool(u), available: true, served: this.#o.counterFor?.(url) ?? ((): void => undefined),
-    };
+    return { url, host: u.host, pool: this.#pool(u), available: true, served: this.#o.counterFor?.(url) ?? ((): void => undefined) };
   }
 
   #pool(u: URL): UpstreamPool {
-    const tlsOpts = u.protocol === 'https:' ? this.#o.peerTls ?? { rejectUnauthorized: true } : undefined;
+    const https = u.protocol === 'https:';
+    const tlsOpts = https ? this.#o.peerTls ?? { rejectUnauthorized: true } : undefined;
     return new UpstreamPool({
-      hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      hostname: urlHost(u), port: Number(u.port || (https ? 443 : 80)),
       dialTimeoutMs: this.#o.dialTimeoutMs, ...(tlsOpts ? { tls: tlsOpts } : {}),
     });
   }

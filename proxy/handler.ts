@@ -7,8 +7,9 @@ import { forward, sendError } from './forward.js';
 import type { ForwardContext } from './forward.js';
 import { requestHeaders } from './headers.js';
 import { viaHasToken } from './loop.js';
+import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
-import { isMemberList, isWatch, pathOf, readonlyAllows } from './routes.js';
+import { classify } from './routes.js';
 
 /** What the handler needs from its proxy. */
 export interface HandlerContext extends ForwardContext {
@@ -37,10 +38,7 @@ function answerLocal(ctx: HandlerContext, req: IncomingMessage, res: ServerRespo
     return true;
   }
   if (path === '/metrics' && req.method === 'GET') {
-    ctx.metrics.registry.metrics().then((text) => {
-      res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType });
-      res.end(text);
-    }, () => sendError(res, 500, 'httpproxy: metrics unavailable'));
+    serveMetrics(ctx.metrics.registry, res, () => sendError(res, 500, 'httpproxy: metrics unavailable'));
     return true;
   }
   return false;
@@ -89,22 +87,22 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       sendError(res, 400, 'httpproxy: request target must be an absolute path');
       return;
     }
-    if (req.headers.via !== undefined && viaHasToken(req.headers.via, ctx.via)) {
+    if (viaHasToken(req.headers.via, ctx.via)) {
       ctx.metrics.dropped(method, 'loop');
       sendError(res, 508, 'httpproxy: request loop detected: this request already passed through this proxy');
       return;
     }
-    const path = pathOf(url);
-    if (answerLocal(ctx, req, res, path)) return;
-    if (ctx.readonly && !readonlyAllows(method, path)) {
+    const route = classify(method, url);
+    if (answerLocal(ctx, req, res, route.path)) return;
+    if (ctx.readonly && !route.readonlyOk) {
       ctx.metrics.dropped(method, 'readonly');
       res.writeHead(501, { 'Content-Length': 0 });
       res.end();
       return;
     }
-    const watch = isWatch(path, url);
+    const watch = route.watch;
     if (!watch) res.setTimeout(ctx.clientTimeoutMs);
-    const rewriteTo = ctx.rewriteTo !== undefined && isMemberList(method, path) ? ctx.rewriteTo : undefined;
+    const rewriteTo = ctx.rewriteTo !== undefined && route.memberList ? ctx.rewriteTo : undefined;
     const go = (body: Buffer | undefined): void => {
       const h = requestHeaders(req.rawHeaders, {
         clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length ?? (BODYLESS.has(method) ? undefined : 0), dropAcceptEncoding: rewriteTo !== undefined,

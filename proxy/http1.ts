@@ -22,18 +22,12 @@ export class ResponseParser {
   #remaining = 0;
   /** False when the connection cannot carry another request after this response. */
   keepAlive = true;
-  /** Bytes received after the end of the response (a reason not to reuse the connection). */
-  extra = 0;
   readonly #ev: ResponseEvents;
   readonly #noBody: boolean;
 
   constructor(ev: ResponseEvents, noBody: boolean) {
     this.#ev = ev;
     this.#noBody = noBody;
-  }
-
-  get done(): boolean {
-    return this.#state === 'done';
   }
 
   get headSeen(): boolean {
@@ -71,7 +65,7 @@ export class ResponseParser {
       case 'chunk-crlf': return this.#chunkCrlf(buf);
       case 'trailers': return this.#trailers(buf);
       case 'until-close': this.#ev.data(buf); return undefined;
-      default: this.extra += buf.length; this.keepAlive = false; return undefined;
+      default: this.keepAlive = false; return undefined;
     }
   }
 
@@ -159,7 +153,7 @@ export class ResponseParser {
 
   #finish(rest: Buffer): Buffer | undefined {
     // Stray bytes first: end() may hand the connection back for reuse.
-    if (rest.length > 0) { this.extra += rest.length; this.keepAlive = false; }
+    if (rest.length > 0) this.keepAlive = false;
     this.#state = 'done';
     this.#ev.end();
     return undefined;

@@ -9,10 +9,9 @@ export function newViaToken(): string {
   return `1.1 etcd-edge-${randomBytes(6).toString('hex')}`;
 }
 
-/** Tells whether a Via header value (or repeated values) already carries our token. */
-export function viaHasToken(via: string | string[] | undefined, token: string): boolean {
-  if (via === undefined) return false;
-  return typeof via === 'string' ? via.includes(token) : via.some((v) => v.includes(token));
+/** Tells whether a Via header value already carries our token (node:http joins repeated Via headers into one). */
+export function viaHasToken(via: string | undefined, token: string): boolean {
+  return via !== undefined && via.includes(token);
 }
 
 function normHost(h: string): string {

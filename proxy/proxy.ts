@@ -67,7 +67,8 @@ class EdgeProxy implements Proxy {
   #bound: Bound | undefined;
   #metricsBound: Bound | undefined;
   #pidClaimed = false;
-  #isSelf: (url: string) => boolean;
+  // Replaced in start() once the bound URLs are known, before the director's first refresh.
+  #isSelf: (url: string) => boolean = () => false;
   #rewriteTo: readonly string[] | undefined;
 
   constructor(config: ProxyConfig, deps: ProxyDeps) {
@@ -76,7 +77,6 @@ class EdgeProxy implements Proxy {
     this.#log = (deps.logger ?? noopLogger()).child({ component: 'proxy' });
     this.#pid = deps.pid ?? process.pid;
     this.#paths = statePaths(config.dataDir);
-    this.#isSelf = selfMatcher([...config.listen.map((l) => l.url), ...config.advertiseClientUrls]);
   }
 
   async start(opts?: { signal?: AbortSignal }): Promise<void> {

@@ -11,30 +11,65 @@ export const READONLY_V3_ALLOW: ReadonlySet<string> = new Set([
   'cluster/member/list',
 ]);
 
+/** What one request target means to the handler, worked out once per request. */
+export interface Route {
+  /** The path part of the request target (before `?`). */
+  readonly path: string;
+  /** Whether a readonly proxy forwards this request. */
+  readonly readonlyOk: boolean;
+  /** Whether this request is a watch that may stay open and idle indefinitely. */
+  readonly watch: boolean;
+  /** Whether a response to this request is a member list whose client URLs the proxy rewrites. */
+  readonly memberList: boolean;
+}
+
 /** Returns the path part of a request target (before `?`). */
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
 
+// The part of a /v3 gateway path after the version, or undefined for any other path. The prefix test keeps the
+// regex off the v2 paths, which are most of the traffic.
+function v3Rest(path: string): string | undefined {
+  if (!path.startsWith('/v3')) return undefined;
+  const m = V3.exec(path);
+  return m === null ? undefined : m[1] as string;
+}
+
+function readonlyOk(method: string, v3: string | undefined): boolean {
+  if (v3 !== undefined) return (method === 'POST' || method === 'GET') && READONLY_V3_ALLOW.has(v3);
+  return method === 'GET';
+}
+
+function watchOf(path: string, url: string, v3: string | undefined): boolean {
+  if (path.startsWith('/v2/keys')) return /[?&]wait=true(?:&|$)/.test(url);
+  return v3 === 'watch';
+}
+
+function memberListOf(method: string, path: string, v3: string | undefined): boolean {
+  if (method === 'GET') return path === '/v2/members' || path === '/v2/members/' || path === '/v2/members/leader';
+  return method === 'POST' && v3 === 'cluster/member/list';
+}
+
+/** Classifies a request target (which starts with `/`) for the handler, matching the v3 path once. */
+export function classify(method: string, url: string): Route {
+  const path = pathOf(url);
+  const v3 = v3Rest(path);
+  return { path, readonlyOk: readonlyOk(method, v3), watch: watchOf(path, url, v3), memberList: memberListOf(method, path, v3) };
+}
+
 /** Tells whether a readonly proxy forwards this request. */
 export function readonlyAllows(method: string, path: string): boolean {
-  const m = V3.exec(path);
-  if (m) return (method === 'POST' || method === 'GET') && READONLY_V3_ALLOW.has(m[1] as string);
-  return method === 'GET';
+  return readonlyOk(method, v3Rest(path));
 }
 
 /** Tells whether a request is a watch that may stay open and idle indefinitely. */
 export function isWatch(path: string, url: string): boolean {
-  if (path.startsWith('/v2/keys')) return /[?&]wait=true(?:&|$)/.test(url);
-  const m = V3.exec(path);
-  return m !== null && m[1] === 'watch';
+  return watchOf(path, url, v3Rest(path));
 }
 
 /** Tells whether a response to this request is a member list whose client URLs the proxy rewrites. */
 export function isMemberList(method: string, path: string): boolean {
-  if (method === 'GET') return path === '/v2/members' || path === '/v2/members/' || path === '/v2/members/leader';
-  if (method !== 'POST') return false;
-  const m = V3.exec(path);
-  return m !== null && m[1] === 'cluster/member/list';
+  return memberListOf(method, path, v3Rest(path));
 }

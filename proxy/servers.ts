@@ -8,7 +8,9 @@ import { listen } from '../core/net.js';
 import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
+import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
+import { pathOf } from './routes.js';
 
 /** Bound servers with their addresses and a draining close. */
 export interface Bound {
@@ -90,12 +92,9 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
 /** Serves GET /metrics and /readyz (200 while an endpoint is available, else 503) on the metrics URLs. */
 export async function metricsListener(listenUrls: readonly ListenUrl[], metrics: ProxyMetrics, ready: () => boolean): Promise<Bound> {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req.url ?? '/');
     if (path === '/metrics') {
-      metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-        res.end(text);
-      }, () => { res.writeHead(500); res.end(); });
+      serveMetrics(metrics.registry, res, () => { res.writeHead(500); res.end(); });
     } else if (path === '/readyz' || path === '/livez') {
       const ok = path === '/livez' || ready();
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
