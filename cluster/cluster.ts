@@ -1,7 +1,8 @@
 // createCluster: starts every member of this host at once (a new cluster needs them all to elect a leader),
 // resolves when each answers /health, and supervises them afterwards. close() stops them in reverse order.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { dataDirState, isInitialized } from '../core/data-dir.js';
 import { EdgeError } from '../core/errors.js';
 import { endpointStatus, isHealthy } from '../core/etcd-client.js';
 import { lifecycleGuard, sleep } from '../core/lifecycle.js';
@@ -60,27 +61,6 @@ export interface MemberInfo {
 /** The running cluster of this host. */
 export interface Cluster extends Component {
   members(): MemberInfo[];
-}
-
-/** What a member's data dir holds: nothing yet, a member with a WAL, or a member/ without a usable WAL. */
-export type DataDirState = 'empty' | 'initialized' | 'damaged';
-
-/**
- * Reads a data dir's state. A member/ without WAL files is "damaged": started without bootstrap flags, etcd 3.4
- * would silently bootstrap a new one-member cluster there and log "cluster ID mismatch" forever.
- */
-export function dataDirState(dataDir: string): DataDirState {
-  if (!existsSync(path.join(dataDir, 'member'))) return 'empty';
-  try {
-    return readdirSync(path.join(dataDir, 'member', 'wal')).some((f) => f.endsWith('.wal')) ? 'initialized' : 'damaged';
-  } catch {
-    return 'damaged';
-  }
-}
-
-/** Tells whether a data dir already holds an initialized member (member/wal with WAL files). */
-export function isInitialized(dataDir: string): boolean {
-  return dataDirState(dataDir) === 'initialized';
 }
 
 function damaged(name: string, dataDir: string): EdgeError {

@@ -10,10 +10,11 @@ import { retryWhileUnhealthy } from './retry.js';
 import type { MembershipApi } from './api.js';
 import type { DemoteConfig } from './config.js';
 import type { MemberView } from './format.js';
-import { readMemberPid } from './pidfile.js';
+import { promoteSupervisor, readMemberPid } from './pidfile.js';
 import type { MemberPidRecord } from './pidfile.js';
-import { etcdEdgeSubcommand, findEtcdByDataDir, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
+import { findEtcdByDataDir, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
 import type { LocalEtcd } from './proc.js';
+import { stampOf } from './steps.js';
 import type { StepPrinter } from './steps.js';
 
 /** What the steps share. */
@@ -36,10 +37,6 @@ export interface FoundMember {
   readonly members: readonly MemberView[];
 }
 
-function supervisorOf(rec: MemberPidRecord | undefined): number | undefined {
-  if (!rec || !processAlive(rec.pid)) return undefined;
-  return etcdEdgeSubcommand(readCmdline(rec.pid) ?? []) === 'promote' ? rec.pid : undefined;
-}
 
 /** Hands leadership to a healthy voting member when m leads; returns what happened. */
 export async function moveLeadership(api: MembershipApi, m: MemberView, members: readonly MemberView[]): Promise<string> {
@@ -99,7 +96,7 @@ export async function findMember(c: DemoteCtx): Promise<FoundMember> {
   const { members } = await api.list();
   const member = members.find((m) => m.name === cfg.name);
   print.detail(member ? `member ${member.id}, ${member.clientURLs.join(',')}; ${members.length} members` : `no member named ${JSON.stringify(cfg.name)} in the cluster (already removed)`);
-  const supervisor = supervisorOf(rec);
+  const supervisor = promoteSupervisor(rec);
   const external = supervisor === undefined ? findEtcdByDataDir(cfg.memberDataDir)[0] : undefined;
   if (external) print.detail(`etcd pid ${external.pid} runs on ${cfg.memberDataDir} (not under etcd-edge promote)`);
   return { api, rec, supervisor, external, member, members };
@@ -141,7 +138,7 @@ export function archiveDataDir(c: DemoteCtx): void {
   const { cfg, print } = c;
   print.step(5, 'archive the data dir');
   if (!existsSync(cfg.memberDataDir)) { print.detail(`${cfg.memberDataDir} does not exist`); return; }
-  const stamp = c.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = stampOf(c.now());
   const to = `${cfg.memberDataDir}.demoted-${stamp}`;
   renameSync(cfg.memberDataDir, to);
   rmSync(cfg.pidFile, { force: true });

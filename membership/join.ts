@@ -4,7 +4,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { sleep } from '../core/lifecycle.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import { retryWhileUnhealthy } from './retry.js';
@@ -94,7 +93,7 @@ async function steps(i: JoinInput, d: Done, at: (n: number) => void): Promise<Jo
   if (archived) d.archived = archived;
   print.detail(archived ? `${proxyPaths(cfg.dataDir).dir} -> ${archived}` : 'no proxy state to move');
   at(5); print.step(5, `start etcd ${i.etcd.version} as member ${cfg.name} (initial-cluster-state existing)`);
-  const args = joinArgs(cfg, initialCluster, i.etcd.version);
+  const args = joinArgs(cfg, initialCluster, i.etcd);
   d.dataDirCreated = !existsSync(cfg.memberDataDir);
   d.child = spawnEtcd({ bin: i.etcd.path, args, env: memberEnv(), logFile: cfg.logFile });
   print.detail(`pid ${d.child.pid}, data dir ${cfg.memberDataDir}, log ${cfg.logFile}`);

@@ -1,11 +1,11 @@
 // Pure: the etcd command line and environment of the joining member. Everything goes in flags and the env is
 // built from scratch, because etcd exits when an ETCD_* variable duplicates a flag (etcd-behavior.md §6.5).
 import type { PromoteConfig } from './config.js';
-import { atLeast } from '../core/etcd-binary.js';
+import type { EtcdBinary } from '../core/etcd-binary.js';
 
 /** Returns the etcd argv for the new member, joining with state existing and the add's initial cluster. */
 export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'peerUrls' | 'clientUrls' | 'listenPeerUrls' | 'listenClientUrls' | 'extraEtcdArgs'>,
-  initialCluster: string, etcdVersion: string): string[] {
+  initialCluster: string, etcd: Pick<EtcdBinary, 'hasV2' | 'needsZapFlag'>): string[] {
   const args = [
     `--name=${cfg.name}`,
     `--data-dir=${cfg.memberDataDir}`,
@@ -18,8 +18,8 @@ export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'pe
     '--initial-cluster-state=existing',
   ];
   // Same choices as `up`: the v2 API for v2 proxies in front (3.4/3.5 only), JSON logs on 3.4.
-  if (!atLeast(etcdVersion, 3, 6)) args.push('--enable-v2=true');
-  if (!atLeast(etcdVersion, 3, 5)) args.push('--logger=zap', '--log-outputs=stderr');
+  if (etcd.hasV2) args.push('--enable-v2=true');
+  if (etcd.needsZapFlag) args.push('--logger=zap', '--log-outputs=stderr');
   return [...args, ...cfg.extraEtcdArgs];
 }
 

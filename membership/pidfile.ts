@@ -2,6 +2,7 @@
 // etcd-edge process supervises the member, the etcd pid, and the URLs `demote` needs to find the cluster.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { etcdEdgeSubcommand, processAlive, readCmdline } from './proc.js';
 
 /** What the pid file holds (JSON). */
 export interface MemberPidRecord {
@@ -41,4 +42,10 @@ export function readMemberPid(file: string): MemberPidRecord | undefined {
 /** Removes the pid file if it still names ownPid. */
 export function removeMemberPid(file: string, ownPid: number): void {
   if (readMemberPid(file)?.pid === ownPid) rmSync(file, { force: true });
+}
+
+/** The live `etcd-edge promote` the pid file names, checked through /proc; undefined otherwise. */
+export function promoteSupervisor(rec: MemberPidRecord | undefined): number | undefined {
+  if (!rec || !processAlive(rec.pid)) return undefined;
+  return etcdEdgeSubcommand(readCmdline(rec.pid) ?? []) === 'promote' ? rec.pid : undefined;
 }

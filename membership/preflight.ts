@@ -11,8 +11,7 @@ import type { PromoteConfig } from './config.js';
 import type { MemberView } from './format.js';
 import { proxyPaths } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
-import { readMemberPid } from './pidfile.js';
-import { etcdEdgeSubcommand, processAlive, readCmdline } from './proc.js';
+import { promoteSupervisor, readMemberPid } from './pidfile.js';
 
 /** What step 1 found. */
 export type Preflight =
@@ -81,11 +80,6 @@ export async function checkPorts(urls: readonly string[], proxy: ProxyRecord | u
   }
 }
 
-function localSupervisor(cfg: PromoteConfig): number | undefined {
-  const rec = readMemberPid(cfg.pidFile);
-  if (!rec || !processAlive(rec.pid)) return undefined;
-  return etcdEdgeSubcommand(readCmdline(rec.pid) ?? []) === 'promote' ? rec.pid : undefined;
-}
 
 /** Classifies the cluster against the requested member (first run, second run, interrupted run). */
 export async function classify(cfg: PromoteConfig, api: MembershipApi, members: readonly MemberView[], initialized: boolean): Promise<Preflight> {
@@ -105,7 +99,7 @@ export async function classify(cfg: PromoteConfig, api: MembershipApi, members: 
   }
   if (!byUrl) return { kind: 'join', members };
   if (byUrl.name === '') return { kind: 'join', members, pending: byUrl };
-  const sup = localSupervisor(cfg);
+  const sup = promoteSupervisor(readMemberPid(cfg.pidFile));
   if (sup !== undefined) return { kind: 'already', member: byUrl, how: `supervised by etcd-edge promote, pid ${sup}` };
   for (const u of byUrl.clientURLs) if (await api.healthy(u)) return { kind: 'already', member: byUrl, how: `healthy at ${u}` };
   if (initialized) return { kind: 'restart', member: byUrl, members };

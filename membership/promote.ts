@@ -1,8 +1,8 @@
 // createPromotion(): `etcd-edge promote` as a component. start() runs step 1 (checks, no change), the
 // transactional steps 2-6 (join.ts), then step 7, and resolves once the member is a healthy voter; it then
 // supervises the member until close() (or until the cluster removes it: `demote` on this host).
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { isInitialized } from '../core/data-dir.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
@@ -27,7 +27,7 @@ import { checkPorts, classify, endpointsFromProxyState, memberEndpoints, unhealt
 import { promoteLearner, waitCaughtUp } from './readiness.js';
 import { createRunningMember } from './running-member.js';
 import type { RunningMember, RunEnd } from './running-member.js';
-import { createStepPrinter } from './steps.js';
+import { createStepPrinter, stampOf } from './steps.js';
 import type { StepPrinter } from './steps.js';
 
 /** Seams and surroundings. */
@@ -49,15 +49,7 @@ export interface Promotion extends Component {
   ended(): Promise<RunEnd>;
 }
 
-const stampOf = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
-function hasWal(dir: string): boolean {
-  try {
-    return readdirSync(path.join(dir, 'member', 'wal')).some((f) => f.endsWith('.wal'));
-  } catch {
-    return false;
-  }
-}
 
 /** What the steps share. */
 interface Ctx {
@@ -104,7 +96,8 @@ async function step1(c: Ctx): Promise<Found> {
 }
 
 async function learnerSupported(c: Ctx, f: Found): Promise<boolean> {
-  if (!c.cfg.learner || !atLeast(f.etcd.version, 3, 4)) return false;
+  // The local etcd is 3.4 or later (etcdFeatures refuses older ones); the members may not be.
+  if (!c.cfg.learner) return false;
   const versions = await Promise.all(f.members.filter((m) => m.clientURLs[0]).map((m) => f.api.status(m.clientURLs[0] ?? '').then((s) => s.version, () => '3.4.0')));
   return versions.every((v) => atLeast(v, 3, 4));
 }
@@ -135,7 +128,7 @@ async function restartJoined(c: Ctx, f: Found, member: MemberView, signal: Abort
   const { cfg } = c;
   c.print.detail(`member ${member.id} joined before and ${cfg.memberDataDir} holds its data; starting it again`);
   // etcd ignores the initial cluster once a WAL exists; it is passed only to keep one argv for every start.
-  const args = joinArgs(cfg, f.members.flatMap((m) => m.peerURLs.map((u) => `${m.name || cfg.name}=${u}`)).join(','), f.etcd.version);
+  const args = joinArgs(cfg, f.members.flatMap((m) => m.peerURLs.map((u) => `${m.name || cfg.name}=${u}`)).join(','), f.etcd);
   const child = spawnEtcd({ bin: f.etcd.path, args, env: memberEnv(), logFile: cfg.logFile });
   const wait = { api: f.api, memberId: member.id, clientUrl: cfg.clientUrls[0] ?? '', child, logFile: cfg.logFile, deadline: Date.now() + cfg.readyTimeoutMs, ...(signal ? { signal } : {}) };
   try {
@@ -162,7 +155,7 @@ export function createPromotion(cfg: Readonly<PromoteConfig>, deps: PromotionDep
 
   const run = async (signal: AbortSignal | undefined): Promise<void> => {
     const f = await step1(c);
-    const pre = await classify(cfg, f.api, f.members, hasWal(cfg.memberDataDir));
+    const pre = await classify(cfg, f.api, f.members, isInitialized(cfg.memberDataDir));
     if (pre.kind === 'already') {
       c.print.detail(`member ${JSON.stringify(cfg.name)} (${pre.member.id}) is already part of the cluster and running (${pre.how}); nothing to do`);
       outcome = 'already';

@@ -25,3 +25,8 @@ export function describeError(err: unknown): string {
   const msg = typeof e.message === 'string' ? e.message : String(err);
   return typeof e.code === 'string' && e.code.startsWith('EDGE_') ? `${msg} [${e.code}]` : msg;
 }
+
+/** A UTC timestamp for archived dirs: 20261122T184222Z. */
+export function stampOf(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
