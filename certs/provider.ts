@@ -3,6 +3,7 @@
 // auto hands the members etcd's own --auto-tls/--peer-auto-tls and tells our clients to skip verification.
 import { createPublicKey, X509Certificate as NodeCert } from 'node:crypto';
 import path from 'node:path';
+import { shellQuote } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
 import type { MemberTls, PreparedTls, TlsMemberRequest, TlsProvider } from '../core/edge.js';
 import { CA_CERT, CA_KEY, createCa, loadCa } from './ca.js';
@@ -69,7 +70,7 @@ async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest
     },
     client: Object.freeze({ caFile: ca.certFile, certFile: user.certFile, keyFile: user.keyFile }),
     edgePeerFlags: Object.freeze({ 'peer-cert-file': user.certFile, 'peer-key-file': user.keyFile, 'peer-trusted-ca-file': ca.certFile }),
-    connectFlags: `--cacert=${quote(ca.certFile)} --cert=${quote(user.certFile)} --key=${quote(user.keyFile)}`,
+    connectFlags: `--cacert=${shellQuote(ca.certFile)} --cert=${shellQuote(user.certFile)} --key=${shellQuote(user.keyFile)}`,
   });
 }
 
@@ -127,8 +128,4 @@ async function stillFits(certFile: string, keyFile: string, leaf: Leaf, ca: Load
 
 function sansOf(cert: NodeCert): string[] {
   return (cert.subjectAltName ?? '').split(', ').filter((s) => s !== '');
-}
-
-function quote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

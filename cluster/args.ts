@@ -70,8 +70,3 @@ export function toArgv(flags: readonly FlagPair[]): string[] {
 export function toEnvFile(flags: readonly FlagPair[]): string {
   return flags.map(([k, v]) => `${flagToEnv(ENV_PREFIX, k)}=${JSON.stringify(v)}`).join('\n') + '\n';
 }
-
-/** Quotes one shell word when needed. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}

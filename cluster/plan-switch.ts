@@ -4,7 +4,8 @@
 // `plan` use, so after the switch the host's new role: starts from the same data dir.
 import path from 'node:path';
 import type { MemberTls } from '../core/edge.js';
-import { memberFlags, shellQuote } from './args.js';
+import { shellLine } from '../core/cli.js';
+import { memberFlags } from './args.js';
 import type { EdgeTlsDefaults } from './edge.js';
 import { withDefaults } from './edge.js';
 import type { HostDecl, Topology } from './topology.js';
@@ -45,8 +46,6 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
 const PROMOTE_OWN = new Set(['name', 'data-dir', 'listen-peer-urls', 'initial-advertise-peer-urls', 'listen-client-urls', 'advertise-client-urls',
   'initial-cluster', 'initial-cluster-state', 'initial-cluster-token', 'discovery', 'discovery-srv', 'discovery-srv-name', 'enable-v2', 'logger', 'log-outputs']);
 
-const words = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
-
 /** The promote steps of a proxy-role host, or the demote steps of a member host; empty when neither applies. */
 export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; source: string; tls: PlanTls }): string[] {
   const members = membersOf(t);
@@ -61,7 +60,7 @@ export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; 
       `# switch to the member role (role: proxy now). promote checks the cluster's health, adds ${m.name} as a learner, stops`,
       '# this proxy, moves its state away, starts the member, waits until it caught up and promotes it; a failed step is',
       '# rolled back (member removed, proxy state restored, proxy restarted). Run it here, with the proxy running:',
-      words(['etcd-edge', 'promote', `--name=${m.name}`, `--peer-urls=${m.initialAdvertisePeerUrls.join(',')}`, `--client-urls=${m.advertiseClientUrls.join(',')}`,
+      shellLine(['etcd-edge', 'promote', `--name=${m.name}`, `--peer-urls=${m.initialAdvertisePeerUrls.join(',')}`, `--client-urls=${m.advertiseClientUrls.join(',')}`,
         `--listen-peer-urls=${m.listenPeerUrls.join(',')}`, `--listen-client-urls=${m.listenClientUrls.join(',')}`, `--data-dir=${dataDir}`,
         `--endpoints=${members.flatMap((x) => x.advertiseClientUrls).join(',')}`, ...client, ...(etcdRest.length ? ['--', ...etcdRest] : [])]),
       `# promote keeps the member running until it is stopped. To hand it to the host's service manager: set role: member`,
@@ -80,7 +79,7 @@ export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; 
       '# switch to the proxy role: run demote here while the member runs. It moves leadership away, removes the member',
       '# (etcd then exits by itself with status 0, which neither up nor systemd\'s Restart=on-failure restarts), archives',
       '# its data dir and starts an etcd-edge proxy on its listen client URLs:',
-      words(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client]),
+      shellLine(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client]),
       `# then set role: proxy for ${h.name} in ${opts.source}. ${members.length - 1} members are left: the cluster ${members.length - 1 >= 3 ? 'still tolerates a failure' : 'tolerates no failure'}.`,
       '',
     ];

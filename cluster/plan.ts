@@ -1,13 +1,13 @@
 // `etcd-edge plan`: for each host of a topology, the exact etcd command line, the same settings as an ETCD_*
 // environment file (what systemd's EnvironmentFile reads), a systemd unit, and the edge commands for that host.
 import path from 'node:path';
-import { println } from '../core/cli.js';
+import { println, shellQuote } from '../core/cli.js';
 import type { CliIo } from '../core/cli.js';
 import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
-import { memberFlags, shellQuote, toArgv, toEnvFile } from './args.js';
+import { memberFlags, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories, EdgeTlsDefaults } from './edge.js';
 import { planTls, switchLines } from './plan-switch.js';
 import { factoryFor, withDefaults } from './edge.js';

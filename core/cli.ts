@@ -59,3 +59,13 @@ export async function runUntilAborted(c: Component, signal: AbortSignal): Promis
 export function println(out: Writable, line = ''): void {
   out.write(line + '\n');
 }
+
+/** Quotes one shell word when needed, so printed commands can be pasted into a shell. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Renders an argv as one shell command line. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}

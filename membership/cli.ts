@@ -15,8 +15,8 @@ const PROMOTE_SUMMARY = `Turn this host's etcd-edge proxy into a cluster member 
 (as a learner on etcd 3.4+), stop the proxy, move its state aside, start etcd with state existing, wait until it
 has caught up and promote it. A failed step rolls everything back. Then the member runs here until Ctrl-C.`;
 const DEMOTE_USAGE = 'etcd-edge demote --name NAME [--data-dir DIR] [--endpoints URLS] [--proxy-listen-client-urls URLS] [flags]';
-const DEMOTE_SUMMARY = `Turn a member started by etcd-edge promote back into a proxy: move leadership away, remove the member,
-stop it, archive its data dir and run an etcd-edge proxy in its place until Ctrl-C.`;
+const DEMOTE_SUMMARY = `Turn a member of this host (run by promote, up, systemd or by hand) back into a proxy: move leadership
+away, remove the member, stop it, archive its data dir and run an etcd-edge proxy in its place until Ctrl-C.`;
 
 /** Runs `etcd-edge promote`. */
 export const promoteMain: CliMain = async (io) => {

@@ -11,6 +11,7 @@ import { loadClientTls } from '../core/tls.js';
 import type { DemoteConfig } from './config.js';
 import { archiveDataDir, checkRemovable, findMember, removeMember, stopMember } from './demote-steps.js';
 import type { DemoteCtx, FoundMember } from './demote-steps.js';
+import { proxyPeersOf } from './format.js';
 import type { MemberView } from './format.js';
 import { proxyDirHolder } from './local-proxy.js';
 import { startProxyChild } from './proxy-child.js';
@@ -61,7 +62,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
     if (!cfg.startProxy) return;
     if (listen.length === 0) throw new EdgeError('EDGE_USAGE', 'no URL for the proxy to listen on', { hint: 'pass --proxy-listen-client-urls' });
     const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
-    const peers = left.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+    const peers = proxyPeersOf(left);
     // A wildcard listen URL cannot be put in member lists: advertise the member's client URLs instead.
     const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? ['--proxy-advertise-client-urls', (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',')] : [];
     proxy = await startProxyChild({

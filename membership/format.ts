@@ -54,6 +54,11 @@ export function initialClusterOf(members: readonly MemberView[], newId: string, 
     .flatMap((m) => m.peerURLs.map((u) => `${m.id === newId ? newName : m.name}=${u}`)).join(',');
 }
 
+/** The --initial-cluster a local proxy gets from a member list (an unnamed, unstarted member by its ID). */
+export function proxyPeersOf(members: readonly MemberView[]): string {
+  return members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+}
+
 /** Renders `etcdctl member add` output: the headline, a blank line and the four ETCD_* lines. */
 export function formatMemberAdded(r: { clusterId: string; member: MemberView; members: readonly MemberView[]; name: string; peerUrls: string }): string {
   return [

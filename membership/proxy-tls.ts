@@ -4,6 +4,7 @@
 // (serverAuth+clientAuth, from the cluster's CA) reaches the members. demote works them out before any change,
 // so a proxy that could not serve is refused up front.
 import { EdgeError } from '../core/errors.js';
+import { ENV_PREFIX, flagToEnv } from '../core/flags.js';
 import { flagValue, readCmdline, readEnviron } from './proc.js';
 
 /** The etcd TLS settings a member ran with. */
@@ -19,8 +20,6 @@ export interface MemberTlsSettings {
   readonly peerAutoTls: boolean;
 }
 
-const envName = (flag: string): string => `ETCD_${flag.toUpperCase().replace(/-/g, '_')}`;
-
 /** A boolean etcd flag: bare `--flag` is true, `--flag=x` is x; the last one wins; else its ETCD_* variable. */
 function boolFlag(argv: readonly string[], env: Readonly<Record<string, string>>, flag: string): boolean {
   let v: string | undefined;
@@ -28,7 +27,7 @@ function boolFlag(argv: readonly string[], env: Readonly<Record<string, string>>
     if (a === `--${flag}` || a === `-${flag}`) v = 'true';
     else if (a.startsWith(`--${flag}=`) || a.startsWith(`-${flag}=`)) v = a.slice(a.indexOf('=') + 1);
   }
-  return (v ?? env[envName(flag)] ?? 'false').toLowerCase() === 'true';
+  return (v ?? env[flagToEnv(ENV_PREFIX, flag)] ?? 'false').toLowerCase() === 'true';
 }
 
 /** Reads a member's TLS settings from an argv (flags win) and an environment (ETCD_* variables). */
@@ -38,7 +37,7 @@ export function tlsSettingsOf(argv: readonly string[], env: Readonly<Record<stri
   };
   const files = { certFile: 'cert-file', keyFile: 'key-file', trustedCaFile: 'trusted-ca-file', peerCertFile: 'peer-cert-file', peerKeyFile: 'peer-key-file', peerTrustedCaFile: 'peer-trusted-ca-file' };
   for (const [key, flag] of Object.entries(files)) {
-    const v = flagValue(argv, flag) ?? env[envName(flag)];
+    const v = flagValue(argv, flag) ?? env[flagToEnv(ENV_PREFIX, flag)];
     if (v) out[key] = v;
   }
   return out as unknown as MemberTlsSettings;

@@ -2,9 +2,11 @@
 // crashes), step 7 starts the optional local proxy, and the one ready line is logged. close() stops the proxy,
 // then the member, then removes the pid file.
 import path from 'node:path';
+import { shellLine } from '../core/cli.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
+import { proxyPeersOf } from './format.js';
 import type { MemberView } from './format.js';
 import { memberEnv } from '../core/etcd-binary.js';
 import { spawnEtcd, superviseMember } from './member-process.js';
@@ -38,11 +40,6 @@ export interface RunningMember {
   /** Step 7, the summary and the ready line. */
   startProxy(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Renders a command line for a shell, quoting only where needed. */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map((s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 async function printSummary(i: RunningMemberInput): Promise<void> {
@@ -86,7 +83,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
       if (cfg.proxyListenClientUrls.length) {
         try {
           const { members } = await i.api.list();
-          const peers = members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
+          const peers = proxyPeersOf(members);
           const tls = proxyTlsArgsFor(cfg.proxyListenClientUrls, members.flatMap((m) => m.clientURLs), tlsSettingsOf(cfg.extraEtcdArgs, {}));
           proxy = await startProxyChild({
             args: ['--listen-client-urls', cfg.proxyListenClientUrls.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir, ...tls],
