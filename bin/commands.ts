@@ -7,7 +7,7 @@ export const commands: Readonly<Record<string, () => Promise<CliMain>>> = {
   up: async () => {
     const m = await import('../cluster/index.js');
     const [edge, tls] = await Promise.all([edgeFactories(), tlsProvider()]);
-    return (io) => m.upMain(io, { edge, ...(tls ? { tls } : {}) });
+    return (io) => m.upMain(io, { edge, tls });
   },
   plan: async () => { const m = await import('../cluster/index.js'); const edge = await edgeFactories(); return (io) => m.planMain(io, { edge }); },
   status: async () => (await import('../cluster/index.js')).statusMain,

@@ -1,21 +1,16 @@
 // Wires the edge components into `up` and `plan`: the only place that knows every component. Each component
-// exports an EdgeFactory from its index.ts once built; certs exports the TlsProvider for `up --tls`.
+// exports an EdgeFactory from its index.ts; certs exports the TlsProvider for `up --tls`. Loaded lazily, so
+// commands that need none of them do not load ssh2 or the x509 library.
 import type { EdgeFactories } from '../cluster/index.js';
 import type { TlsProvider } from '../core/edge.js';
 
-/** Returns the factories for the edge components this build has. */
+/** Returns the factories of the edge components. */
 export async function edgeFactories(): Promise<EdgeFactories> {
-  const loaded: Record<string, unknown> = {};
   const [proxy, gateway, tunnel] = await Promise.all([import('../proxy/index.js'), import('../gateway/index.js'), import('../tunnel/index.js')]);
-  for (const [kind, mod] of [['proxy', proxy], ['gateway', gateway], ['tunnel', tunnel]] as const) {
-    const f = (mod as Record<string, unknown>).edgeFactory;
-    if (f) loaded[kind] = f;
-  }
-  return loaded as EdgeFactories;
+  return { proxy: proxy.edgeFactory, gateway: gateway.edgeFactory, tunnel: tunnel.edgeFactory };
 }
 
-/** Returns the certs component's TLS provider, once it exists. */
-export async function tlsProvider(): Promise<TlsProvider | undefined> {
-  const certs = (await import('../certs/index.js')) as Record<string, unknown>;
-  return certs.tlsProvider as TlsProvider | undefined;
+/** Returns the certs component's TLS provider. */
+export async function tlsProvider(): Promise<TlsProvider> {
+  return (await import('../certs/index.js')).tlsProvider;
 }
