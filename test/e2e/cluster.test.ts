@@ -1,17 +1,14 @@
 // etcd-edge up/status with real etcd 3.4 members and real etcdctl: serving v3 and v2, status, leader kill and
 // restart with catch-up, a clean Ctrl-C, and a restart of `up` on the same data (same cluster ID, same keys).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { test } from 'node:test';
 import { runBin, cleanEnv } from '../helpers/bin.js';
 import { etcdctl, eventually, settledLeader, startBundledCluster, tempDir } from '../helpers/etcd.js';
+import { processAlive } from '../../membership/proc.js';
 
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
-
+const alive = (pid: number | undefined): boolean => pid !== undefined && processAlive(pid);
 
 test('up: a supervised 3-member cluster', async (t) => {
   const c = await startBundledCluster(t);
@@ -157,6 +154,6 @@ test('up: even a SIGKILL of up takes its members down (they get SIGTERM as their
   assert.equal(await c.proc.stop('SIGKILL'), 137);
   await eventually(async () => pids.every((p) => !alive(p)), 20_000);
   // They shut down cleanly on SIGTERM rather than being killed: etcd logs the signal it received.
-  const log = await import('node:fs').then((fs) => fs.readFileSync(`${c.dataDir}/logs/infra1.log`, 'utf8'));
+  const log = readFileSync(`${c.dataDir}/logs/infra1.log`, 'utf8');
   assert.match(log, /received (terminated|signal)/i);
 });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import { cleanEnv, runBin } from '../helpers/bin.js';
 import { etcdctl, eventually, settledLeader, startBundledCluster } from '../helpers/etcd.js';
 import { startSrvDns } from '../helpers/srv-dns.js';

@@ -6,7 +6,6 @@
 // whose proxy already holds the data dir: refused before any change, or run with --start-proxy=false. And on a
 // TLS cluster, where the replacing proxy serves https with the member's certificate.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +15,7 @@ import type { BinProcess } from '../helpers/bin.js';
 import { eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';
 import { freePort, freePorts } from '../helpers/ports.js';
 import { cleanupStack, listMembers, tempDirIn, url } from './membership-support.js';
+import { curl } from './proxy-support.js';
 
 /** Splits a printed command line into words (plan quotes with single quotes only where needed). */
 function words(line: string): string[] {
@@ -118,25 +118,21 @@ test('demote of a member of the bundled up: refused before any change while up\'
   assert.equal(await kvGet(c.clientUrls[1] ?? '', 'after-demote', { timeoutMs: 5000 }), 'ok');
 });
 
-function curl(args: readonly string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => execFile('curl', ['-sS', '--max-time', '5', ...args], (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout })));
-}
-
 test('demote on an up --tls self-signed cluster: the replacing proxy serves https with the member\'s certificate and client-cert auth', async (t) => {
   requireTool('curl', 'curl');
   const c = await startBundledCluster(t, { extraArgs: ['--tls', 'self-signed'] });
   const pki = path.join(c.dataDir, 'pki');
   const auth = ['--cacert', `${pki}/ca.crt`, '--cert', `${pki}/client.crt`, '--key', `${pki}/client.key`];
   const https = (i: number): string => `https://127.0.0.1:${c.basePort + i}`;
-  assert.equal((await curl([...auth, `${https(0)}/v2/keys/tls-key`, '-XPUT', '-d', 'value=secret'])).code, 0);
+  assert.equal((await curl(['--max-time', '5', ...auth, `${https(0)}/v2/keys/tls-key`, '-XPUT', '-d', 'value=secret'])).code, 0);
   const d = spawnBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', https(0), ...auth]);
   t.after(async () => { assert.equal(await d.stop(), 0); });
   await d.waitFor(/"msg":"proxy is ready"/, 60_000);
   assert.match(d.stdout(), new RegExp(`start an etcd-edge proxy on ${https(2)}`));
-  const got = await curl([...auth, `${https(2)}/v2/keys/tls-key`]);
+  const got = await curl(['--max-time', '5', ...auth, `${https(2)}/v2/keys/tls-key`]);
   assert.equal(got.code, 0);
   assert.match(got.stdout, /"value":"secret"/);
-  const anonymous = await curl(['--cacert', `${pki}/ca.crt`, `${https(2)}/v2/keys/tls-key`]);
+  const anonymous = await curl(['--max-time', '5', '--cacert', `${pki}/ca.crt`, `${https(2)}/v2/keys/tls-key`]);
   assert.notEqual(anonymous.code, 0, 'without a client certificate the proxy refuses, as the member did');
 
   // And back: promote that proxy's host to a TLS member (etcd's TLS flags after --), with a step-7 https proxy.
@@ -151,7 +147,7 @@ test('demote on an up --tls self-signed cluster: the replacing proxy serves http
   assert.equal(await d.exited(), 0, 'promote stopped the proxy demote ran, and demote exited cleanly');
   assert.match(promote.stdout(), /^\[7\/7\] start a local etcd-edge proxy on https:\/\/127\.0\.0\.1:\d+\n {6}pid \d+ on https:/m);
   for (const url of [https(2), `https://127.0.0.1:${proxyPort}`]) {
-    const r = await curl([...auth, `${url}/v2/keys/tls-key`]);
+    const r = await curl(['--max-time', '5', ...auth, `${url}/v2/keys/tls-key`]);
     assert.match(r.stdout, /"value":"secret"/, `${url} serves over TLS`);
   }
 });
