@@ -6,6 +6,7 @@ import path from 'node:path';
 import { shellQuote } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
 import type { MemberTls, PreparedTls, TlsMemberRequest, TlsProvider } from '../core/edge.js';
+import { ensureAutoCert } from './auto-tls.js';
 import { CA_CERT, CA_KEY, createCa, loadCa } from './ca.js';
 import type { LoadedCa } from './ca.js';
 import { exists, readIfExists, writeFiles } from './files.js';
@@ -21,6 +22,10 @@ import { PROFILES } from './profiles.js';
 export const PKI_DIR = 'pki';
 /** The CN (and file name) of the client certificate `up` makes for etcdctl, its health checks and the edge. */
 export const CLIENT_NAME = 'client';
+/** The CN (and file name) of the server certificate of the edge's https listeners (the proxy `up` starts). */
+export const EDGE_NAME = 'edge';
+/** The directory under pki/ that holds the edge's auto-TLS pair with `up --tls auto`. */
+export const EDGE_AUTO_DIR = 'edge-auto';
 /** A managed certificate with less than this left is reissued on the next `up`. */
 export const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -35,20 +40,27 @@ interface Leaf { readonly profile: ProfileName; readonly commonName: string; rea
 /** Creates the TlsProvider `up` calls; the module's tlsProvider is this with the defaults. */
 export function createTlsProvider(deps: TlsProviderDeps = {}): TlsProvider {
   return {
-    prepare: async ({ mode, stateDir, members }) => (mode === 'auto' ? prepareAuto() : prepareSelfSigned(path.resolve(stateDir, PKI_DIR), members, deps)),
+    prepare: async ({ mode, stateDir, members, edgeHosts }) => {
+      const pki = path.resolve(stateDir, PKI_DIR);
+      return mode === 'auto' ? prepareAuto(pki, edgeHosts ?? [], deps) : prepareSelfSigned(pki, members, edgeHosts ?? [], deps);
+    },
   };
 }
 
-function prepareAuto(): PreparedTls {
+async function prepareAuto(pki: string, edgeHosts: readonly string[], deps: TlsProviderDeps): Promise<PreparedTls> {
+  // The edge's own auto-TLS pair, as each member makes one: serverAuth only, no client-cert check.
+  const edge = await ensureAutoCert({ dir: path.join(pki, EDGE_AUTO_DIR), hosts: sanHostsOf(edgeHosts), ...(deps.now ? { now: deps.now() } : {}) });
   return Object.freeze({
     member: (): MemberTls => ({ mode: 'auto' }),
     client: { insecureSkipVerify: true },
     edgePeerFlags: { 'peer-auto-tls': 'true' },
+    edgeServerFlags: Object.freeze({ 'cert-file': edge.certFile, 'key-file': edge.keyFile }),
     connectFlags: '--insecure-skip-tls-verify --insecure-transport=false',
+    curlFlags: '--insecure',
   });
 }
 
-async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], deps: TlsProviderDeps): Promise<PreparedTls> {
+async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], edgeHosts: readonly string[], deps: TlsProviderDeps): Promise<PreparedTls> {
   const now = deps.now?.() ?? new Date();
   const ca = await ensureCa(pki, now, deps.key);
   const byName = new Map<string, MemberTls>();
@@ -62,6 +74,7 @@ async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest
     }));
   }
   const user = await ensureLeaf({ profile: 'client', commonName: CLIENT_NAME, dir: pki, base: CLIENT_NAME }, ca, now, deps.key);
+  const edge = await ensureLeaf({ profile: 'member', commonName: EDGE_NAME, hosts: sanHostsOf([...edgeHosts, 'localhost', '127.0.0.1']), dir: pki, base: EDGE_NAME }, ca, now, deps.key);
   return Object.freeze({
     member(name: string): MemberTls {
       const t = byName.get(name);
@@ -70,7 +83,9 @@ async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest
     },
     client: Object.freeze({ caFile: ca.certFile, certFile: user.certFile, keyFile: user.keyFile }),
     edgePeerFlags: Object.freeze({ 'peer-cert-file': user.certFile, 'peer-key-file': user.keyFile, 'peer-trusted-ca-file': ca.certFile }),
+    edgeServerFlags: Object.freeze({ 'cert-file': edge.certFile, 'key-file': edge.keyFile, 'trusted-ca-file': ca.certFile, 'client-cert-auth': 'true' }),
     connectFlags: `--cacert=${shellQuote(ca.certFile)} --cert=${shellQuote(user.certFile)} --key=${shellQuote(user.keyFile)}`,
+    curlFlags: `--cacert ${shellQuote(ca.certFile)} --cert ${shellQuote(user.certFile)} --key ${shellQuote(user.keyFile)}`,
   });
 }
 

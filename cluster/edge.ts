@@ -7,7 +7,7 @@ import type { ClientTlsFiles } from '../core/tls.js';
 import type { HostDecl, Topology } from './topology.js';
 import { initialClusterOf, membersOf } from './validate.js';
 
-export type { EdgeComponent, EdgeFactory } from '../core/edge.js';
+export type { EdgeComponent, EdgeContext, EdgeFactory } from '../core/edge.js';
 
 /** The kinds of edge section a host may have. */
 export type EdgeKind = 'proxy' | 'gateway' | 'tunnel';
@@ -21,6 +21,23 @@ export interface EdgeTlsDefaults {
   readonly peer?: Readonly<Record<string, string>>;
   /** Our client material, for the gateway's control-plane calls (auto-sync). */
   readonly client?: ClientTlsFiles;
+  /** Proxy flags for serving https as the members do (cert-file, key-file, and for self-signed client-cert-auth). */
+  readonly server?: Readonly<Record<string, string>>;
+}
+
+const INSECURE_LISTENER = 'insecure-unauthenticated-listener';
+
+/**
+ * Makes a proxy section follow the cluster's TLS: its http:// listen URLs become https:// served with the
+ * server flags, unless the section opts out explicitly (a loopback-only listener the proxy itself then checks).
+ */
+function secureProxy(out: Record<string, unknown>, server: Readonly<Record<string, string>>): void {
+  if (out[INSECURE_LISTENER] === true || out[INSECURE_LISTENER] === 'true') return;
+  const raw = out['listen-client-urls'];
+  // An absent key means the proxy's default listener (http://127.0.0.1:2379), secured the same way.
+  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : ['http://127.0.0.1:2379'];
+  out['listen-client-urls'] = list.map((u) => u.trim().replace(/^http:\/\//i, 'https://')).join(',');
+  for (const [k, v] of Object.entries(server)) out[k] ??= v;
 }
 
 /** Fills what a section may leave out from the topology: a proxy's peers and state dir, a gateway's endpoints. */
@@ -35,6 +52,7 @@ export function withDefaults(kind: EdgeKind, flags: Readonly<Record<string, unkn
     }
     out['data-dir'] ??= stateDir;
     for (const [k, v] of Object.entries(tls?.peer ?? {})) out[k] ??= v;
+    if (tls?.server) secureProxy(out, tls.server);
   }
   if (kind === 'gateway' && !hasSource('endpoints', 'discovery', 'discovery-srv')) {
     out.endpoints = membersOf(t).flatMap((m) => m.advertiseClientUrls).join(',');

@@ -25,7 +25,7 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
   if (t.tls === 'auto') {
     return {
       member: () => ({ mode: 'auto' }),
-      edge: { peer: { 'peer-auto-tls': 'true' }, client: { insecureSkipVerify: true } },
+      edge: { peer: { 'peer-auto-tls': 'true' }, client: { insecureSkipVerify: true }, server: { 'cert-file': `${path.posix.join(stateDir, 'pki')}/edge-auto/cert.pem`, 'key-file': `${path.posix.join(stateDir, 'pki')}/edge-auto/key.pem` } },
       clientFlags: ['--insecure-skip-tls-verify'],
     };
   }
@@ -37,7 +37,10 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
       certFile: `${pki}/members/${name}.crt`, keyFile: `${pki}/members/${name}.key`,
       peerCertFile: `${pki}/members/${name}-peer.crt`, peerKeyFile: `${pki}/members/${name}-peer.key`,
     }),
-    edge: { peer: { 'peer-cert-file': client.certFile, 'peer-key-file': client.keyFile, 'peer-trusted-ca-file': client.caFile }, client },
+    edge: {
+      peer: { 'peer-cert-file': client.certFile, 'peer-key-file': client.keyFile, 'peer-trusted-ca-file': client.caFile }, client,
+      server: { 'cert-file': `${pki}/edge.crt`, 'key-file': `${pki}/edge.key`, 'trusted-ca-file': client.caFile, 'client-cert-auth': 'true' },
+    },
     clientFlags: [`--cacert=${client.caFile}`, `--cert=${client.certFile}`, `--key=${client.keyFile}`],
   };
 }

@@ -54,6 +54,7 @@ function certSteps(m: MemberDecl, stateDir: string): string[] {
     `#   etcd-edge certs ca --out ${pki}`,
     `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${pki} --out ${pki}/members`,
     `#   etcd-edge certs client client --ca ${pki} --out ${pki}    (for proxies, gateways and etcdctl)`,
+    `#   etcd-edge certs member edge --hosts ${[...hosts, 'localhost', '127.0.0.1'].join(',')} --ca ${pki} --out ${pki}    (the proxy's https listener)`,
     '',
   ];
 }

@@ -106,11 +106,12 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const started: EdgeComponent[] = [];
   try {
     await cluster.start({ signal: io.signal });
-    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls ? { peer: tls.edgePeerFlags, client: tls.client } : undefined, io.signal));
+    const tlsDefaults = tls ? { peer: tls.edgePeerFlags, client: tls.client, server: tls.edgeServerFlags } : undefined;
+    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tlsDefaults, io.signal));
     const endpoints = members.map((m) => m.healthUrl);
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
-    println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags));
+    println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags, tls?.curlFlags));
     try {
       writeUpRecord(stateDir, { pid: process.pid, host: f.str('host'), members: members.map((m) => m.name), edge: started.map((c) => ({ kind: c.describe().kind, address: c.describe().address })) });
     } catch (err) {
@@ -130,12 +131,13 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
 }
 
 /** Tells the user how to reach the members, and the proxy and gateway when they run. */
-export function connectHint(endpoints: readonly string[], edge: readonly { kind: string; address: string }[], tlsFlags?: string): string {
+export function connectHint(endpoints: readonly string[], edge: readonly { kind: string; address: string }[], tlsFlags?: string, curlFlags?: string): string {
   const tlsPart = tlsFlags ? ` ${tlsFlags}` : '';
+  const curlPart = curlFlags ? ` ${curlFlags}` : '';
   const cmds = endpoints.length ? [`etcdctl --endpoints=${endpoints.join(',')}${tlsPart} member list`] : [];
   for (const e of edge) {
     if (e.kind === 'gateway') cmds.push(`etcdctl --endpoints=${e.address}${tlsPart} put foo bar    # through the gateway`);
-    if (e.kind === 'proxy') cmds.push(`curl ${e.address}/v2/keys/foo -XPUT -d value=bar    # through the proxy (v2 keys and v3 JSON)`);
+    if (e.kind === 'proxy') cmds.push(`curl${e.address.startsWith('https:') ? curlPart : ''} ${e.address}/v2/keys/foo -XPUT -d value=bar    # through the proxy (v2 keys and v3 JSON)`);
   }
   return cmds.map((c, i) => (i === 0 ? `connect: ${c}` : `         ${c}`)).join('\n');
 }
@@ -149,7 +151,9 @@ async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: re
     clientHosts: hostsOf([...m.listenClientUrls, ...m.advertiseClientUrls]),
     peerHosts: hostsOf([...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]),
   }));
-  return deps.tls.prepare({ mode: t.tls as Exclude<TlsMode, 'none'>, stateDir, members });
+  // The edge's https listeners are reached at the hosts' addresses and on loopback.
+  const edgeHosts = hosts.flatMap((h) => h.addresses.map((a) => a.replace(/^[a-z]+:\/\//i, '').replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*):\d+$/, '$1')));
+  return deps.tls.prepare({ mode: t.tls as Exclude<TlsMode, 'none'>, stateDir, members, edgeHosts });
 }
 
 async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeFactories, log: Logger,

@@ -16,7 +16,13 @@ export interface EdgeComponent extends Component {
  */
 export interface EdgeFactory {
   validate(flags: Readonly<Record<string, unknown>>): void;
-  create(flags: Readonly<Record<string, unknown>>, logger: Logger): EdgeComponent;
+  create(flags: Readonly<Record<string, unknown>>, logger: Logger, context?: EdgeContext): EdgeComponent;
+}
+
+/** What a component started by `up` learns about the process it shares. */
+export interface EdgeContext {
+  /** How many connection-capped listeners share this process's descriptors (a proxy and a gateway: 2). */
+  readonly listeners?: number;
 }
 
 /** TLS files for one member: self-signed (CA-issued files) or auto (etcd makes its own). */
@@ -45,11 +51,22 @@ export interface PreparedTls {
   readonly client: ClientTlsFiles;
   /** Proxy flags for reaching TLS members, e.g. {'peer-cert-file': …, 'peer-key-file': …, 'peer-trusted-ca-file': …}. */
   readonly edgePeerFlags: Readonly<Record<string, string>>;
+  /**
+   * Proxy flags for serving clients as the members do: self-signed, a server certificate from the cluster CA with
+   * client-cert-auth against it; auto, an auto-TLS pair (the members check no client certificates either).
+   */
+  readonly edgeServerFlags: Readonly<Record<string, string>>;
   /** etcdctl flags for the connect hint, e.g. `--cacert=… --cert=… --key=…`. */
   readonly connectFlags: string;
+  /** curl flags for the connect hint, e.g. `--cacert … --cert … --key …`. */
+  readonly curlFlags: string;
 }
 
 /** Creates (or reuses) certificates under stateDir for `up --tls auto|self-signed`. */
 export interface TlsProvider {
-  prepare(opts: { readonly mode: 'auto' | 'self-signed'; readonly stateDir: string; readonly members: readonly TlsMemberRequest[] }): Promise<PreparedTls>;
+  prepare(opts: {
+    readonly mode: 'auto' | 'self-signed'; readonly stateDir: string; readonly members: readonly TlsMemberRequest[];
+    /** Hosts (IPs or DNS names) the edge's https listeners are reached at, for the edge server cert's SANs. */
+    readonly edgeHosts?: readonly string[];
+  }): Promise<PreparedTls>;
 }

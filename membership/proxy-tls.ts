@@ -67,6 +67,13 @@ export function proxyTlsArgsFor(listen: readonly string[], members: readonly str
   }
   if (members.some((u) => u.startsWith('https:')) && s) {
     if (s.peerCertFile && s.peerKeyFile) {
+      // The proxy refuses to lend its client certificate to plain-http clients; say so before anything changes.
+      const plain = listen.filter((u) => u.startsWith('http:'));
+      if (plain.length > 0) {
+        throw new EdgeError('EDGE_MEMBERSHIP', `the proxy would reach the members with the certificate ${JSON.stringify(s.peerCertFile)} for anyone who reaches ${plain.join(',')} (plain http checks no client certificate)`, {
+          hint: 'pass --proxy-listen-client-urls with https:// URLs (served with the member\'s certificate), or --start-proxy=false',
+        });
+      }
       args.push('--peer-cert-file', s.peerCertFile, '--peer-key-file', s.peerKeyFile);
       const ca = s.peerTrustedCaFile ?? s.trustedCaFile;
       if (ca) args.push('--peer-trusted-ca-file', ca);

@@ -7,6 +7,7 @@ import type { ParsedFlags } from '../core/flags.js';
 import type { LogLevel } from '../core/log.js';
 import { parseEtcdUrl, urlHost } from '../core/net.js';
 import { PROXY_FLAGS } from './flags.js';
+import { checkListenerAuth } from './listener-auth.js';
 
 /** Where the proxy finds its peers before it has a cluster file. */
 export type PeerSourceConfig =
@@ -37,6 +38,12 @@ export interface ProxyConfig {
   readonly clientTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly maxRequestBytes: number;
+  /** Client connections held at once; 0: derived from the open-file limit at start. */
+  readonly maxConnections: number;
+  /** Closes a client connection idle for this long; 0: never. */
+  readonly idleTimeoutMs: number;
+  /** The operator allowed plain-http loopback listeners although the proxy presents a client certificate upstream. */
+  readonly insecureUnauthenticatedListener: boolean;
   readonly serverTls?: { readonly certFile: string; readonly keyFile: string; readonly trustedCaFile?: string; readonly clientCertAuth: boolean };
   readonly peerTls: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string; readonly insecureSkipVerify: boolean };
   readonly metricsListen: readonly ListenUrl[];
@@ -93,17 +100,26 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
       ...opt('caFile', f.str('peer-trusted-ca-file')), ...opt('certFile', f.str('peer-cert-file')), ...opt('keyFile', f.str('peer-key-file')),
       insecureSkipVerify: f.bool('peer-auto-tls'),
     },
+    maxConnections: nonNegative(f, 'max-connections'), idleTimeoutMs: f.ms('idle-timeout') ?? 0,
+    insecureUnauthenticatedListener: f.bool('insecure-unauthenticated-listener'),
     metricsListen, advertiseClientUrls: advertise, rewriteMemberUrls: rewrite,
     accessLog: (f.str('access-log') ?? 'off') as ProxyConfig['accessLog'], logLevel: (f.str('log-level') ?? 'info') as LogLevel,
   };
   if ((cfg.peerTls.certFile === undefined) !== (cfg.peerTls.keyFile === undefined)) {
     throw new EdgeError('EDGE_CONFIG_INVALID', '--peer-cert-file and --peer-key-file go together', { hint: 'pass both or neither' });
   }
+  checkListenerAuth(cfg);
   return Object.freeze(cfg);
 }
 
 function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string } {
   return (v === undefined || v === '' ? {} : { [k]: v }) as { [P in K]?: string };
+}
+
+function nonNegative(f: ParsedFlags, name: string): number {
+  const v = f.int(name) ?? 0;
+  if (!Number.isInteger(v) || v < 0) throw new EdgeError('EDGE_CONFIG_INVALID', `--${name} must be 0 or more, got ${JSON.stringify(v)}`, { hint: `pass --${name} 0 to derive it` });
+  return v;
 }
 
 function positive(f: ParsedFlags, name: string): number {

@@ -67,14 +67,30 @@ test('self-signed: a half CA is refused rather than replaced', async (t) => {
   await assert.rejects(createTlsProvider().prepare({ mode: 'self-signed', stateDir, members }), /missing CA/);
 });
 
-test('auto: members get etcd auto-TLS, our clients skip verification, nothing is written', async (t) => {
+test('auto: members get etcd auto-TLS, our clients skip verification, the edge gets its own auto-TLS pair', async (t) => {
   const stateDir = tempDir(t);
   const tls = await createTlsProvider().prepare({ mode: 'auto', stateDir, members });
   assert.deepEqual(tls.member('infra1'), { mode: 'auto' });
   assert.deepEqual(tls.client, { insecureSkipVerify: true });
   assert.deepEqual(tls.edgePeerFlags, { 'peer-auto-tls': 'true' });
   assert.equal(tls.connectFlags, '--insecure-skip-tls-verify --insecure-transport=false');
-  assert.equal(existsSync(path.join(stateDir, 'pki')), false);
+  assert.equal(tls.curlFlags, '--insecure');
+  const edgeDir = path.join(stateDir, 'pki', 'edge-auto');
+  assert.deepEqual(tls.edgeServerFlags, { 'cert-file': path.join(edgeDir, 'cert.pem'), 'key-file': path.join(edgeDir, 'key.pem') });
+  assert.equal(existsSync(path.join(edgeDir, 'cert.pem')), true);
+  assert.equal(existsSync(path.join(stateDir, 'pki', 'ca.crt')), false, 'auto makes no CA');
+});
+
+test('self-signed: the edge serves with a CA-issued server cert for its hosts and checks client certs', async (t) => {
+  const stateDir = tempDir(t);
+  const tls = await createTlsProvider().prepare({ mode: 'self-signed', stateDir, members, edgeHosts: ['10.0.1.10'] });
+  const pki = path.join(stateDir, 'pki');
+  assert.deepEqual(tls.edgeServerFlags, {
+    'cert-file': path.join(pki, 'edge.crt'), 'key-file': path.join(pki, 'edge.key'), 'trusted-ca-file': path.join(pki, 'ca.crt'), 'client-cert-auth': 'true',
+  });
+  const cert = new X509Certificate(readFileSync(path.join(pki, 'edge.crt')));
+  assert.ok(cert.checkIP('10.0.1.10') && cert.checkIP('127.0.0.1') && cert.checkHost('localhost'), cert.subjectAltName);
+  assert.ok(cert.checkIssued(new X509Certificate(readFileSync(path.join(pki, 'ca.crt')))));
 });
 
 test('sanHostsOf drops unspecified addresses and falls back to loopback', () => {

@@ -60,7 +60,8 @@ test('plan with tls: self-signed: the switch commands and the proxy carry the ce
   const t = load(FOUR('self-signed'));
   const w = plan(t, 'w');
   const pki = '/var/lib/etcd-edge/pki';
-  assert.match(w, new RegExp(`^etcd-edge proxy .*--peer-cert-file=${pki}/client\\.crt --peer-key-file=${pki}/client\\.key --peer-trusted-ca-file=${pki}/ca\\.crt$`, 'm'));
+  assert.match(w, new RegExp(`^etcd-edge proxy --listen-client-urls=https://127\\.0\\.0\\.1:2379 .*--peer-cert-file=${pki}/client\\.crt --peer-key-file=${pki}/client\\.key --peer-trusted-ca-file=${pki}/ca\\.crt `
+    + `--cert-file=${pki}/edge\\.crt --key-file=${pki}/edge\\.key --trusted-ca-file=${pki}/ca\\.crt --client-cert-auth=true$`, 'm'), 'the proxy serves https and checks client certs, as the members do');
   assert.match(w, new RegExp(`^etcd-edge promote --name=w1 --peer-urls=https://10\\.0\\.1\\.20:2380 .* --cacert=${pki}/ca\\.crt --cert=${pki}/client\\.crt --key=${pki}/client\\.key -- --cert-file=${pki}/members/w1\\.crt --key-file=${pki}/members/w1\\.key --trusted-ca-file=${pki}/ca\\.crt --client-cert-auth=true --peer-cert-file=${pki}/members/w1-peer\\.crt`, 'm'));
   assert.match(w, /^# {3}etcd-edge certs member w1 --hosts 10\.0\.1\.20 --ca \/var\/lib\/etcd-edge\/pki --out \/var\/lib\/etcd-edge\/pki\/members$/m);
   assert.match(w, /^# {3}etcd-edge certs client client --ca \/var\/lib\/etcd-edge\/pki --out \/var\/lib\/etcd-edge\/pki/m);

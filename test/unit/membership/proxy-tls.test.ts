@@ -34,3 +34,9 @@ test('an https listener without a certificate to serve it is refused, with what 
       err.code === 'EDGE_MEMBERSHIP' && re.test(err.message) && /--proxy-listen-client-urls http:\/\/127\.0\.0\.1:PORT/.test(err.hint ?? ''));
   }
 });
+
+test('a plain-http listener in front of members reached with the member\'s peer certificate is refused up front', () => {
+  assert.throws(() => proxyTlsArgsFor(['http://127.0.0.1:2379'], ['https://10.0.0.1:2379'], tlsSettingsOf(SELF_SIGNED, {})),
+    (err: { code: string; message: string; hint?: string }) => err.code === 'EDGE_MEMBERSHIP' && /plain http checks no client certificate/.test(err.message)
+      && /https:\/\//.test(err.hint ?? ''));
+});
