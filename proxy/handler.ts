@@ -2,6 +2,7 @@
 // the readonly filter (501), the bounded body buffer (413), then forward(). Per-request work is kept small:
 // no logging, no closures beyond what the forwarder needs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerMethodNotAllowed, answerNoVersion, answerTooLarge, FORWARDED_METHODS } from './answers.js';
 import type { Director } from './director.js';
 import { forward, sendError } from './forward.js';
 import type { ForwardContext } from './forward.js';
@@ -58,19 +59,35 @@ function readBody(req: IncomingMessage, max: number, done: (body: Buffer | undef
   let size = 0;
   let finished = false;
   const finish = (b: Buffer | undefined, tooLarge: boolean): void => { if (!finished) { finished = true; done(b, tooLarge); } };
-  req.on('data', (c: Buffer) => {
+  const onData = (c: Buffer): void => {
     size += c.length;
-    if (size > max) { req.pause(); finish(undefined, true); return; }
+    // The 413 answer drains the rest itself; this reader lets go of the stream.
+    if (size > max) { req.removeListener('data', onData); req.pause(); finish(undefined, true); return; }
     chunks.push(c);
-  });
+  };
+  req.on('data', onData);
   req.on('end', () => finish(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size), false));
   req.on('error', () => finish(undefined, false));
 }
 
-function tooLarge(ctx: HandlerContext, res: ServerResponse, method: string): void {
+function tooLarge(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, method: string): void {
   ctx.metrics.dropped(method, 'body_too_large');
-  res.shouldKeepAlive = false;
-  sendError(res, 413, `httpproxy: request body larger than ${ctx.maxRequestBytes} bytes`);
+  answerTooLarge(req, res, { maxRequestBytes: ctx.maxRequestBytes });
+}
+
+// Requests no member would take: no HTTP version (400), a method outside the members' APIs (405).
+function unforwardable(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, method: string): boolean {
+  if (req.httpVersionMajor === 0) {
+    ctx.metrics.dropped(method, 'bad_request');
+    answerNoVersion(res);
+    return true;
+  }
+  if (!FORWARDED_METHODS.has(method)) {
+    ctx.metrics.dropped(method, 'method_not_allowed');
+    answerMethodNotAllowed(res, method);
+    return true;
+  }
+  return false;
 }
 
 /** Creates the proxy's request listener. */
@@ -80,6 +97,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     const method = req.method ?? 'GET';
     ctx.metrics.requested(method);
     ctx.accessLog?.(req, res);
+    if (unforwardable(ctx, req, res, method)) return;
     const url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* / */) {
       ctx.metrics.dropped(method, 'bad_request');
@@ -111,9 +129,9 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     };
     if (!hasBody(req)) { go(undefined); return; }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > ctx.maxRequestBytes) { tooLarge(ctx, res, method); return; }
+    if (declared > ctx.maxRequestBytes) { tooLarge(ctx, req, res, method); return; }
     readBody(req, ctx.maxRequestBytes, (body, large) => {
-      if (large) tooLarge(ctx, res, method);
+      if (large) tooLarge(ctx, req, res, method);
       else if (body === undefined) ctx.metrics.dropped(method, 'client_gone');
       else go(body);
     });

@@ -10,7 +10,7 @@ const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PAT
 const BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048];
 
 /** Why a request was not forwarded (the proxying_error label). */
-export type DropReason = 'zero_endpoints' | 'all_endpoints_failed' | 'readonly' | 'loop' | 'body_too_large' | 'bad_request' | 'client_gone';
+export type DropReason = 'zero_endpoints' | 'all_endpoints_failed' | 'readonly' | 'loop' | 'body_too_large' | 'bad_request' | 'method_not_allowed' | 'client_gone';
 
 /** The metrics surface the proxy records into. */
 export interface ProxyMetrics {

@@ -4,9 +4,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { listen } from '../core/net.js';
 import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
+import { rejectConnect } from './answers.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -83,6 +85,7 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler);
     s.on('clientError', onClientError(metrics));
+    s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
     return s;
   });
