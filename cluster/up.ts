@@ -16,7 +16,7 @@ import { removeUpRecord, writeUpRecord } from '../core/up-record.js';
 import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
-import type { EdgeComponent, EdgeFactories, EdgeTlsDefaults } from './edge.js';
+import type { EdgeComponent, EdgeContext, EdgeFactories, EdgeTlsDefaults } from './edge.js';
 import { detectEtcd, memberEnv } from '../core/etcd-binary.js';
 import { checkFree, listenAddresses, memberConfigs, selectHosts } from './hosts.js';
 import { collectStatus, renderEdgeTable, renderStatusTable } from './status.js';
@@ -107,7 +107,9 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   try {
     await cluster.start({ signal: io.signal });
     const tlsDefaults = tls ? { peer: tls.edgePeerFlags, client: tls.client, server: tls.edgeServerFlags } : undefined;
-    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tlsDefaults, io.signal));
+    // Every proxy, gateway and tunnel of this process caps its connections; together they keep the reserve.
+    const context = { listeners: Math.max(1, hosts.reduce((n, h) => n + (h.proxy ? 1 : 0) + (h.gateway ? 1 : 0) + h.tunnels.length, 0)) };
+    for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tlsDefaults, io.signal, context));
     const endpoints = members.map((m) => m.healthUrl);
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
@@ -157,7 +159,7 @@ async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: re
 }
 
 async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeFactories, log: Logger,
-  tlsDefaults: EdgeTlsDefaults | undefined, signal: AbortSignal): Promise<EdgeComponent[]> {
+  tlsDefaults: EdgeTlsDefaults | undefined, signal: AbortSignal, context: EdgeContext): Promise<EdgeComponent[]> {
   const out: EdgeComponent[] = [];
   const sections: (readonly ['proxy' | 'gateway' | 'tunnel', Readonly<Record<string, unknown>>])[] = [
     ...(h.proxy ? [['proxy', h.proxy] as const] : []), ...(h.gateway ? [['gateway', h.gateway] as const] : []),
@@ -165,7 +167,7 @@ async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeF
   ];
   try {
     for (const [kind, flags] of sections) {
-      const c = factoryFor(edge, kind, h).create(withDefaults(kind, flags, t, stateDir, tlsDefaults), log);
+      const c = factoryFor(edge, kind, h).create(withDefaults(kind, flags, t, stateDir, tlsDefaults), log, context);
       out.push(c);
       await c.start({ signal });
     }

@@ -11,7 +11,7 @@ export const edgeFactory: EdgeFactory = {
   validate(flags) {
     parseSection(flags);
   },
-  create(flags, logger) {
-    return createProxy(parseSection(flags), { logger });
+  create(flags, logger, context) {
+    return createProxy(parseSection(flags), { logger, ...(context?.listeners ? { listeners: context.listeners } : {}) });
   },
 };

@@ -10,8 +10,11 @@ import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import { createAccessLog } from './access-log.js';
 import type { ProxyConfig } from './config.js';
+import { createConnectionCap } from './conn-limit.js';
+import type { ConnectionCap } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
@@ -34,6 +37,8 @@ export interface ProxyDeps {
   readonly accessLogDestination?: DestinationStream;
   /** Orders the endpoints at each refresh (default: random, as etcd). */
   readonly order?: (urls: string[]) => string[];
+  /** How many connection-capped listeners share this process (`up` with a proxy and a gateway: 2). */
+  readonly listeners?: number;
 }
 
 /** A running proxy. */
@@ -66,6 +71,7 @@ class EdgeProxy implements Proxy {
   #director: Director | undefined;
   #bound: Bound | undefined;
   #metricsBound: Bound | undefined;
+  #cap: ConnectionCap | undefined;
   #pidClaimed = false;
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
   #isSelf: (url: string) => boolean = () => false;
@@ -94,7 +100,8 @@ class EdgeProxy implements Proxy {
     this.#log.info({ peers: resolved.peers, source: resolved.source }, 'using peer urls');
     const d = this.#makeDirector(resolved.peers, peerTls);
     this.#director = d;
-    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log);
+    this.#cap = this.#makeCap();
+    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log, this.#cap);
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -108,6 +115,18 @@ class EdgeProxy implements Proxy {
       listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsBound?.urls ?? [],
       advertiseClientUrls: this.#rewriteTo ?? [], dataDir: cfg.dataDir,
     }, 'ready to proxy client requests');
+  }
+
+  // The open-file limit is raised to the hard one first, so a derived cap (--max-connections 0) uses it all.
+  #makeCap(): ConnectionCap {
+    const cfg = this.#config;
+    const nofile = raiseNofileLimit();
+    const listeners = this.#deps.listeners ?? 1;
+    const max = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2, listeners });
+    this.#log.info({ soft: nofile.soft, hard: nofile.hard, before: nofile.before, maxConnections: max, derived: cfg.maxConnections === 0, listeners }, 'open-file limit');
+    const cap = createConnectionCap({ max, idleTimeoutMs: cfg.idleTimeoutMs, logger: this.#log });
+    cap.register(this.#metrics.registry);
+    return cap;
   }
 
   #checkCancelled(signal: AbortSignal | undefined): void {
@@ -144,6 +163,7 @@ class EdgeProxy implements Proxy {
     return this.#guard.closeOnce(async () => {
       await this.#metricsBound?.close(0);
       await this.#bound?.close(this.#config.shutdownTimeoutMs);
+      this.#cap?.close();
       this.#director?.close();
       if (this.#pidClaimed) releasePidFile(this.#paths.pid, this.#pid);
     });

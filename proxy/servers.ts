@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
 import { rejectConnect } from './answers.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
+import type { ConnectionCap } from './conn-limit.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { pathOf } from './routes.js';
@@ -81,9 +82,10 @@ async function bindServers(servers: readonly http.Server[], listenUrls: readonly
 
 /** Creates and binds the client listeners. */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
-  metrics: ProxyMetrics, log: Logger): Promise<Bound> {
+  metrics: ProxyMetrics, log: Logger, cap?: ConnectionCap): Promise<Bound> {
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler);
+    cap?.attach(s);
     s.on('clientError', onClientError(metrics));
     s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
