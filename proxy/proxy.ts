@@ -10,11 +10,12 @@ import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+import { createConnectionCap } from '../core/conn-cap.js';
+import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import { createAccessLog } from './access-log.js';
 import type { ProxyConfig } from './config.js';
-import { createConnectionCap } from './conn-limit.js';
-import type { ConnectionCap } from './conn-limit.js';
+import { registerCapMetrics } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
@@ -125,7 +126,7 @@ class EdgeProxy implements Proxy {
     const max = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2, listeners });
     this.#log.info({ soft: nofile.soft, hard: nofile.hard, before: nofile.before, maxConnections: max, derived: cfg.maxConnections === 0, listeners }, 'open-file limit');
     const cap = createConnectionCap({ max, idleTimeoutMs: cfg.idleTimeoutMs, logger: this.#log });
-    cap.register(this.#metrics.registry);
+    registerCapMetrics(this.#metrics.registry, cap);
     return cap;
   }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
 import { rejectConnect } from './answers.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
-import type { ConnectionCap } from './conn-limit.js';
+import type { ConnectionCap } from '../core/conn-cap.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { pathOf } from './routes.js';

@@ -1,0 +1,82 @@
+// A connection cap and idle timeout over one or more listeners of a component: over the cap a connection is
+// closed as soon as it is accepted and counted (with a rate-limited warning); idle connections are swept when an
+// idle timeout is set. Works on any net.Server, so a listener that sniffs the protocol first can use it too.
+import type { Server, Socket } from 'node:net';
+import { everyMs } from './limits.js';
+import type { Logger } from './log.js';
+
+/** How often the cap warning may be logged. */
+export const CAP_WARN_EVERY_MS = 10_000;
+
+/** A connection cap over one or more listeners. */
+export interface ConnectionCap {
+  /** The cap in force. */
+  readonly max: number;
+  /** Counts and caps the connections the server accepts (and sweeps idle ones when an idle timeout is set). */
+  attach(server: Server): void;
+  /** Takes one slot for a connection made another way (an SSH channel); undefined (counted as refused) when full. */
+  acquire(): (() => void) | undefined;
+  /** Connections held now. */
+  active(): number;
+  /** Connections closed at accept because the cap was reached, since start. */
+  refused(): number;
+  /** Stops the idle sweep. */
+  close(): void;
+}
+
+/** What a cap is made from. */
+export interface CapOptions {
+  readonly max: number;
+  /** Close accepted connections with no traffic either way for this long; 0: never. */
+  readonly idleTimeoutMs: number;
+  readonly logger: Logger;
+  readonly warnEveryMs?: number;
+}
+
+/** Creates a connection cap; the idle sweep runs only while an idle timeout is set and a connection is held. */
+export function createConnectionCap(o: CapOptions): ConnectionCap {
+  const sockets = new Map<Socket, { bytes: number; since: number }>();
+  let others = 0;
+  let refusedCount = 0;
+  const warn = everyMs(o.warnEveryMs ?? CAP_WARN_EVERY_MS);
+  let sweep: NodeJS.Timeout | undefined;
+  const full = (): boolean => {
+    if (sockets.size + others < o.max) return false;
+    refusedCount++;
+    if (warn()) o.logger.warn({ maxConnections: o.max, refusedConnections: refusedCount }, 'connection cap reached; closing new connections');
+    return true;
+  };
+  const sweepIdle = (): void => {
+    const now = Date.now();
+    for (const [s, seen] of sockets) {
+      const bytes = s.bytesRead + s.bytesWritten;
+      if (bytes !== seen.bytes) { seen.bytes = bytes; seen.since = now; } else if (now - seen.since >= o.idleTimeoutMs) s.destroy();
+    }
+  };
+  const onConnection = (s: Socket): void => {
+    if (full()) { s.destroy(); return; }
+    sockets.set(s, { bytes: 0, since: Date.now() });
+    s.once('close', () => sockets.delete(s));
+    if (o.idleTimeoutMs > 0 && sweep === undefined) {
+      sweep = setInterval(sweepIdle, Math.max(20, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))));
+      sweep.unref();
+    }
+  };
+  return {
+    max: o.max,
+    // Prepended, so a refused socket is destroyed before the HTTP or TLS layer spends anything on it.
+    attach: (server) => { server.prependListener('connection', onConnection); },
+    acquire() {
+      if (full()) return undefined;
+      others++;
+      let held = true;
+      return () => { if (held) { held = false; others--; } };
+    },
+    active: () => sockets.size + others,
+    refused: () => refusedCount,
+    close() {
+      clearInterval(sweep);
+      sweep = undefined;
+    },
+  };
+}
