@@ -1,0 +1,85 @@
+// Members of an earlier `up` on the same data dirs that are still shutting down (their up was SIGKILLed and
+// they got SIGTERM through the parent-death signal; a leader then needs ~7 s): found through /proc by their
+// --data-dir, and waited for with a progress line and a bound before this up binds the same ports.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { EdgeError } from '../core/errors.js';
+
+/** How long `up` waits for members of an earlier run to exit before it gives up. */
+export const EARLIER_RUN_WAIT_MS = 30_000;
+
+/** An etcd process that uses one of our data dirs. */
+export interface Leftover {
+  readonly pid: number;
+  readonly dataDir: string;
+}
+
+function argvOf(pid: string): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+function dataDirFlag(argv: readonly string[]): string | undefined {
+  let v: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--data-dir' || a === '-data-dir') v = argv[i + 1];
+    else if (a.startsWith('--data-dir=') || a.startsWith('-data-dir=')) v = a.slice(a.indexOf('=') + 1);
+  });
+  return v;
+}
+
+/** Lists the etcd processes (by /proc) whose --data-dir is one of dataDirs. */
+export function findLeftovers(dataDirs: readonly string[], self: number = process.pid): Leftover[] {
+  const want = new Set(dataDirs.map((d) => path.resolve(d)));
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== self); } catch { return []; }
+  const out: Leftover[] = [];
+  for (const pid of pids) {
+    const argv = argvOf(pid);
+    if (!argv || !path.basename(argv[0] ?? '').includes('etcd')) continue;
+    const dir = dataDirFlag(argv);
+    if (dir === undefined) continue;
+    let cwd = '/';
+    try { cwd = readlinkSync(`/proc/${pid}/cwd`); } catch { /* gone meanwhile */ }
+    const abs = path.resolve(cwd, dir);
+    if (want.has(abs)) out.push({ pid: Number(pid), dataDir: abs });
+  }
+  return out;
+}
+
+/**
+ * Waits until no etcd process uses dataDirs, reporting once at the start and every 5 s; throws EDGE_DATA_DIR after
+ * boundMs. Returns how long it waited (0 when nothing was running).
+ */
+export async function waitForEarlierRun(o: {
+  readonly dataDirs: readonly string[]; readonly boundMs?: number; readonly progress: (line: string) => void;
+  readonly signal?: AbortSignal; readonly find?: (dirs: readonly string[]) => Leftover[];
+}): Promise<number> {
+  const find = o.find ?? findLeftovers;
+  const bound = o.boundMs ?? EARLIER_RUN_WAIT_MS;
+  const t0 = Date.now();
+  let lastReport = -Infinity;
+  for (;;) {
+    const left = find(o.dataDirs);
+    const waited = Date.now() - t0;
+    if (left.length === 0) {
+      if (waited > 0) o.progress(`members of the earlier run have exited (waited ${(waited / 1000).toFixed(1)}s)`);
+      return waited;
+    }
+    const pids = left.map((l) => l.pid).join(', ');
+    if (waited >= bound) {
+      throw new EdgeError('EDGE_DATA_DIR', `etcd processes of an earlier run still use the data dirs after ${bound / 1000}s (pids ${pids})`, {
+        hint: `stop them (kill ${left.map((l) => l.pid).join(' ')}) or wait, then run up again`,
+      });
+    }
+    if (Date.now() - lastReport >= 5000) {
+      lastReport = Date.now();
+      o.progress(`waiting for ${left.length} member${left.length === 1 ? '' : 's'} of an earlier run to exit (pids ${pids}; ${(waited / 1000).toFixed(0)}s of at most ${bound / 1000}s)`);
+    }
+    if (o.signal?.aborted) throw new EdgeError('EDGE_ABORTED', 'up was cancelled while waiting for an earlier run');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
