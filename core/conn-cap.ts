@@ -13,7 +13,7 @@ export interface ConnectionCap {
   /** The cap in force. */
   readonly max: number;
   /** Counts and caps the connections the server accepts (and sweeps idle ones when an idle timeout is set). */
-  attach(server: Server): void;
+  attach(server: Server, onRefused?: () => void): void;
   /** Takes one slot for a connection made another way (an SSH channel); undefined (counted as refused) when full. */
   acquire(): (() => void) | undefined;
   /** Connections held now. */
@@ -53,8 +53,8 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
       if (bytes !== seen.bytes) { seen.bytes = bytes; seen.since = now; } else if (now - seen.since >= o.idleTimeoutMs) s.destroy();
     }
   };
-  const onConnection = (s: Socket): void => {
-    if (full()) { s.destroy(); return; }
+  const onConnection = (s: Socket, onRefused?: () => void): void => {
+    if (full()) { s.destroy(); onRefused?.(); return; }
     sockets.set(s, { bytes: 0, since: Date.now() });
     s.once('close', () => sockets.delete(s));
     if (o.idleTimeoutMs > 0 && sweep === undefined) {
@@ -65,7 +65,7 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   return {
     max: o.max,
     // Prepended, so a refused socket is destroyed before the HTTP or TLS layer spends anything on it.
-    attach: (server) => { server.prependListener('connection', onConnection); },
+    attach: (server, onRefused) => { server.prependListener('connection', (s: Socket) => onConnection(s, onRefused)); },
     acquire() {
       if (full()) return undefined;
       others++;

@@ -25,6 +25,8 @@ export const TUNNEL_FLAGS: FlagSpecs = {
   'keepalive-interval': { kind: 'duration', env: 'ETCD_EDGE_TUNNEL_KEEPALIVE_INTERVAL', default: 15_000, describe: 'send an SSH keepalive after this much silence; 0 disables (ssh ServerAliveInterval)' },
   'keepalive-count-max': { kind: 'int', env: 'ETCD_EDGE_TUNNEL_KEEPALIVE_COUNT_MAX', default: 3, describe: 'unanswered keepalives before the connection counts as dead (ssh ServerAliveCountMax)' },
   'reconnect-max-delay': { kind: 'duration', env: 'ETCD_EDGE_TUNNEL_RECONNECT_MAX_DELAY', default: 30_000, describe: 'cap of the exponential reconnect backoff (it starts at 500ms, with jitter)' },
+  'max-connections': { kind: 'int', env: 'ETCD_EDGE_TUNNEL_MAX_CONNECTIONS', default: 0, describe: 'connections carried at once over all forwards; more are closed at once and counted (0: derived from the open-file limit, keeping a reserve)' },
+  'idle-timeout': { kind: 'duration', env: 'ETCD_EDGE_TUNNEL_IDLE_TIMEOUT', default: 0, describe: 'close a -L connection with no traffic either way for this long (0: off; an idle etcd watch is closed too)' },
   'listen-metrics-urls': { kind: 'list', env: 'ETCD_EDGE_TUNNEL_LISTEN_METRICS_URLS', describe: 'serve /metrics and /health on these http:// URLs (e.g. http://127.0.0.1:2381)' },
   ...LOG_LEVEL_FLAG,
 };
@@ -48,6 +50,10 @@ export interface TunnelConfig {
   readonly metricsListen: readonly HostPort[];
   /** How long close() lets in-flight connections finish before destroying them. */
   readonly shutdownTimeoutMs: number;
+  /** Connections carried at once over all forwards; 0: derived from the open-file limit at start. */
+  readonly maxConnections: number;
+  /** Closes a -L connection idle for this long; 0: never. */
+  readonly idleTimeoutMs: number;
 }
 
 /** Parses argv, env (ETCD_EDGE_TUNNEL_* and SSH_AUTH_SOCK) and a topology section into a TunnelConfig. Pure. */
@@ -102,7 +108,14 @@ function buildConfig(f: ParsedFlags, env: Readonly<Record<string, string | undef
     readyTimeoutMs: 20_000,
     metricsListen: Object.freeze(f.list('listen-metrics-urls').map(metricsAddress)),
     shutdownTimeoutMs: 2000,
+    maxConnections: nonNegativeInt(f.int('max-connections') ?? 0, '--max-connections'),
+    idleTimeoutMs: f.ms('idle-timeout') ?? 0,
   });
+}
+
+function nonNegativeInt(v: number, flag: string): number {
+  if (!Number.isInteger(v) || v < 0) throw invalid(`invalid ${flag} ${v}`, `pass 0 (derived from the open-file limit) or a positive number`);
+  return v;
 }
 
 function hostKeyPolicy(f: ParsedFlags): HostKeyPolicy {

@@ -1,6 +1,6 @@
 // The tunnel's EdgeFactory for `up`: a topology's tunnels: entries use the flag names of `etcd-edge tunnel` (or the
 // -L/-R/-i aliases) and go through the same parser, so they mean what the flags mean.
-import type { EdgeComponent, EdgeFactory } from '../core/edge.js';
+import type { EdgeComponent, EdgeContext, EdgeFactory } from '../core/edge.js';
 import { EdgeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseTunnelFlags } from './config.js';
@@ -18,7 +18,7 @@ export const edgeFactory: EdgeFactory = {
   validate(flags) {
     configOf(flags);
   },
-  create(flags: Readonly<Record<string, unknown>>, logger: Logger): EdgeComponent {
-    return createTunnel(configOf(flags), { logger });
+  create(flags: Readonly<Record<string, unknown>>, logger: Logger, context?: EdgeContext): EdgeComponent {
+    return createTunnel(configOf(flags), { logger, ...(context?.listeners ? { listeners: context.listeners } : {}) });
   },
 };

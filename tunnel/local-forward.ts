@@ -4,6 +4,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Client, ClientChannel } from 'ssh2';
+import type { ConnectionCap } from '../core/conn-cap.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { listen } from '../core/net.js';
@@ -25,7 +26,7 @@ export interface LocalForward {
 }
 
 /** Creates a -L forward that asks client() for the current SSH connection per accepted socket. */
-export function createLocalForward(spec: ForwardSpec, deps: { client: () => Client | undefined; metrics: TunnelMetrics; log: Logger }): LocalForward {
+export function createLocalForward(spec: ForwardSpec, deps: { client: () => Client | undefined; metrics: TunnelMetrics; log: Logger; cap?: () => ConnectionCap | undefined }): LocalForward {
   const label = { forward: spec.label };
   const m = deps.metrics;
   const live: LiveConnections = new Set();
@@ -34,6 +35,8 @@ export function createLocalForward(spec: ForwardSpec, deps: { client: () => Clie
   const stats = { connections: 0, active: 0, sentBytes: 0, receivedBytes: 0 };
 
   function onConnection(sock: net.Socket): void {
+    // Closed at accept by the connection cap: no channel for it.
+    if (sock.destroyed) return;
     const client = deps.client();
     if (!client) {
       m.refusedConnections.inc(label);
@@ -67,6 +70,7 @@ export function createLocalForward(spec: ForwardSpec, deps: { client: () => Clie
   return {
     spec,
     async listen() {
+      deps.cap?.()?.attach(server, () => m.refusedConnections.inc(label));
       bound = await listen(server, { host: spec.bind, port: spec.port }, `-L (${spec.label})`);
       return bound;
     },

@@ -3,6 +3,7 @@
 // (about 30 s), so binding is retried with backoff until the port is free again.
 import net from 'node:net';
 import type { Client, ClientChannel, TcpConnectionDetails } from 'ssh2';
+import type { ConnectionCap } from '../core/conn-cap.js';
 import { EdgeError } from '../core/errors.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
@@ -30,7 +31,7 @@ export interface RemoteForward {
 }
 
 /** Creates a -R forward; retryMaxMs caps the bind retry backoff. */
-export function createRemoteForward(spec: ForwardSpec, deps: { metrics: TunnelMetrics; log: Logger; retryMaxMs: number }): RemoteForward {
+export function createRemoteForward(spec: ForwardSpec, deps: { metrics: TunnelMetrics; log: Logger; retryMaxMs: number; cap?: () => ConnectionCap | undefined }): RemoteForward {
   const label = { forward: spec.label };
   const m = deps.metrics;
   const live: LiveConnections = new Set();
@@ -67,7 +68,11 @@ export function createRemoteForward(spec: ForwardSpec, deps: { metrics: TunnelMe
     },
     matches: (info) => port !== undefined && info.destPort === port,
     handle(info, accept, reject) {
+      const cap = deps.cap?.();
+      const release = cap?.acquire();
+      if (cap && !release) { m.refusedConnections.inc(label); reject(); return; }
       const target = net.connect({ host: spec.host, port: spec.hostPort });
+      if (release) target.once('close', release);
       const pending = (): void => { target.destroy(); };
       live.add(pending);
       target.once('close', () => live.delete(pending));

@@ -14,6 +14,9 @@ import type { TunnelConfig } from './config.js';
 import { connectSsh, isFatalConnectError } from './connection.js';
 import { loadIdentity } from './identity.js';
 import type { Identity } from './identity.js';
+import { createConnectionCap } from '../core/conn-cap.js';
+import type { ConnectionCap } from '../core/conn-cap.js';
+import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import { createLocalForward } from './local-forward.js';
 import { createTunnelMetrics, serveMetrics } from './metrics.js';
 import type { MetricsServers } from './metrics.js';
@@ -24,6 +27,8 @@ import type { ForwardStatus, TunnelState, TunnelStatus } from './status.js';
 /** Seams for tests. */
 export interface TunnelDeps {
   readonly logger?: Logger;
+  /** How many connection-capped listeners share this process (`up` with a proxy, a gateway and a tunnel: 3). */
+  readonly listeners?: number;
 }
 
 /** A running tunnel. */
@@ -50,8 +55,10 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
   let lastErrorAt: Date | undefined;
   let servers: MetricsServers | undefined;
   let supervisor: Promise<void> | undefined;
-  const locals = config.forwards.filter((f) => f.kind === 'L').map((f) => createLocalForward(f, { client: () => current, metrics, log }));
-  const remotes = config.forwards.filter((f) => f.kind === 'R').map((f) => createRemoteForward(f, { metrics, log, retryMaxMs }));
+  let cap: ConnectionCap | undefined;
+  const capOf = (): ConnectionCap | undefined => cap;
+  const locals = config.forwards.filter((f) => f.kind === 'L').map((f) => createLocalForward(f, { client: () => current, metrics, log, cap: capOf }));
+  const remotes = config.forwards.filter((f) => f.kind === 'R').map((f) => createRemoteForward(f, { metrics, log, retryMaxMs, cap: capOf }));
   const forwards = (): ForwardStatus[] => forwardStatus(locals, remotes, current !== undefined);
 
   const recordError = (e: EdgeError): void => {
@@ -132,12 +139,23 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
     }
   }
 
+  // The open-file limit is raised to the hard one first; a connection holds one descriptor here (its SSH side is
+  // a channel of the one SSH connection).
+  function makeCap(): ConnectionCap {
+    const nofile = raiseNofileLimit();
+    const listeners = deps.listeners ?? 1;
+    const max = config.maxConnections > 0 ? config.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 1, listeners });
+    log.info({ soft: nofile.soft, hard: nofile.hard, before: nofile.before, maxConnections: max, derived: config.maxConnections === 0, listeners }, 'open-file limit');
+    return createConnectionCap({ max, idleTimeoutMs: config.idleTimeoutMs, logger: log });
+  }
+
   async function start(opts: { signal?: AbortSignal } = {}): Promise<void> {
     guard.beginStart();
     throwIfAborted(opts.signal, 'tunnel start');
     opts.signal?.addEventListener('abort', () => life.abort(), { once: true });
     const identity = loadIdentity(config);
     log.debug({ via: identity.via }, 'identity loaded');
+    cap = makeCap();
     if (config.metricsListen.length) servers = await serveMetrics(config.metricsListen, metrics.registry, () => state === 'connected' && forwards().every((f) => f.up));
     warnAllInterfaces(config.forwards, log);
     for (const l of locals) await l.listen();
@@ -158,6 +176,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
   const close = (): Promise<void> => guard.closeOnce(async () => {
     life.abort();
     await Promise.all([...locals, ...remotes].map((f) => f.close(config.shutdownTimeoutMs)));
+    cap?.close();
     const c = current;
     c?.end();
     // A peer that no longer answers would hold the closing handshake until keepalive gives up; a second is enough.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import type { Client } from 'ssh2';
+import { createConnectionCap } from '../../../core/conn-cap.js';
 import { noopLogger } from '../../../core/log.js';
 import { parseForwardSpec } from '../../../tunnel/forward-spec.js';
 import { createLocalForward } from '../../../tunnel/local-forward.js';
@@ -69,4 +70,28 @@ test('while connected, bytes flow and are counted; dropAll closes connections in
   assert.equal(fwd.stats().active, 0);
   await fwd.close(100);
   assert.equal((await roundTrip(port, 'x')).error, 'ECONNREFUSED', 'close() stops listening');
+});
+
+test('over the connection cap a connection is closed at accept, counted, and opens no channel; the slot frees on close', async (t) => {
+  const target = await echoServer(t);
+  const metrics = createTunnelMetrics();
+  let channels = 0;
+  const client = fakeClient();
+  const counting = { forwardOut: (...a: Parameters<Client['forwardOut']>) => { channels++; return client.forwardOut(...a); } } as unknown as Client;
+  const cap = createConnectionCap({ max: 1, idleTimeoutMs: 0, logger: noopLogger() });
+  t.after(() => cap.close());
+  const fwd = createLocalForward(parseForwardSpec('L', `0:127.0.0.1:${target}`), { client: () => counting, metrics, log: noopLogger(), cap: () => cap });
+  t.after(() => fwd.close(100));
+  const { port } = await fwd.listen();
+  const first = await roundTrip(port, 'one');
+  assert.equal(first.data, 'one');
+  const second = await roundTrip(port, 'two');
+  assert.equal(second.data, '', 'the second connection is closed at once');
+  assert.equal(channels, 1, 'no channel for the refused connection');
+  assert.equal(cap.refused(), 1);
+  assert.equal((await metrics.refusedConnections.get()).values[0]?.value, 1);
+  fwd.dropAll();
+  await first.closed;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await roundTrip(port, 'three')).data, 'three');
 });
