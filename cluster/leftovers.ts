@@ -71,8 +71,8 @@ export async function waitForEarlierRun(o: {
     }
     const pids = left.map((l) => l.pid).join(', ');
     if (waited >= bound) {
-      throw new EdgeError('EDGE_DATA_DIR', `etcd processes of an earlier run still use the data dirs after ${bound / 1000}s (pids ${pids})`, {
-        hint: `stop them (kill ${left.map((l) => l.pid).join(' ')}) or wait, then run up again`,
+      throw new EdgeError('EDGE_DATA_DIR', `etcd processes still use the member data dirs after ${bound / 1000}s (pids ${pids}: ${left.map((l) => JSON.stringify(l.dataDir)).join(', ')})`, {
+        hint: `members of a killed up exit by themselves within seconds; anything else (an etcd started by hand or by promote) must be stopped first: kill ${left.map((l) => l.pid).join(' ')}`,
       });
     }
     if (Date.now() - lastReport >= 5000) {

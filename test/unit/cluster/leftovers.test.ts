@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findLeftovers, waitForEarlierRun } from '../../../cluster/leftovers.js';
+import type { Leftover } from '../../../cluster/leftovers.js';
+
+test('waits while members of an earlier run use the data dirs, with a progress line, and returns once they are gone', async () => {
+  const lines: string[] = [];
+  let calls = 0;
+  const find = (): Leftover[] => (++calls < 4 ? [{ pid: 42, dataDir: '/d/infra1.etcd' }] : []);
+  const waited = await waitForEarlierRun({ dataDirs: ['/d/infra1.etcd'], progress: (l) => lines.push(l), find });
+  assert.ok(waited >= 500, String(waited));
+  assert.match(lines[0] ?? '', /^waiting for 1 member of an earlier run to exit \(pids 42; 0s of at most 30s\)$/);
+  assert.match(lines[lines.length - 1] ?? '', /^members of the earlier run have exited \(waited \d+\.\ds\)$/);
+});
+
+test('returns at once, silently, when nothing runs', async () => {
+  const lines: string[] = [];
+  assert.equal(await waitForEarlierRun({ dataDirs: ['/d/x'], progress: (l) => lines.push(l), find: () => [] }), 0);
+  assert.deepEqual(lines, []);
+});
+
+test('gives up after the bound with EDGE_DATA_DIR naming the pids', async () => {
+  await assert.rejects(waitForEarlierRun({ dataDirs: ['/d/x'], boundMs: 300, progress: () => undefined, find: () => [{ pid: 7, dataDir: '/d/x' }] }),
+    (err: { code: string; message: string; hint?: string }) => err.code === 'EDGE_DATA_DIR' && /pids 7/.test(err.message) && /kill 7/.test(err.hint ?? ''));
+});
+
+test('findLeftovers finds no etcd on a data dir nobody uses', () => {
+  assert.deepEqual(findLeftovers(['/nonexistent/etcd-edge-test.etcd']), []);
+});
