@@ -68,6 +68,8 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   out.push(`# the simplest way, with etcd-edge installed on the host:`, `etcd-edge up -f ${shellQuote(opts.source)} --host ${shellQuote(h.name)}`, '');
   const certsFor = h.member ?? h.standby;
   if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir));
+  // With auto TLS the proxy serves an auto-TLS pair of its own, as the members do; up makes it, by hand it is this.
+  if (t.tls === 'auto' && h.proxy) out.push(`# the proxy's auto-TLS pair:`, `#   etcd-edge certs auto --hosts ${[...h.addresses, 'localhost', '127.0.0.1'].join(',')} --out ${path.posix.join(opts.stateDir, 'pki', 'edge-auto')}`, '');
   if (h.member) {
     const m = h.member;
     const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
