@@ -33,6 +33,8 @@ export interface ClusterConfig {
   readonly restart: RestartPolicy;
   readonly stopGraceMs: number;
   readonly healthTls?: ClientTlsOptions;
+  /** See MemberProcessConfig.parentDeathSignal. */
+  readonly parentDeathSignal?: 'TERM' | 'USR2';
 }
 
 /** Progress events, for the CLI to print. */
@@ -93,7 +95,7 @@ export function createCluster(config: Readonly<ClusterConfig>, deps: ClusterDeps
       deps.onEvent?.({ kind: 'starting', name: m.name, logFile: m.logFile, initialized });
       const p = createMemberProcess({
         name: m.name, bin: config.etcdBin, env: config.env, logFile: m.logFile, restart: config.restart,
-        stopGraceMs: config.stopGraceMs, logger: log,
+        stopGraceMs: config.stopGraceMs, logger: log, ...(config.parentDeathSignal ? { parentDeathSignal: config.parentDeathSignal } : {}),
         args: () => {
           const state = dataDirState(m.dataDir);
           if (state === 'damaged') throw damaged(m.name, m.dataDir);

@@ -50,6 +50,8 @@ export interface MemberProcessConfig {
   readonly onFailed?: (lastLines: readonly string[]) => void;
   /** Called once when the member exits because the cluster removed it. */
   readonly onRemoved?: () => void;
+  /** What the member gets when up dies: TERM (default), or USR2 (ignored) while a watchdog stops members in order. */
+  readonly parentDeathSignal?: 'TERM' | 'USR2';
 }
 
 /** A supervised member handle. */
@@ -91,7 +93,7 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
     try {
       // detached: its own process group, so a terminal's Ctrl-C reaches only us and we stop members in order.
       // A real spawn dies with us even if we are SIGKILLed (no orphan members); a test's fake spawn sees etcd's argv.
-      const [cmd, argv] = cfg.spawn ? [cfg.bin, [...args]] : dyingWithParent(cfg.bin, args);
+      const [cmd, argv] = cfg.spawn ? [cfg.bin, [...args]] : dyingWithParent(cfg.bin, args, undefined, cfg.parentDeathSignal);
       child = spawnFn(cmd, argv, { detached: true, stdio: ['ignore', fd, fd], env: { ...cfg.env } });
     } finally {
       closeSync(fd);

@@ -25,6 +25,7 @@ import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
 import { waitForEarlierRun } from './leftovers.js';
+import { startWatchdog } from './watchdog.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -110,8 +111,14 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
   const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];
   const clientTls = tls ? loadClientTls(tls.client) : undefined;
+  // With more than one member, a watchdog stops them in order should up be killed (followers, then the leader).
+  const watchdog = members.length > 1 ? await startWatchdog({
+    members: members.map((m) => ({ name: m.name, dataDir: m.dataDir, healthUrl: m.healthUrl })), ...(tls ? { tls: tls.client } : {}),
+    logFile: path.join(path.dirname(members[0]?.logFile ?? stateDir), 'watchdog.log'), graceMs: 10_000, upPid: process.pid,
+  }, log) : undefined;
   const cluster = createCluster({
     etcdBin: etcd?.path ?? 'etcd', members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
+    parentDeathSignal: watchdog ? 'USR2' : 'TERM',
     restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
   }, { logger: log, onEvent: (e) => printEvent(io, e) });
   const started: EdgeComponent[] = [];
@@ -138,6 +145,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   } finally {
     removeUpRecord(stateDir, process.pid);
     await closeAll([cluster, ...started]);
+    watchdog?.stop();
   }
   println(io.stdout, 'stopped');
   return 0;

@@ -96,8 +96,15 @@ const SETPRIV = '/usr/bin/setpriv';
 
 /**
  * The command that runs etcd so that it gets SIGTERM when the process that spawned it dies, even by SIGKILL
- * (setpriv --pdeathsig sets PR_SET_PDEATHSIG and execs etcd, same pid). Without setpriv, etcd as is.
+ * (setpriv --pdeathsig sets PR_SET_PDEATHSIG and execs etcd, same pid). Without setpriv, etcd as is. With
+ * signal USR2 (which etcd ignores) the death is left to a watchdog that stops the members in order.
  */
-export function dyingWithParent(bin: string, args: readonly string[], setpriv: string | false = existsSync(SETPRIV) ? SETPRIV : false): [string, string[]] {
-  return setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, [...args]];
+export function dyingWithParent(bin: string, args: readonly string[], setpriv: string | false = existsSync(SETPRIV) ? SETPRIV : false,
+  signal: 'TERM' | 'USR2' = 'TERM'): [string, string[]] {
+  return setpriv ? [setpriv, ['--pdeathsig', signal, '--', bin, ...args]] : [bin, [...args]];
+}
+
+/** Tells whether setpriv (util-linux) is there to set a parent-death signal. */
+export function hasSetpriv(): boolean {
+  return existsSync(SETPRIV);
 }

@@ -2,6 +2,7 @@
 // lends the cluster's client certificate to clients presenting one; and an up SIGKILLed a moment ago is
 // replaced at once by a new up on the same data dir, which waits for the old members and comes up with the data.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cleanEnv, spawnBin } from '../helpers/bin.js';
@@ -9,8 +10,9 @@ import { etcdctl, eventually, requireTool, tempDir } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { curl } from './proxy-support.js';
 
+// A zombie (exited, not yet reaped by whoever inherited it) counts as gone.
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
 }
 
 test('up --tls self-signed: a write through the proxy without a client certificate never reaches the cluster; with one it does', async (t) => {
@@ -51,6 +53,7 @@ test('kill -9 up; up again on the same data dir: the new up waits for the old me
   await first.waitFor(/"msg":"etcd-edge is up"/, 90_000);
   const endpoints = [0, 1, 2].map((i) => `http://127.0.0.1:${base + i}`).join(',');
   assert.equal((await etcdctl(['--endpoints', endpoints, 'put', 'survivor', 'yes'])).code, 0);
+  const watchdogLog = path.join(dir, 'logs', 'watchdog.log');
   const pids = [...first.stderr().matchAll(/"memberPid":(\d+)/g)].map((m) => Number(m[1]));
   assert.equal(pids.length, 3, first.stderr().slice(-2000));
   const killedAt = Date.now();
@@ -62,6 +65,10 @@ test('kill -9 up; up again on the same data dir: the new up waits for the old me
   const readyMs = Date.now() - killedAt;
   const exitMs = await exitedAfter;
   t.diagnostic(`old members exited ${exitMs} ms after SIGKILL of up; the new up was ready ${readyMs} ms after it`);
+  // The watchdog stopped them in order: followers first, the leader last.
+  const wlog = readFileSync(watchdogLog, 'utf8');
+  assert.match(wlog, /up is gone: stopping followers \["infra\d","infra\d"\], then leader \["infra\d"\]/);
+  t.diagnostic(wlog.trim());
   assert.ok(exitMs < 30_000);
   if (exitMs > 1000) assert.match(second.stdout(), /waiting for \d members? of an earlier run to exit/);
   assert.doesNotMatch(second.stderr(), /EDGE_LISTEN_FAILED/);

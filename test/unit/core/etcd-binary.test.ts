@@ -7,6 +7,8 @@ test('dyingWithParent runs etcd through setpriv --pdeathsig TERM when setpriv ex
   assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a', '--data-dir=/d'], '/usr/bin/setpriv'),
     ['/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/usr/bin/etcd', '--name=a', '--data-dir=/d']]);
   assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a'], false), ['/usr/bin/etcd', ['--name=a']]);
+  assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a'], '/usr/bin/setpriv', 'USR2'),
+    ['/usr/bin/setpriv', ['--pdeathsig', 'USR2', '--', '/usr/bin/etcd', '--name=a']], 'USR2 (ignored by etcd) while a watchdog orders the stop');
 });
 
 test('parseEtcdVersion reads `etcd --version` output; atLeast compares major.minor', () => {
