@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { readUpRecord } from '../core/up-record.js';
 
 /** How long `up` waits for members of an earlier run to exit before it gives up. */
 export const EARLIER_RUN_WAIT_MS = 30_000;
@@ -82,4 +83,24 @@ export async function waitForEarlierRun(o: {
     if (o.signal?.aborted) throw new EdgeError('EDGE_ABORTED', 'up was cancelled while waiting for an earlier run');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Makes way for this up: fails at once when another up still runs on stateDir (its up.json names a live pid),
+ * and otherwise waits for members of an earlier, killed up that still use dataDirs.
+ */
+export async function clearEarlierRun(o: {
+  readonly stateDir: string; readonly dataDirs: readonly string[]; readonly progress: (line: string) => void; readonly signal?: AbortSignal;
+}): Promise<void> {
+  const running = readUpRecord(o.stateDir);
+  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
+    throw new EdgeError('EDGE_DATA_DIR', `another etcd-edge up (pid ${running.pid}) runs on ${JSON.stringify(o.stateDir)}`, {
+      hint: `stop it first (kill ${running.pid}), or pass another --data-dir`,
+    });
+  }
+  await waitForEarlierRun({ dataDirs: o.dataDirs, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}) });
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { errFields } from '../core/log.js';
 import type { TlsProvider } from '../core/edge.js';
 import { loadClientTls } from '../core/tls.js';
-import { readUpRecord, removeUpRecord, writeUpRecord } from '../core/up-record.js';
+import { removeUpRecord, writeUpRecord } from '../core/up-record.js';
 import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
@@ -24,8 +24,8 @@ import { bundledTopology, parseTopology } from './topology.js';
 import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
-import { waitForEarlierRun } from './leftovers.js';
-import { startWatchdog } from './watchdog.js';
+import { clearEarlierRun } from './leftovers.js';
+import { startWatchdog, watchdogSpecFor } from './watchdog.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -98,13 +98,8 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
   }
   // An earlier up killed a moment ago leaves members shutting down on our data dirs and ports: wait for them.
-  // One still running (its record names a live pid) is not going away: fail at once.
-  const running = readUpRecord(stateDir);
-  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
-    throw new EdgeError('EDGE_DATA_DIR', `another etcd-edge up (pid ${running.pid}) runs on ${JSON.stringify(stateDir)}`, { hint: `stop it first (kill ${running.pid}), or pass another --data-dir` });
-  }
-  await waitForEarlierRun({
-    dataDirs: hosts.flatMap((h) => (h.member ? [path.resolve(stateDir, h.member.dataDir ?? `${h.member.name}.etcd`)] : [])),
+  await clearEarlierRun({
+    stateDir, dataDirs: hosts.flatMap((h) => (h.member ? [path.resolve(stateDir, h.member.dataDir ?? `${h.member.name}.etcd`)] : [])),
     progress: (line) => println(io.stdout, line), signal: io.signal,
   });
   await checkFree(listenAddresses(hosts));
@@ -112,10 +107,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];
   const clientTls = tls ? loadClientTls(tls.client) : undefined;
   // With more than one member, a watchdog stops them in order should up be killed (followers, then the leader).
-  const watchdog = members.length > 1 ? await startWatchdog({
-    members: members.map((m) => ({ name: m.name, dataDir: m.dataDir, healthUrl: m.healthUrl })), ...(tls ? { tls: tls.client } : {}),
-    logFile: path.join(path.dirname(members[0]?.logFile ?? stateDir), 'watchdog.log'), graceMs: 10_000, upPid: process.pid,
-  }, log) : undefined;
+  const watchdog = members.length > 1 ? await startWatchdog(watchdogSpecFor(members, tls?.client), log) : undefined;
   const cluster = createCluster({
     etcdBin: etcd?.path ?? 'etcd', members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
     parentDeathSignal: watchdog ? 'USR2' : 'TERM',
@@ -149,10 +141,6 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   }
   println(io.stdout, 'stopped');
   return 0;
-}
-
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 /** Tells the user how to reach the members, and the proxy and gateway when they run. */

@@ -119,3 +119,11 @@ export async function startWatchdog(spec: WatchdogSpec, log: Logger): Promise<Wa
     },
   };
 }
+
+/** Builds the watchdog's spec for up's members (its log next to theirs). */
+export function watchdogSpecFor(members: readonly { name: string; dataDir: string; healthUrl: string; logFile: string }[], tls: ClientTlsFiles | undefined): WatchdogSpec {
+  return {
+    members: members.map((m) => ({ name: m.name, dataDir: m.dataDir, healthUrl: m.healthUrl })), ...(tls ? { tls } : {}),
+    logFile: path.join(path.dirname(members[0]?.logFile ?? '.'), 'watchdog.log'), graceMs: 10_000, upPid: process.pid,
+  };
+}

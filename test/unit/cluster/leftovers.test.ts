@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findLeftovers, waitForEarlierRun } from '../../../cluster/leftovers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clearEarlierRun, findLeftovers, waitForEarlierRun } from '../../../cluster/leftovers.js';
+import { writeUpRecord } from '../../../core/up-record.js';
 import type { Leftover } from '../../../cluster/leftovers.js';
 
 test('waits while members of an earlier run use the data dirs, with a progress line, and returns once they are gone', async () => {
@@ -26,4 +30,14 @@ test('gives up after the bound with EDGE_DATA_DIR naming the pids', async () => 
 
 test('findLeftovers finds no etcd on a data dir nobody uses', () => {
   assert.deepEqual(findLeftovers(['/nonexistent/etcd-edge-test.etcd']), []);
+});
+
+test('clearEarlierRun fails at once while another up still runs on the state dir', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leftovers-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeUpRecord(dir, { pid: process.ppid, host: undefined, members: ['infra1'], edge: [] });
+  await assert.rejects(clearEarlierRun({ stateDir: dir, dataDirs: [], progress: () => undefined }),
+    (err: { code: string; message: string }) => err.code === 'EDGE_DATA_DIR' && new RegExp(`another etcd-edge up \\(pid ${process.ppid}\\)`).test(err.message));
+  writeUpRecord(dir, { pid: 2 ** 22 + 12345, host: undefined, members: ['infra1'], edge: [] });
+  await clearEarlierRun({ stateDir: dir, dataDirs: [], progress: () => undefined });
 });
