@@ -25,7 +25,7 @@ import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
 import { clearEarlierRun } from './leftovers.js';
-import { startWatchdog, watchdogSpecFor } from './watchdog.js';
+import { startWatchdog, stopMembersInOrder, watchdogRunningFor, watchdogSpecFor } from './watchdog.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -97,14 +97,16 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   if (etcd && t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
     throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
   }
-  // An earlier up killed a moment ago leaves members shutting down on our data dirs and ports: wait for them.
-  await clearEarlierRun({
-    stateDir, dataDirs: hosts.flatMap((h) => (h.member ? [path.resolve(stateDir, h.member.dataDir ?? `${h.member.name}.etcd`)] : [])),
-    progress: (line) => println(io.stdout, line), signal: io.signal,
-  });
-  await checkFree(listenAddresses(hosts));
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
   const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];
+  // An earlier up killed a moment ago leaves members shutting down on our data dirs and ports: wait for them
+  // (and stop them in order if its watchdog was killed too).
+  const dataDirs = members.map((m) => m.dataDir);
+  await clearEarlierRun({
+    stateDir, dataDirs, progress: (line) => println(io.stdout, line), signal: io.signal,
+    watchdogAlive: () => watchdogRunningFor(dataDirs), stopOrphans: async () => { await stopMembersInOrder(watchdogSpecFor(members, tls?.client)); },
+  });
+  await checkFree(listenAddresses(hosts));
   const clientTls = tls ? loadClientTls(tls.client) : undefined;
   // With more than one member, a watchdog stops them in order should up be killed (followers, then the leader).
   const watchdog = members.length > 1 ? await startWatchdog(watchdogSpecFor(members, tls?.client), log) : undefined;

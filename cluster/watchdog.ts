@@ -4,7 +4,7 @@
 // ignores) as their parent-death signal while the watchdog runs, TERM otherwise.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endpointStatus } from '../core/etcd-client.js';
@@ -126,4 +126,22 @@ export function watchdogSpecFor(members: readonly { name: string; dataDir: strin
     members: members.map((m) => ({ name: m.name, dataDir: m.dataDir, healthUrl: m.healthUrl })), ...(tls ? { tls } : {}),
     logFile: path.join(path.dirname(members[0]?.logFile ?? '.'), 'watchdog.log'), graceMs: 10_000, upPid: process.pid,
   };
+}
+
+/** Tells whether a watchdog (of any up) watches one of dataDirs now, by the spec on its command line. */
+export function watchdogRunningFor(dataDirs: readonly string[]): boolean {
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return false; }
+  const base = path.basename(WATCHDOG_BIN);
+  return pids.some((pid) => {
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
+    if (!argv.some((a) => a.endsWith(base))) return false;
+    try {
+      const spec = JSON.parse(argv[argv.length - 2] ?? argv[argv.length - 1] ?? '{}') as Partial<WatchdogSpec>;
+      return (spec.members ?? []).some((m) => dataDirs.includes(path.resolve(m.dataDir)));
+    } catch {
+      return false;
+    }
+  });
 }

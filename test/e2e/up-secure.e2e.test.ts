@@ -2,7 +2,7 @@
 // lends the cluster's client certificate to clients presenting one; and an up SIGKILLed a moment ago is
 // replaced at once by a new up on the same data dir, which waits for the old members and comes up with the data.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cleanEnv, spawnBin } from '../helpers/bin.js';
@@ -74,4 +74,33 @@ test('kill -9 up; up again on the same data dir: the new up waits for the old me
   assert.doesNotMatch(second.stderr(), /EDGE_LISTEN_FAILED/);
   const got = await etcdctl(['--endpoints', endpoints, 'get', 'survivor', '--print-value-only']);
   assert.equal(got.stdout.trim(), 'yes');
+});
+
+test('up and its watchdog both SIGKILLed: the members keep running, and the next up stops them in order and comes up with the data', async (t) => {
+  requireTool('etcd', 'etcd-server');
+  const base = await freePorts(8);
+  const dir = tempDir(t);
+  const args = ['up', '--base-port', String(base), '--data-dir', dir, '--edge=false'];
+  const first = spawnBin(args, { env: cleanEnv() });
+  t.after(() => first.stop('SIGKILL'));
+  await first.waitFor(/"msg":"etcd-edge is up"/, 90_000);
+  const endpoints = [0, 1, 2].map((i) => `http://127.0.0.1:${base + i}`).join(',');
+  assert.equal((await etcdctl(['--endpoints', endpoints, 'put', 'orphaned', 'kept'])).code, 0);
+  const pids = [...first.stderr().matchAll(/"memberPid":(\d+)/g)].map((m) => Number(m[1]));
+  // The watchdog this test's up started: its command line carries our data dir.
+  const watchdog = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).find((pid) => {
+    try { const c = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); return c.includes('etcd-edge-watchdog.js') && c.includes(dir); } catch { return false; }
+  });
+  assert.ok(watchdog, 'up runs a watchdog');
+  process.kill(watchdog, 'SIGKILL');
+  await first.stop('SIGKILL');
+  t.after(() => pids.forEach((p) => { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }));
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(pids.every(alive), 'with USR2 as parent-death signal the members keep running');
+  const second = spawnBin(args, { env: cleanEnv() });
+  t.after(async () => { assert.equal(await second.stop('SIGTERM', 30_000), 0, second.stderr().slice(-2000)); });
+  await second.waitFor(/"msg":"etcd-edge is up"/, 90_000);
+  assert.match(second.stdout(), /no watchdog is stopping them: stopping the earlier run's members in order/);
+  assert.ok(pids.every((p) => !alive(p)), 'the old members are gone');
+  assert.equal((await etcdctl(['--endpoints', endpoints, 'get', 'orphaned', '--print-value-only'])).stdout.trim(), 'kept');
 });

@@ -41,3 +41,24 @@ test('clearEarlierRun fails at once while another up still runs on the state dir
   writeUpRecord(dir, { pid: 2 ** 22 + 12345, host: undefined, members: ['infra1'], edge: [] });
   await clearEarlierRun({ stateDir: dir, dataDirs: [], progress: () => undefined });
 });
+
+test('members still there after the orphan delay with no watchdog alive are stopped once, in the given way', async () => {
+  let stops = 0;
+  let gone = false;
+  const lines: string[] = [];
+  await waitForEarlierRun({
+    dataDirs: ['/d/x'], progress: (l) => lines.push(l), find: () => (gone ? [] : [{ pid: 9, dataDir: '/d/x' }]),
+    watchdogAlive: () => false, stopOrphans: async () => { stops++; gone = true; },
+  });
+  assert.equal(stops, 1);
+  assert.ok(lines.some((l) => /no watchdog is stopping them/.test(l)));
+});
+
+test('while a watchdog is alive, up only waits', async () => {
+  let stops = 0;
+  await assert.rejects(waitForEarlierRun({
+    dataDirs: ['/d/x'], boundMs: 3500, progress: () => undefined, find: () => [{ pid: 9, dataDir: '/d/x' }],
+    watchdogAlive: () => true, stopOrphans: async () => { stops++; },
+  }), (err: { code: string }) => err.code === 'EDGE_DATA_DIR');
+  assert.equal(stops, 0);
+});
