@@ -16,7 +16,8 @@ import type { Issued } from './issue.js';
 export const certsMain: CliMain = async (io: CliIo) => {
   const c = parseCertsFlags(io.argv, io.env, io.cwd);
   switch (c.command) {
-    case 'help': io.stdout.write(c.text); return 0;
+    // A bare `certs`, like every other bare group, is a usage error: the usage on stdout, exit 2.
+    case 'help': io.stdout.write(c.text); return c.bare === true ? 2 : 0;
     case 'inspect': return inspect(io, c);
     case 'auto': {
       const r = await ensureAutoCert({ dir: c.out, hosts: c.hosts, force: c.force });

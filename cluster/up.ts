@@ -24,6 +24,7 @@ import { bundledTopology, parseTopology } from './topology.js';
 import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
+import { applyRemovedMembers, markRemoved } from './bundled-members.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -75,7 +76,11 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const log = commandLogger(f, 'up');
   const stateDir = path.resolve(io.cwd, f.str('data-dir') ?? '.etcd-edge');
   const edge = deps.edge ?? {};
-  const t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
+  const bundled = f.str('topology') === undefined;
+  const loaded = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
+  // The bundled layout has no file to edit after a demote: its data dir remembers which members the cluster removed.
+  const { topology: t, notes: removedNotes } = bundled ? applyRemovedMembers(loaded, stateDir) : { topology: loaded, notes: [] };
+  for (const n of removedNotes) println(io.stdout, n);
   const warnings = validateTopology(t, (kind, host, flags) => {
     const h = t.hosts.find((x) => x.name === host);
     if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, t, stateDir));
@@ -102,7 +107,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const cluster = createCluster({
     etcdBin: etcd?.path ?? 'etcd', members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
     restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
-  }, { logger: log, onEvent: (e) => printEvent(io, e) });
+  }, { logger: log, onEvent: (e) => { printEvent(io, e); if (bundled && e.kind === 'removed') markRemoved(stateDir, e.name); } });
   const started: EdgeComponent[] = [];
   try {
     await cluster.start({ signal: io.signal });
