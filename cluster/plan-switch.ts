@@ -75,11 +75,14 @@ export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; 
   if (h.member && members.length > 1) {
     const m = h.member;
     const others = members.filter((x) => x !== m).flatMap((x) => x.advertiseClientUrls);
+    // up already runs this host's proxy on the same data dir, and that proxy follows the cluster: demote must not
+    // start a second one (it refuses to), only remove and stop the member.
+    const upProxy = h.proxy !== undefined;
     return [
       '# switch to the proxy role: run demote here while the member runs. It moves leadership away, removes the member',
       '# (etcd then exits by itself with status 0, which neither up nor systemd\'s Restart=on-failure restarts), archives',
-      '# its data dir and starts an etcd-edge proxy on its listen client URLs:',
-      shellLine(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client]),
+      upProxy ? '# its data dir; the proxy `up` runs on this host keeps serving (--start-proxy=false):' : '# its data dir and starts an etcd-edge proxy on its listen client URLs:',
+      shellLine(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client, ...(upProxy ? ['--start-proxy=false'] : [])]),
       `# then set role: proxy for ${h.name} in ${opts.source}. ${members.length - 1} members are left: the cluster ${members.length - 1 >= 3 ? 'still tolerates a failure' : 'tolerates no failure'}.`,
       '',
     ];

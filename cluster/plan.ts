@@ -1,7 +1,7 @@
 // `etcd-edge plan`: for each host of a topology, the exact etcd command line, the same settings as an ETCD_*
 // environment file (what systemd's EnvironmentFile reads), a systemd unit, and the edge commands for that host.
 import path from 'node:path';
-import { println, shellQuote } from '../core/cli.js';
+import { println, shellLine, shellQuote } from '../core/cli.js';
 import type { CliIo } from '../core/cli.js';
 import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
@@ -64,7 +64,7 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   const tlsFiles = planTls(t, opts.stateDir);
   const etcd = etcdFeatures(opts.etcdBin, { version: opts.version, major: maj ?? 3, minor: min ?? 4 });
   const out: string[] = [`# ===== host ${h.name}${h.addresses.length ? ` (${h.addresses.join(', ')})` : ''} =====`, ''];
-  out.push(`# the simplest way, with etcd-edge installed on the host:`, `etcd-edge up -f ${shellQuote(opts.source)} --host ${shellQuote(h.name)}`, '');
+  out.push(`# the simplest way, with etcd-edge installed on the host:`, shellLine(['etcd-edge', 'up', '-f', opts.source, '--host', h.name, `--data-dir=${opts.stateDir}`]), '');
   const certsFor = h.member ?? h.standby;
   if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir));
   if (h.member) {
