@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { kvGet, kvPut } from '../../core/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool, startBundledCluster, tempDir } from '../helpers/etcd.js';
 import { peerEntry, startMember } from '../helpers/etcd-member.js';
@@ -104,4 +105,56 @@ test('bundled up restarted after a demote starts the cluster as it now is', asyn
     return g.code === 0 ? g.stdout.trim() : undefined;
   });
   assert.equal(got, 'yes', 'the gateway serves the cluster that is left');
+});
+
+/** Splits a printed command line into words (plan quotes with single quotes only where needed). */
+function words(line: string): string[] {
+  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] ?? ''));
+}
+
+/** The one printed `etcd-edge <sub> ...` line of a plan, as argv for etcd-edge. */
+function printed(planOut: string, sub: string): string[] {
+  const lines = planOut.split('\n').filter((l) => l.startsWith(`etcd-edge ${sub} `));
+  assert.equal(lines.length, 1, `one "etcd-edge ${sub}" line in:\n${planOut}`);
+  return words(lines[0] ?? '').slice(1);
+}
+
+test('plan --data-dir: its up, promote and demote lines work verbatim, in order, and keep state where they say', async (t) => {
+  requireTool('etcd', 'etcd-server');
+  const dir = tempDir(t);
+  const p = await freePorts(7);
+  const u = (port: number): string => `http://127.0.0.1:${port}`;
+  writeFileSync(path.join(dir, 'topo.yaml'), `cluster-token: plan-verbatim
+hosts:
+  a: {member: {name: a, listen-peer-urls: ${u(p + 3)}, listen-client-urls: ${u(p)}}, proxy: {listen-client-urls: ${u(p + 6)}}}
+  b: {member: {name: b, listen-peer-urls: ${u(p + 4)}, listen-client-urls: ${u(p + 1)}}}
+  w: {role: proxy, member: {name: w, listen-peer-urls: ${u(p + 5)}, listen-client-urls: ${u(p + 2)}}}
+`);
+  const plans = new Map<string, string>();
+  for (const h of ['a', 'b', 'w']) {
+    const r = await runBin(['plan', '-f', 'topo.yaml', '--host', h, '--data-dir', path.join(dir, `state-${h}`)], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    plans.set(h, r.stdout);
+  }
+  const upArgs = (h: string): string[] => printed(plans.get(h) ?? '', 'up');
+  assert.ok(upArgs('a').includes(`--data-dir=${path.join(dir, 'state-a')}`), 'the up line carries --data-dir');
+  const ups = ['a', 'b', 'w'].map((h) => spawnBin(upArgs(h), { cwd: dir }));
+  t.after(async () => { for (const x of ups) assert.equal(await x.stop(), 0); });
+  await Promise.all(ups.map((x) => x.waitFor(/"msg":"etcd-edge is up"/, 60_000)));
+  await eventually(() => kvPut(u(p + 2), 'via-w', 'proxy', { timeoutMs: 3000 }).then(() => true, () => false));
+
+  const promote = spawnBin(printed(plans.get('w') ?? '', 'promote'), { cwd: dir });
+  t.after(async () => assert.equal(await promote.stop(), 0));
+  await promote.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal(await ups[2]?.exited(), 0, 'promote found up\'s proxy on the plan\'s data dir and stopped that up');
+  assert.ok(readFileSync(path.join(dir, 'state-w', 'w.etcd', 'member', 'wal', '0000000000000000-0000000000000000.wal')).length > 0, 'the member\'s data is under the plan\'s --data-dir');
+  assert.equal(await kvGet(u(p + 2), 'via-w', { timeoutMs: 5000 }), 'proxy', 'the member answers where the proxy did');
+
+  const demoteArgs = printed(plans.get('a') ?? '', 'demote');
+  assert.ok(demoteArgs.includes('--start-proxy=false'), 'a runs a proxy inside up: demote must not start another');
+  const d = await runBin(demoteArgs, { cwd: dir, timeoutMs: 90_000 });
+  assert.equal(d.code, 0, d.stdout + d.stderr);
+  await ups[0]?.waitFor(/member a was removed from the cluster; not restarting it/, 10_000);
+  assert.deepEqual((await listMembers(u(p + 1))).map((x) => x.name).sort(), ['b', 'w']);
+  assert.equal(await eventually(() => kvGet(u(p + 6), 'via-w', { timeoutMs: 3000 })), 'proxy', 'a\'s proxy follows the cluster that is left');
 });
