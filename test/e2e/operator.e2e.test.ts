@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { kvGet, kvPut } from '../../core/etcd-client.js';
-import { runBin, spawnBin } from '../helpers/bin.js';
+import { BIN, runBin, spawnBin, spawnCmd } from '../helpers/bin.js';
+import type { BinProcess } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool, startBundledCluster, tempDir } from '../helpers/etcd.js';
 import { peerEntry, startMember } from '../helpers/etcd-member.js';
 import { freePort, freePorts } from '../helpers/ports.js';
@@ -157,4 +158,33 @@ hosts:
   await ups[0]?.waitFor(/member a was removed from the cluster; not restarting it/, 10_000);
   assert.deepEqual((await listMembers(u(p + 1))).map((x) => x.name).sort(), ['b', 'w']);
   assert.equal(await eventually(() => kvGet(u(p + 6), 'via-w', { timeoutMs: 3000 })), 'proxy', 'a\'s proxy follows the cluster that is left');
+});
+
+test('up on a terminal prints human log lines and no raw JSON; --log-format json keeps JSON there', async (t) => {
+  requireTool('script', 'util-linux');
+  const basePort = await freePorts(8);
+  const dataDir = tempDir(t);
+  const run = (extra: string): BinProcess =>
+    // script(1) gives up a pseudo-terminal as stdout and stderr; its own stdout carries what the terminal shows.
+    spawnCmd('script', ['-qfc', `exec ${process.execPath} ${BIN} up --base-port ${basePort} --data-dir ${dataDir} --edge=false${extra}`, '/dev/null']);
+  const stopUp = async (p: BinProcess): Promise<number> => {
+    const rec = JSON.parse(readFileSync(path.join(dataDir, 'up.json'), 'utf8')) as { pid: number };
+    process.kill(rec.pid, 'SIGTERM');
+    return p.exited();
+  };
+  const human = run('');
+  t.after(() => human.stop('SIGKILL'));
+  await human.waitFor(/etcd-edge is up/, 60_000);
+  await human.waitFor(/running; press Ctrl-C to stop/);
+  assert.equal(await stopUp(human), 0);
+  const lines = human.stdout().split(/\r?\n/);
+  assert.deepEqual(lines.filter((l) => l.trimStart().startsWith('{')), [], 'no raw JSON line on a terminal');
+  assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\tINFO\tup\tetcd-edge is up\t\{"members":\["infra1","infra2","infra3"\]/.test(l)), human.stdout());
+  assert.ok(lines.some((l) => /^member infra1 is healthy/.test(l)), 'progress lines are unchanged');
+
+  const json = run(' --log-format json');
+  t.after(() => json.stop('SIGKILL'));
+  await json.waitFor(/"msg":"etcd-edge is up"/, 60_000);
+  await json.waitFor(/running; press Ctrl-C to stop/);
+  assert.equal(await stopUp(json), 0);
 });
