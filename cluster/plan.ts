@@ -1,7 +1,7 @@
 // `etcd-edge plan`: for each host of a topology, the exact etcd command line, the same settings as an ETCD_*
 // environment file (what systemd's EnvironmentFile reads), a systemd unit, and the edge commands for that host.
 import path from 'node:path';
-import { println, shellLine, shellQuote } from '../core/cli.js';
+import { println, printWarnings, shellLine, shellQuote } from '../core/cli.js';
 import type { CliIo } from '../core/cli.js';
 import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
@@ -91,6 +91,7 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
 /** Runs `etcd-edge plan`. */
 export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): Promise<number> {
   const f = parseFlags(PLAN_FLAGS, io.argv, io.env, { command: 'plan' });
+  printWarnings(io.stderr, f.warnings);
   if (f.help) { io.stdout.write(renderHelp('etcd-edge plan -f topology.yaml [--host NAME]', 'Print per-host etcd commands, env files and systemd units.', PLAN_FLAGS)); return 0; }
   const file = f.str('topology');
   if (!file) throw new EdgeError('EDGE_USAGE', 'plan needs a topology file', { hint: 'pass -f topology.yaml (see the README for the format)' });

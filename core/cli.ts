@@ -38,6 +38,11 @@ export function commandLogger(flags: ParsedFlags, name: string): Logger {
   return log;
 }
 
+/** Prints configuration warnings (unknown or deprecated environment variables) on stderr: commands that do not log. */
+export function printWarnings(out: Writable, warnings: readonly string[]): void {
+  for (const w of warnings) println(out, `warning: ${w}`);
+}
+
 /** Resolves when the signal fires (immediately if it already has). */
 export function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
