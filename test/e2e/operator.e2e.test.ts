@@ -188,3 +188,35 @@ test('up on a terminal prints human log lines and no raw JSON; --log-format json
   await json.waitFor(/running; press Ctrl-C to stop/);
   assert.equal(await stopUp(json), 0);
 });
+
+test('completion bash: sourced in bash, it completes commands, subcommands, flags and flag values from the specs', async () => {
+  requireTool('bash', 'bash');
+  const complete = (words: readonly string[]): Promise<string> => new Promise((resolve, reject) => {
+    const script = `source <("${process.execPath}" "${BIN}" completion bash) || exit 9
+complete -p etcd-edge
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _etcd_edge; echo "[\${COMPREPLY[*]}]"`;
+    execFile('bash', ['-c', script], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const cases: { words: string[]; want: RegExp }[] = [
+    { words: ['etcd-edge', 'de'], want: /^\[demote\]$/m },
+    { words: ['etcd-edge', 'c'], want: /^\[certs completion\]$/m },
+    { words: ['etcd-edge', 'certs', 'm'], want: /^\[member\]$/m },
+    { words: ['etcd-edge', 'gateway', 'start', '--endpoints'], want: /^\[--endpoints --endpoints-auto-sync-interval\]$/m },
+    { words: ['etcd-edge', 'up', '--log-f'], want: /^\[--log-format\]$/m },
+    { words: ['etcd-edge', 'up', '--tls', ''], want: /^\[none auto self-signed\]$/m },
+    { words: ['etcd-edge', 'dns', 'serve', '--log-format', ''], want: /^\[json console\]$/m },
+    { words: ['etcd-edge', 'proxy', '--log-format', 'j'], want: /^\[json\]$/m },
+  ];
+  for (const c of cases) {
+    const out = await complete(c.words);
+    assert.match(out, /^complete -o filenames -F _etcd_edge etcd-edge$/m);
+    assert.match(out, c.want, c.words.join(' '));
+  }
+  const zsh = await runBin(['completion', 'zsh']);
+  assert.equal(zsh.code, 0);
+  assert.match(zsh.stdout, /^#compdef etcd-edge\n[^]*bashcompinit[^]*complete -o filenames -F _etcd_edge etcd-edge\n$/);
+  assert.equal((await runBin(['completion'])).code, 2);
+  const bad = await runBin(['completion', 'fish']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown shell "fish" for "completion" \[EDGE_USAGE\]/);
+});
