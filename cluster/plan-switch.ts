@@ -19,6 +19,12 @@ export interface PlanTls {
   readonly clientFlags: readonly string[];
 }
 
+/** The directory of the cluster's one CA as plan names it: the topology's ca: (relative to the file), else <data-dir>/ca. */
+export function planCaDir(t: Topology, stateDir: string): string {
+  if (t.ca === undefined) return path.posix.join(stateDir, 'ca');
+  return path.posix.isAbsolute(t.ca) ? t.ca : path.posix.join(path.posix.dirname(t.source), t.ca);
+}
+
 /** The TLS files `up` would use: etcd's auto-TLS, or the CA-issued files under <data-dir>/pki. */
 export function planTls(t: Topology, stateDir: string): PlanTls {
   if (t.tls === 'none') return { member: () => undefined, edge: undefined, clientFlags: [] };
@@ -30,7 +36,7 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
     };
   }
   const pki = path.posix.join(stateDir, 'pki');
-  const client = { caFile: `${pki}/ca.crt`, certFile: `${pki}/client.crt`, keyFile: `${pki}/client.key` };
+  const client = { caFile: `${planCaDir(t, stateDir)}/ca.crt`, certFile: `${pki}/client.crt`, keyFile: `${pki}/client.key` };
   return {
     member: (name) => ({
       mode: 'self-signed', trustedCaFile: client.caFile,

@@ -9,7 +9,7 @@ import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
 import { memberFlags, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories, EdgeTlsDefaults } from './edge.js';
-import { planTls, switchLines } from './plan-switch.js';
+import { planCaDir, planTls, switchLines } from './plan-switch.js';
 import { factoryFor, withDefaults } from './edge.js';
 import { etcdFeatures } from '../core/etcd-binary.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
@@ -45,15 +45,29 @@ function unit(name: string, description: string, exec: string, envFile?: string)
   ].join('\n');
 }
 
-function certSteps(m: MemberDecl, stateDir: string): string[] {
+function certSteps(m: MemberDecl, stateDir: string, caDir: string): string[] {
   const pki = path.posix.join(stateDir, 'pki');
   const hosts = [...new Set([...m.listenClientUrls, ...m.advertiseClientUrls, ...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]
     .map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')).filter((h) => h !== '0.0.0.0' && h !== '::'))];
   return [
-    '# certificates (one CA for the whole cluster: create it once, copy ca.crt and ca.key to each host):',
-    `#   etcd-edge certs ca --out ${pki}`,
-    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${pki} --out ${pki}/members`,
-    `#   etcd-edge certs client client --ca ${pki} --out ${pki}    (for proxies, gateways and etcdctl)`,
+    `# certificates by hand (up issues these itself from the CA in ${caDir}):`,
+    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${caDir} --out ${pki}/members`,
+    `#   etcd-edge certs client client --ca ${caDir} --out ${pki}    (for proxies, gateways and etcdctl)`,
+    '',
+  ];
+}
+
+/** The once-per-cluster step of tls: self-signed: one CA, created on one machine and copied to every host. */
+export function caSteps(t: Topology, stateDir: string): string[] {
+  if (t.tls !== 'self-signed') return [];
+  const caDir = planCaDir(t, stateDir);
+  return [
+    '# ===== once, for the whole cluster: its one CA (tls: self-signed) =====',
+    '# Run this on one machine only: a CA per host would make the members refuse each other ("tls: bad certificate").',
+    shellLine(['etcd-edge', 'certs', 'ca', '--out', caDir]),
+    `# Then copy the two files it wrote, ca.crt and ca.key, to ${caDir} on every host (ca.key stays 0600). On a host`,
+    '# where every certificate was issued elsewhere, ca.crt alone is enough. Each host\'s up line below names that',
+    '# directory and issues its own member and client certificates from it.',
     '',
   ];
 }
@@ -64,9 +78,11 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   const tlsFiles = planTls(t, opts.stateDir);
   const etcd = etcdFeatures(opts.etcdBin, { version: opts.version, major: maj ?? 3, minor: min ?? 4 });
   const out: string[] = [`# ===== host ${h.name}${h.addresses.length ? ` (${h.addresses.join(', ')})` : ''} =====`, ''];
-  out.push(`# the simplest way, with etcd-edge installed on the host:`, shellLine(['etcd-edge', 'up', '-f', opts.source, '--host', h.name, `--data-dir=${opts.stateDir}`]), '');
+  // The topology's ca: reaches up through the file; otherwise the line names the directory the CA step copies to.
+  const caFlag = t.tls === 'self-signed' && t.ca === undefined ? [`--ca=${planCaDir(t, opts.stateDir)}`] : [];
+  out.push(`# the simplest way, with etcd-edge installed on the host:`, shellLine(['etcd-edge', 'up', '-f', opts.source, '--host', h.name, `--data-dir=${opts.stateDir}`, ...caFlag]), '');
   const certsFor = h.member ?? h.standby;
-  if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir));
+  if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir, planCaDir(t, opts.stateDir)));
   if (h.member) {
     const m = h.member;
     const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
@@ -109,6 +125,7 @@ export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): 
   }
   const hosts = f.str('host') === undefined ? t.hosts : t.hosts.filter((h) => h.name === f.str('host'));
   if (hosts.length === 0) throw new EdgeError('EDGE_USAGE', `host ${JSON.stringify(f.str('host'))} is not in ${file}`, { hint: `one of: ${t.hosts.map((h) => h.name).join(', ')}` });
+  for (const line of caSteps(t, stateDir)) println(io.stdout, line);
   for (const h of hosts) {
     println(io.stdout, renderHostPlan(h, t, { etcdBin: f.str('etcd-bin') ?? '/usr/bin/etcd', version: f.str('etcd-version') ?? '3.4', stateDir, source: file }));
   }

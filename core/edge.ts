@@ -51,5 +51,9 @@ export interface PreparedTls {
 
 /** Creates (or reuses) certificates under stateDir for `up --tls auto|self-signed`. */
 export interface TlsProvider {
-  prepare(opts: { readonly mode: 'auto' | 'self-signed'; readonly stateDir: string; readonly members: readonly TlsMemberRequest[] }): Promise<PreparedTls>;
+  prepare(opts: {
+    readonly mode: 'auto' | 'self-signed'; readonly stateDir: string; readonly members: readonly TlsMemberRequest[];
+    /** self-signed: the cluster's one CA (ca.crt, and ca.key where certificates are issued) instead of <stateDir>/pki's own. */
+    readonly caDir?: string;
+  }): Promise<PreparedTls>;
 }

@@ -48,10 +48,12 @@ export interface Topology {
   readonly discoverySrv: string | undefined;
   readonly discoverySrvName: string | undefined;
   readonly tls: TlsMode;
+  /** tls: self-signed: the directory holding the cluster's one CA (ca.crt, ca.key) on every host. */
+  readonly ca: string | undefined;
   readonly hosts: readonly HostDecl[];
 }
 
-const TOP_KEYS = ['cluster-token', 'bootstrap', 'initial-cluster', 'discovery', 'discovery-srv', 'discovery-srv-name', 'tls', 'hosts'];
+const TOP_KEYS = ['cluster-token', 'bootstrap', 'initial-cluster', 'discovery', 'discovery-srv', 'discovery-srv-name', 'tls', 'ca', 'hosts'];
 const HOST_KEYS = ['address', 'addresses', 'role', 'member', 'proxy', 'gateway', 'tunnels'];
 const MEMBER_KEYS = ['name', 'listen-peer-urls', 'initial-advertise-peer-urls', 'listen-client-urls', 'advertise-client-urls', 'data-dir', 'extra-flags'];
 
@@ -168,6 +170,7 @@ export function parseTopology(doc: Record<string, unknown>, source: string): Top
     discoverySrv: optString(doc['discovery-srv'], source, 'discovery-srv'),
     discoverySrvName: optString(doc['discovery-srv-name'], source, 'discovery-srv-name'),
     tls,
+    ca: optString(doc.ca, source, 'ca'),
     hosts,
   });
 }
@@ -198,6 +201,6 @@ export function bundledTopology(opts: { basePort?: number; tls?: TlsMode; withEd
   }));
   return Object.freeze({
     source: 'bundled layout', clusterToken: 'etcd-cluster-1', bootstrap: 'static', initialCluster: undefined,
-    discovery: undefined, discoverySrv: undefined, discoverySrvName: undefined, tls: opts.tls ?? 'none', hosts,
+    discovery: undefined, discoverySrv: undefined, discoverySrvName: undefined, tls: opts.tls ?? 'none', ca: undefined, hosts,
   });
 }
