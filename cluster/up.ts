@@ -25,6 +25,7 @@ import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
 import { applyRemovedMembers, markRemoved } from './bundled-members.js';
+import { caWatchFor, startWatchingCa } from './ca-check.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -117,7 +118,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   }, { logger: log, onEvent: (e) => { printEvent(io, e); if (bundled && e.kind === 'removed') markRemoved(stateDir, e.name); } });
   const started: EdgeComponent[] = [];
   try {
-    await cluster.start({ signal: io.signal });
+    await startWatchingCa(cluster.start({ signal: io.signal }), caWatchFor(t, hosts, tls?.client.caFile));
     for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls ? { peer: tls.edgePeerFlags, client: tls.client } : undefined, io.signal));
     const endpoints = members.map((m) => m.healthUrl);
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
