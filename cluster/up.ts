@@ -118,7 +118,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   }, { logger: log, onEvent: (e) => { printEvent(io, e); if (bundled && e.kind === 'removed') markRemoved(stateDir, e.name); } });
   const started: EdgeComponent[] = [];
   try {
-    await startWatchingCa(cluster.start({ signal: io.signal }), caWatchFor(t, hosts, tls?.client.caFile));
+    await startWatchingCa((signal) => cluster.start({ signal }), io.signal, caWatchFor(t, hosts, tls?.client.caFile, members.map((m) => ({ name: m.name, file: m.logFile }))));
     for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tls ? { peer: tls.edgePeerFlags, client: tls.client } : undefined, io.signal));
     const endpoints = members.map((m) => m.healthUrl);
     if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
