@@ -21,6 +21,7 @@ export const commands: Readonly<Record<string, () => Promise<CliMain>>> = {
   promote: async () => (await import('../membership/index.js')).promoteMain,
   demote: async () => (await import('../membership/index.js')).demoteMain,
   manifests: async () => (await import('../manifests/index.js')).manifestsMain,
+  completion: async () => (await import('./completion.js')).completionMain,
 };
 
 /** Returns the top-level help text. */
@@ -41,6 +42,7 @@ commands:
   promote     turn this host's proxy into a member, with rollback
   demote      turn a member back into a proxy
   manifests   k8s: Kubernetes manifests for a StatefulSet that scales
+  completion  bash | zsh: a shell completion script built from every command's flags
   version     print the etcd-edge version
 
 run etcd-edge <command> --help for its flags.

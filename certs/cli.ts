@@ -1,11 +1,12 @@
 // `etcd-edge certs`: runs one subcommand from its parsed config. Written paths go to stdout, one per line, so
 // scripts can consume them; notes go to stderr; inspect's report goes to stdout and its verdict to the exit code.
-import { println } from '../core/cli.js';
+import { println, printWarnings } from '../core/cli.js';
+import { envWarnings } from '../core/flags.js';
 import type { CliIo, CliMain } from '../core/cli.js';
 import { ensureAutoCert } from './auto-tls.js';
 import { CA_CERT, CA_KEY, createCa, loadCa } from './ca.js';
-import { parseCertsFlags } from './config.js';
-import type { CertsConfig } from './config.js';
+import { CERTS_SPECS, parseCertsFlags } from './config.js';
+import type { CertsCommand, CertsConfig } from './config.js';
 import { writeFiles } from './files.js';
 import type { OutFile } from './files.js';
 import { inspectCertificate, renderReport, reportOk } from './inspect.js';
@@ -15,8 +16,11 @@ import type { Issued } from './issue.js';
 /** Runs `etcd-edge certs <ca|member|client|auto|inspect>`; returns the exit code, throws EdgeErrors. */
 export const certsMain: CliMain = async (io: CliIo) => {
   const c = parseCertsFlags(io.argv, io.env, io.cwd);
+  const specs = CERTS_SPECS[io.argv[0] as CertsCommand]?.specs;
+  if (specs) printWarnings(io.stderr, envWarnings(specs, io.env));
   switch (c.command) {
-    case 'help': io.stdout.write(c.text); return 0;
+    // A bare `certs`, like every other bare group, is a usage error: the usage on stdout, exit 2.
+    case 'help': io.stdout.write(c.text); return c.bare === true ? 2 : 0;
     case 'inspect': return inspect(io, c);
     case 'auto': {
       const r = await ensureAutoCert({ dir: c.out, hosts: c.hosts, force: c.force });

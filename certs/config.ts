@@ -26,7 +26,7 @@ export type CertsConfig =
   | ({ readonly command: 'client'; readonly name: string; readonly ca: string } & Issuing)
   | ({ readonly command: 'auto'; readonly hosts: SanHosts } & Writing)
   | { readonly command: 'inspect'; readonly file: string; readonly ca: string | undefined }
-  | { readonly command: 'help'; readonly text: string };
+  | { readonly command: 'help'; readonly text: string; readonly bare?: boolean };
 
 const env = (flag: string): string => `ETCD_EDGE_CERTS_${flag.toUpperCase().replace(/-/g, '_')}`;
 const flag = (name: string, spec: Omit<FlagSpec, 'env'>): Record<string, FlagSpec> => ({ [name]: { ...spec, env: env(name) } });
@@ -65,7 +65,7 @@ export function certsUsage(): string {
 /** Parses argv (after `certs`) and env into a frozen config; paths are resolved against cwd. Pure. */
 export function parseCertsFlags(argv: readonly string[], envVars: Readonly<Record<string, string | undefined>>, cwd: string): CertsConfig {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return Object.freeze({ command: 'help', text: certsUsage() });
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return Object.freeze({ command: 'help', text: certsUsage(), bare: sub === undefined });
   const def = (CERTS_COMMANDS as readonly string[]).includes(sub) ? CERTS_SPECS[sub as CertsCommand] : undefined;
   if (!def) {
     throw new EdgeError('EDGE_USAGE', `unknown certs command ${JSON.stringify(sub)}`, { hint: `choose one of ${CERTS_COMMANDS.join(', ')}; see etcd-edge certs --help` });

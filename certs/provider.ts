@@ -7,7 +7,7 @@ import { shellQuote } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
 import type { MemberTls, PreparedTls, TlsMemberRequest, TlsProvider } from '../core/edge.js';
 import { ensureAutoCert } from './auto-tls.js';
-import { CA_CERT, CA_KEY, createCa, loadCa } from './ca.js';
+import { CA_CERT, CA_KEY, createCa, loadCa, parseCertPem } from './ca.js';
 import type { LoadedCa } from './ca.js';
 import { exists, readIfExists, writeFiles } from './files.js';
 import { isUnspecified, parseHosts } from './hosts.js';
@@ -40,9 +40,10 @@ interface Leaf { readonly profile: ProfileName; readonly commonName: string; rea
 /** Creates the TlsProvider `up` calls; the module's tlsProvider is this with the defaults. */
 export function createTlsProvider(deps: TlsProviderDeps = {}): TlsProvider {
   return {
-    prepare: async ({ mode, stateDir, members, edgeHosts }) => {
+    prepare: async ({ mode, stateDir, members, edgeHosts, caDir }) => {
       const pki = path.resolve(stateDir, PKI_DIR);
-      return mode === 'auto' ? prepareAuto(pki, edgeHosts ?? [], deps) : prepareSelfSigned(pki, members, edgeHosts ?? [], deps);
+      return mode === 'auto' ? prepareAuto(pki, edgeHosts ?? [], deps)
+        : prepareSelfSigned(pki, members, edgeHosts ?? [], deps, caDir === undefined ? undefined : path.resolve(caDir));
     },
   };
 }
@@ -60,9 +61,10 @@ async function prepareAuto(pki: string, edgeHosts: readonly string[], deps: TlsP
   });
 }
 
-async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], edgeHosts: readonly string[], deps: TlsProviderDeps): Promise<PreparedTls> {
+async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], edgeHosts: readonly string[], deps: TlsProviderDeps, caDir: string | undefined): Promise<PreparedTls> {
   const now = deps.now?.() ?? new Date();
-  const ca = await ensureCa(pki, now, deps.key);
+  // With the cluster's one CA (--ca or the topology's ca:), this host never makes a CA of its own.
+  const ca = caDir === undefined ? await ensureCa(pki, now, deps.key) : await sharedCa(caDir, now);
   const byName = new Map<string, MemberTls>();
   for (const m of members) {
     const dir = path.join(pki, 'members');
@@ -110,18 +112,43 @@ async function ensureCa(pki: string, now: Date, key: KeySpec | undefined): Promi
   return ca;
 }
 
-async function ensureLeaf(leaf: Leaf, ca: LoadedCa, now: Date, key: KeySpec | undefined): Promise<{ certFile: string; keyFile: string }> {
+/** A CA whose key may be absent: then only certificates it already signed can be used. */
+type UsableCa = Pick<LoadedCa, 'cert' | 'certFile'> & { readonly issuer: LoadedCa | undefined; readonly dir: string };
+
+async function sharedCa(dir: string, now: Date): Promise<UsableCa> {
+  const certFile = path.join(dir, CA_CERT);
+  if (!await exists(certFile)) {
+    throw new EdgeError('EDGE_CONFIG_INVALID', `missing CA: ${JSON.stringify(certFile)} does not exist`, {
+      hint: `create the cluster's CA once (etcd-edge certs ca --out DIR) and copy its ca.crt and ca.key to ${dir} on every host`,
+    });
+  }
+  if (await exists(path.join(dir, CA_KEY))) {
+    const ca = await loadCa(dir);
+    if (now > ca.cert.notAfter) throw new EdgeError('EDGE_CERT', `the cluster CA ${JSON.stringify(ca.certFile)} expired on ${ca.cert.notAfter.toISOString()}`, { hint: 'create a new CA with etcd-edge certs ca and copy it to every host' });
+    return { cert: ca.cert, certFile: ca.certFile, issuer: ca, dir };
+  }
+  return { cert: parseCertPem(await readIfExists(certFile) ?? '', certFile), certFile, issuer: undefined, dir };
+}
+
+async function ensureLeaf(leaf: Leaf, ca: LoadedCa | UsableCa, now: Date, key: KeySpec | undefined): Promise<{ certFile: string; keyFile: string }> {
   const certFile = path.join(leaf.dir, `${leaf.base}.crt`);
   const keyFile = path.join(leaf.dir, `${leaf.base}.key`);
   if (await stillFits(certFile, keyFile, leaf, ca, now)) return { certFile, keyFile };
-  const issued = await issueCertificate({ profile: leaf.profile, commonName: leaf.commonName, ...(leaf.hosts ? { hosts: leaf.hosts } : {}), issuer: ca, now, key: key ?? DEFAULT_KEY });
+  const issuer = 'issuer' in ca ? ca.issuer : ca;
+  if (issuer === undefined) {
+    const where = (ca as UsableCa).dir;
+    throw new EdgeError('EDGE_CERT', `no usable certificate ${JSON.stringify(certFile)} signed by the CA in ${where}, which has no ca.key to issue one here`, {
+      hint: `copy ca.key to ${where} too, or issue the certificate where the key is (etcd-edge certs ${leaf.profile === 'client' ? 'client' : 'member'} ${leaf.commonName}${leaf.hosts ? ' --hosts HOSTS' : ''} --ca DIR) and copy it to ${leaf.dir}`,
+    });
+  }
+  const issued = await issueCertificate({ profile: leaf.profile, commonName: leaf.commonName, ...(leaf.hosts ? { hosts: leaf.hosts } : {}), issuer, now, key: key ?? DEFAULT_KEY });
   // The pki directory is ours: a certificate that no longer fits is replaced, not refused.
   await writeFiles(leaf.dir, [{ name: `${leaf.base}.crt`, content: issued.certPem, secret: false }, { name: `${leaf.base}.key`, content: issued.keyPem, secret: true }], { force: true });
   return { certFile, keyFile };
 }
 
 /** Tells whether an existing pair can be kept: it matches, the CA signed it, it has time left and the right SANs/usages. */
-async function stillFits(certFile: string, keyFile: string, leaf: Leaf, ca: LoadedCa, now: Date): Promise<boolean> {
+async function stillFits(certFile: string, keyFile: string, leaf: Leaf, ca: Pick<LoadedCa, 'cert'>, now: Date): Promise<boolean> {
   const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
   if (certPem === undefined || keyPem === undefined) return false;
   let cert: NodeCert;

@@ -19,6 +19,12 @@ export interface PlanTls {
   readonly clientFlags: readonly string[];
 }
 
+/** The directory of the cluster's one CA as plan names it: the topology's ca: (relative to the file), else <data-dir>/ca. */
+export function planCaDir(t: Topology, stateDir: string): string {
+  if (t.ca === undefined) return path.posix.join(stateDir, 'ca');
+  return path.posix.isAbsolute(t.ca) ? t.ca : path.posix.join(path.posix.dirname(t.source), t.ca);
+}
+
 /** The TLS files `up` would use: etcd's auto-TLS, or the CA-issued files under <data-dir>/pki. */
 export function planTls(t: Topology, stateDir: string): PlanTls {
   if (t.tls === 'none') return { member: () => undefined, edge: undefined, clientFlags: [] };
@@ -30,7 +36,7 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
     };
   }
   const pki = path.posix.join(stateDir, 'pki');
-  const client = { caFile: `${pki}/ca.crt`, certFile: `${pki}/client.crt`, keyFile: `${pki}/client.key` };
+  const client = { caFile: `${planCaDir(t, stateDir)}/ca.crt`, certFile: `${pki}/client.crt`, keyFile: `${pki}/client.key` };
   return {
     member: (name) => ({
       mode: 'self-signed', trustedCaFile: client.caFile,
@@ -78,11 +84,14 @@ export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; 
   if (h.member && members.length > 1) {
     const m = h.member;
     const others = members.filter((x) => x !== m).flatMap((x) => x.advertiseClientUrls);
+    // up already runs this host's proxy on the same data dir, and that proxy follows the cluster: demote must not
+    // start a second one (it refuses to), only remove and stop the member.
+    const upProxy = h.proxy !== undefined;
     return [
       '# switch to the proxy role: run demote here while the member runs. It moves leadership away, removes the member',
       '# (etcd then exits by itself with status 0, which neither up nor systemd\'s Restart=on-failure restarts), archives',
-      '# its data dir and starts an etcd-edge proxy on its listen client URLs:',
-      shellLine(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client]),
+      upProxy ? '# its data dir; the proxy `up` runs on this host keeps serving (--start-proxy=false):' : '# its data dir and starts an etcd-edge proxy on its listen client URLs:',
+      shellLine(['etcd-edge', 'demote', `--name=${m.name}`, `--data-dir=${opts.stateDir}`, `--endpoints=${others.join(',')}`, ...client, ...(upProxy ? ['--start-proxy=false'] : [])]),
       `# then set role: proxy for ${h.name} in ${opts.source}. ${members.length - 1} members are left: the cluster ${members.length - 1 >= 3 ? 'still tolerates a failure' : 'tolerates no failure'}.`,
       '',
     ];

@@ -1,7 +1,7 @@
 // `etcd-edge plan`: for each host of a topology, the exact etcd command line, the same settings as an ETCD_*
 // environment file (what systemd's EnvironmentFile reads), a systemd unit, and the edge commands for that host.
 import path from 'node:path';
-import { println, shellQuote } from '../core/cli.js';
+import { println, printWarnings, shellLine, shellQuote } from '../core/cli.js';
 import type { CliIo } from '../core/cli.js';
 import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
@@ -9,7 +9,7 @@ import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
 import { memberFlags, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories, EdgeTlsDefaults } from './edge.js';
-import { planTls, switchLines } from './plan-switch.js';
+import { planCaDir, planTls, switchLines } from './plan-switch.js';
 import { factoryFor, withDefaults } from './edge.js';
 import { etcdFeatures } from '../core/etcd-binary.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
@@ -45,16 +45,30 @@ function unit(name: string, description: string, exec: string, envFile?: string)
   ].join('\n');
 }
 
-function certSteps(m: MemberDecl, stateDir: string): string[] {
+function certSteps(m: MemberDecl, stateDir: string, caDir: string): string[] {
   const pki = path.posix.join(stateDir, 'pki');
   const hosts = [...new Set([...m.listenClientUrls, ...m.advertiseClientUrls, ...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]
     .map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')).filter((h) => h !== '0.0.0.0' && h !== '::'))];
   return [
-    '# certificates (one CA for the whole cluster: create it once, copy ca.crt and ca.key to each host):',
-    `#   etcd-edge certs ca --out ${pki}`,
-    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${pki} --out ${pki}/members`,
-    `#   etcd-edge certs client client --ca ${pki} --out ${pki}    (for proxies, gateways and etcdctl)`,
-    `#   etcd-edge certs member edge --hosts ${[...hosts, 'localhost', '127.0.0.1'].join(',')} --ca ${pki} --out ${pki}    (the proxy's https listener)`,
+    `# certificates by hand (up issues these itself from the CA in ${caDir}):`,
+    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${caDir} --out ${pki}/members`,
+    `#   etcd-edge certs client client --ca ${caDir} --out ${pki}    (for proxies, gateways and etcdctl)`,
+    `#   etcd-edge certs member edge --hosts ${[...hosts, 'localhost', '127.0.0.1'].join(',')} --ca ${caDir} --out ${pki}    (the proxy's https listener)`,
+    '',
+  ];
+}
+
+/** The once-per-cluster step of tls: self-signed: one CA, created on one machine and copied to every host. */
+export function caSteps(t: Topology, stateDir: string): string[] {
+  if (t.tls !== 'self-signed') return [];
+  const caDir = planCaDir(t, stateDir);
+  return [
+    '# ===== once, for the whole cluster: its one CA (tls: self-signed) =====',
+    '# Run this on one machine only: a CA per host would make the members refuse each other ("tls: bad certificate").',
+    shellLine(['etcd-edge', 'certs', 'ca', '--out', caDir]),
+    `# Then copy the two files it wrote, ca.crt and ca.key, to ${caDir} on every host (ca.key stays 0600). On a host`,
+    '# where every certificate was issued elsewhere, ca.crt alone is enough. Each host\'s up line below names that',
+    '# directory and issues its own member and client certificates from it.',
     '',
   ];
 }
@@ -65,9 +79,11 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   const tlsFiles = planTls(t, opts.stateDir);
   const etcd = etcdFeatures(opts.etcdBin, { version: opts.version, major: maj ?? 3, minor: min ?? 4 });
   const out: string[] = [`# ===== host ${h.name}${h.addresses.length ? ` (${h.addresses.join(', ')})` : ''} =====`, ''];
-  out.push(`# the simplest way, with etcd-edge installed on the host:`, `etcd-edge up -f ${shellQuote(opts.source)} --host ${shellQuote(h.name)}`, '');
+  // The topology's ca: reaches up through the file; otherwise the line names the directory the CA step copies to.
+  const caFlag = t.tls === 'self-signed' && t.ca === undefined ? [`--ca=${planCaDir(t, opts.stateDir)}`] : [];
+  out.push(`# the simplest way, with etcd-edge installed on the host:`, shellLine(['etcd-edge', 'up', '-f', opts.source, '--host', h.name, `--data-dir=${opts.stateDir}`, ...caFlag]), '');
   const certsFor = h.member ?? h.standby;
-  if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir));
+  if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir, planCaDir(t, opts.stateDir)));
   // With auto TLS the proxy serves an auto-TLS pair of its own, as the members do; up makes it, by hand it is this.
   if (t.tls === 'auto' && h.proxy) out.push(`# the proxy's auto-TLS pair:`, `#   etcd-edge certs auto --hosts ${[...h.addresses, 'localhost', '127.0.0.1'].join(',')} --out ${path.posix.join(opts.stateDir, 'pki', 'edge-auto')}`, '');
   if (h.member) {
@@ -94,6 +110,7 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
 /** Runs `etcd-edge plan`. */
 export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): Promise<number> {
   const f = parseFlags(PLAN_FLAGS, io.argv, io.env, { command: 'plan' });
+  printWarnings(io.stderr, f.warnings);
   if (f.help) { io.stdout.write(renderHelp('etcd-edge plan -f topology.yaml [--host NAME]', 'Print per-host etcd commands, env files and systemd units.', PLAN_FLAGS)); return 0; }
   const file = f.str('topology');
   if (!file) throw new EdgeError('EDGE_USAGE', 'plan needs a topology file', { hint: 'pass -f topology.yaml (see the README for the format)' });
@@ -111,6 +128,7 @@ export async function planMain(io: CliIo, deps: { edge?: EdgeFactories } = {}): 
   }
   const hosts = f.str('host') === undefined ? t.hosts : t.hosts.filter((h) => h.name === f.str('host'));
   if (hosts.length === 0) throw new EdgeError('EDGE_USAGE', `host ${JSON.stringify(f.str('host'))} is not in ${file}`, { hint: `one of: ${t.hosts.map((h) => h.name).join(', ')}` });
+  for (const line of caSteps(t, stateDir)) println(io.stdout, line);
   for (const h of hosts) {
     println(io.stdout, renderHostPlan(h, t, { etcdBin: f.str('etcd-bin') ?? '/usr/bin/etcd', version: f.str('etcd-version') ?? '3.4', stateDir, source: file }));
   }

@@ -1,5 +1,5 @@
 // `etcd-edge status`: the status table and member list for any cluster, exiting 1 when a member is unhealthy.
-import { println } from '../core/cli.js';
+import { println, printWarnings } from '../core/cli.js';
 import type { CliIo } from '../core/cli.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
@@ -25,6 +25,7 @@ export function toClientUrl(ep: string, tls: boolean): string {
 /** Runs `etcd-edge status`. */
 export async function statusMain(io: CliIo): Promise<number> {
   const f = parseFlags(STATUS_FLAGS, io.argv, io.env, { command: 'status' });
+  printWarnings(io.stderr, f.warnings);
   if (f.help) { io.stdout.write(renderHelp('etcd-edge status [--endpoints URLS] [TLS flags]', 'Show endpoint status, health and the member list.', STATUS_FLAGS)); return 0; }
   const tlsFiles = { ...(f.str('cacert') ? { caFile: f.str('cacert') as string } : {}), ...(f.str('cert') ? { certFile: f.str('cert') as string } : {}),
     ...(f.str('key') ? { keyFile: f.str('key') as string } : {}), insecureSkipVerify: f.bool('insecure-skip-tls-verify') };

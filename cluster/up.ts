@@ -26,6 +26,8 @@ import { membersOf, validateTopology } from './validate.js';
 import { checkDiscoveryJoin } from './discovery-join.js';
 import { clearEarlierRun } from './leftovers.js';
 import { startWatchdog, stopMembersInOrder, watchdogRunningFor, watchdogSpecFor } from './watchdog.js';
+import { applyRemovedMembers, markRemoved } from './bundled-members.js';
+import { caWatchFor, startWatchingCa } from './ca-check.js';
 import type { DiscoveryFallback } from './discovery-join.js';
 
 /** The flags of `etcd-edge up`. */
@@ -36,6 +38,7 @@ export const UP_FLAGS: FlagSpecs = {
   'etcd-bin': { kind: 'string', env: 'ETCD_EDGE_ETCD_BIN', default: 'etcd', describe: 'etcd binary (a name on PATH or a path)' },
   'base-port': { kind: 'int', env: 'ETCD_EDGE_BASE_PORT', describe: 'bundled layout only: put clients on P..P+2, peers on P+3..P+5, the proxy on P+6, the gateway on P+7' },
   tls: { kind: 'string', env: 'ETCD_EDGE_TLS', choices: ['none', 'auto', 'self-signed'], describe: 'secure members: auto (etcd --auto-tls) or self-signed (a CA and per-member certs); overrides the topology' },
+  ca: { kind: 'string', env: 'ETCD_EDGE_CA', describe: 'tls: self-signed across hosts: directory holding the cluster\'s one CA, made once by etcd-edge certs ca and copied to every host (ca.crt, and ca.key where certificates are issued); overrides the topology\'s ca:. Default: a CA of this host\'s own under <data-dir>/pki' },
   discovery: { kind: 'string', describe: 'bootstrap the members through this discovery token URL instead of a static initial cluster' },
   'discovery-fallback': { kind: 'string', choices: ['proxy', 'exit'], default: 'proxy', describe: 'a member the discovery token has no room for runs an etcd-edge proxy instead (proxy), or up fails (exit); checked before etcd starts, so its data dir stays clean' },
   edge: { kind: 'boolean', env: 'ETCD_EDGE_EDGE', default: true, describe: 'also start the proxies, gateways and tunnels the topology declares (--edge=false: members only)' },
@@ -50,7 +53,7 @@ export interface UpDeps {
 }
 
 /** Loads the topology the flags ask for, applying --tls and --discovery. */
-export function loadTopology(flags: { topology?: string | undefined; basePort?: number | undefined; tls?: string | undefined; discovery?: string | undefined; edge: boolean }, cwd: string): Topology {
+export function loadTopology(flags: { topology?: string | undefined; basePort?: number | undefined; tls?: string | undefined; discovery?: string | undefined; edge: boolean; ca?: string | undefined }, cwd: string): Topology {
   let t = flags.topology === undefined
     ? bundledTopology({ ...(flags.basePort === undefined ? {} : { basePort: flags.basePort }), tls: (flags.tls ?? 'none') as TlsMode, withEdge: flags.edge })
     : parseTopology(readYamlFile(path.resolve(cwd, flags.topology), 'topology file'), flags.topology);
@@ -60,6 +63,12 @@ export function loadTopology(flags: { topology?: string | undefined; basePort?: 
   if (flags.topology !== undefined && flags.tls !== undefined) t = { ...t, tls: flags.tls as TlsMode };
   if (flags.discovery !== undefined) t = { ...t, bootstrap: 'discovery', discovery: flags.discovery, initialCluster: undefined };
   if (!flags.edge) t = { ...t, hosts: t.hosts.map((h) => ({ ...h, proxy: undefined, gateway: undefined, tunnels: [] })) };
+  // --ca is relative to the working directory, the topology's ca: to the topology file's directory.
+  const ca = flags.ca !== undefined ? path.resolve(cwd, flags.ca) : t.ca !== undefined && flags.topology !== undefined ? path.resolve(cwd, path.dirname(flags.topology), t.ca) : undefined;
+  if (ca !== undefined && t.tls !== 'self-signed') {
+    throw new EdgeError('EDGE_USAGE', `${flags.ca !== undefined ? '--ca' : 'ca:'} applies to tls: self-signed only (tls is ${JSON.stringify(t.tls)})`, { hint: 'set tls: self-signed (or --tls self-signed), or drop the CA' });
+  }
+  t = { ...t, ca };
   return Object.freeze(t);
 }
 
@@ -77,7 +86,11 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   const log = commandLogger(f, 'up');
   const stateDir = path.resolve(io.cwd, f.str('data-dir') ?? '.etcd-edge');
   const edge = deps.edge ?? {};
-  const t = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge') }, io.cwd);
+  const bundled = f.str('topology') === undefined;
+  const loaded = loadTopology({ topology: f.str('topology'), basePort: f.int('base-port'), tls: f.str('tls'), discovery: f.str('discovery'), edge: f.bool('edge'), ca: f.str('ca') }, io.cwd);
+  // The bundled layout has no file to edit after a demote: its data dir remembers which members the cluster removed.
+  const { topology: t, notes: removedNotes } = bundled ? applyRemovedMembers(loaded, stateDir) : { topology: loaded, notes: [] };
+  for (const n of removedNotes) println(io.stdout, n);
   const warnings = validateTopology(t, (kind, host, flags) => {
     const h = t.hosts.find((x) => x.name === host);
     if (h) factoryFor(edge, kind, h).validate(withDefaults(kind, flags, t, stateDir));
@@ -114,10 +127,10 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     etcdBin: etcd?.path ?? 'etcd', members, env: memberEnv(), readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, stopGraceMs: 10_000,
     parentDeathSignal: watchdog ? 'USR2' : 'TERM',
     restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
-  }, { logger: log, onEvent: (e) => printEvent(io, e) });
+  }, { logger: log, onEvent: (e) => { printEvent(io, e); if (bundled && e.kind === 'removed') markRemoved(stateDir, e.name); } });
   const started: EdgeComponent[] = [];
   try {
-    await cluster.start({ signal: io.signal });
+    await startWatchingCa((signal) => cluster.start({ signal }), io.signal, caWatchFor(t, hosts, tls?.client.caFile, members.map((m) => ({ name: m.name, file: m.logFile }))));
     const tlsDefaults = tls ? { peer: tls.edgePeerFlags, client: tls.client, server: tls.edgeServerFlags } : undefined;
     // Every proxy, gateway and tunnel of this process caps its connections; together they keep the reserve.
     const context = { listeners: Math.max(1, hosts.reduce((n, h) => n + (h.proxy ? 1 : 0) + (h.gateway ? 1 : 0) + h.tunnels.length, 0)) };
@@ -168,7 +181,7 @@ async function prepareTls(deps: UpDeps, t: Topology, stateDir: string, hosts: re
   }));
   // The edge's https listeners are reached at the hosts' addresses and on loopback.
   const edgeHosts = hosts.flatMap((h) => h.addresses.map((a) => a.replace(/^[a-z]+:\/\//i, '').replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*):\d+$/, '$1')));
-  return deps.tls.prepare({ mode: t.tls as Exclude<TlsMode, 'none'>, stateDir, members, edgeHosts });
+  return deps.tls.prepare({ mode: t.tls as Exclude<TlsMode, 'none'>, stateDir, members, edgeHosts, ...(t.ca === undefined ? {} : { caDir: t.ca }) });
 }
 
 async function startEdge(h: HostDecl, t: Topology, stateDir: string, edge: EdgeFactories, log: Logger,

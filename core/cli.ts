@@ -3,8 +3,8 @@
 import type { Writable } from 'node:stream';
 import { EdgeError } from './errors.js';
 import type { Component } from './lifecycle.js';
-import { createLogger, LOG_LEVELS, noopLogger } from './log.js';
-import type { Logger, LogLevel } from './log.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, noopLogger } from './log.js';
+import type { Logger, LogFormat, LogLevel } from './log.js';
 import type { ParsedFlags } from './flags.js';
 
 /** The process surface handed to a subcommand. */
@@ -20,17 +20,27 @@ export interface CliIo {
 /** A subcommand entry point. */
 export type CliMain = (io: CliIo) => Promise<number>;
 
-/** The --log-level flag every long-running command takes. */
+/** The --log-level and --log-format flags every command that logs takes. */
 export const LOG_LEVEL_FLAG = {
-  'log-level': { kind: 'string', describe: 'log level of the JSON logs on stderr', default: 'info', choices: LOG_LEVELS, env: 'ETCD_EDGE_LOG_LEVEL' },
+  'log-level': { kind: 'string', describe: 'level of the logs on stderr', default: 'info', choices: LOG_LEVELS, env: 'ETCD_EDGE_LOG_LEVEL' },
+  'log-format': {
+    kind: 'string', choices: LOG_FORMATS, env: 'ETCD_EDGE_LOG_FORMAT',
+    describe: 'format of the logs on stderr: console (human lines: time, level, message, fields) or json (one object a line); default: console when stderr is a terminal, json otherwise',
+  },
 } as const;
 
-/** Creates the stderr logger for a command from its parsed --log-level, and reports env warnings on it. */
+/** Creates the stderr logger for a command from its parsed --log-level and --log-format, and reports env warnings on it. */
 export function commandLogger(flags: ParsedFlags, name: string): Logger {
   const level = (flags.str('log-level') ?? 'info') as LogLevel;
-  const log = level === 'silent' ? noopLogger() : createLogger({ level, name });
+  const format = flags.str('log-format') as LogFormat | undefined;
+  const log = level === 'silent' ? noopLogger() : createLogger({ level, name, ...(format ? { format } : {}) });
   for (const w of flags.warnings) log.warn({ warning: w }, 'configuration warning');
   return log;
+}
+
+/** Prints configuration warnings (unknown or deprecated environment variables) on stderr: commands that do not log. */
+export function printWarnings(out: Writable, warnings: readonly string[]): void {
+  for (const w of warnings) println(out, `warning: ${w}`);
 }
 
 /** Resolves when the signal fires (immediately if it already has). */

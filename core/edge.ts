@@ -68,5 +68,7 @@ export interface TlsProvider {
     readonly mode: 'auto' | 'self-signed'; readonly stateDir: string; readonly members: readonly TlsMemberRequest[];
     /** Hosts (IPs or DNS names) the edge's https listeners are reached at, for the edge server cert's SANs. */
     readonly edgeHosts?: readonly string[];
+    /** self-signed: the cluster's one CA (ca.crt, and ca.key where certificates are issued) instead of <stateDir>/pki's own. */
+    readonly caDir?: string;
   }): Promise<PreparedTls>;
 }

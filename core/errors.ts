@@ -21,6 +21,7 @@ export type EdgeErrorCode =
   | 'EDGE_DNS'
   | 'EDGE_CERT'
   | 'EDGE_CERT_EXISTS'
+  | 'EDGE_TLS_CA_MISMATCH'
   | 'EDGE_SSH_KEY'
   | 'EDGE_SSH_AUTH'
   | 'EDGE_SSH_HOSTKEY_UNKNOWN'

@@ -2,15 +2,13 @@
 // unknown flags are errors, each flag has an ETCD_* variable, setting one option by both flag and env is an error,
 // and unknown ETCD_* variables only warn. Unlike etcd, a --config-file is layered (flag/env > file > default).
 import { EdgeError } from './errors.js';
-import { parseDurationMs } from './duration.js';
+import { formatDurationMs, parseDurationMs } from './duration.js';
+import { envNamesOf } from './env-names.js';
 
-/** The prefix of every flag's environment variable, as etcd's own. */
+/** The prefix of etcd's flags' environment variables (ours add EDGE_: see core/env-names.ts). */
 export const ENV_PREFIX = 'ETCD_';
 
-/** Maps a flag name to its environment variable: `proxy-refresh-interval` → `ETCD_PROXY_REFRESH_INTERVAL`. */
-export function flagToEnv(prefix: string, flag: string): string {
-  return prefix + flag.toUpperCase().replace(/-/g, '_');
-}
+export { flagToEnv } from './env-names.js';
 
 /** How a flag's value is read. `list` splits on commas and appends when repeated. */
 export type FlagKind = 'string' | 'boolean' | 'int' | 'duration' | 'list';
@@ -20,7 +18,7 @@ export interface FlagSpec {
   readonly kind: FlagKind;
   readonly describe: string;
   readonly default?: string | boolean | number | readonly string[];
-  /** The environment variable; defaults to flagToEnv(ENV_PREFIX, name); false for none. */
+  /** false for none; an ETCDCTL_* name, or an ETCD_EDGE_* name marking the flag as ours (see envNamesOf). */
   readonly env?: string | false;
   /** A one-letter alias, used with a single dash (`-f`). */
   readonly short?: string;
@@ -105,6 +103,11 @@ export function parseFlags(
   return makeParsed({ specs, fromFlags, fromEnv, fromFile, positionals, warnings, help });
 }
 
+/** Returns only the environment warnings parseFlags would report for specs (for commands parsed elsewhere). */
+export function envWarnings(specs: FlagSpecs, env: Readonly<Record<string, string | undefined>>): readonly string[] {
+  return readEnv(specs, env, new Map()).warnings;
+}
+
 function makeParsed(p: {
   specs: FlagSpecs; fromFlags: Map<string, Value>; fromEnv: Map<string, Value>; fromFile: Map<string, Value>;
   positionals: string[]; warnings: string[]; help: boolean;
@@ -135,9 +138,17 @@ function readEnv(specs: FlagSpecs, env: Readonly<Record<string, string | undefin
   const known = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.env === false) continue;
-    const key = spec.env ?? flagToEnv(ENV_PREFIX, name);
-    known.add(key);
-    const raw = env[key];
+    const names = envNamesOf(name, spec.env);
+    known.add(names.name);
+    names.deprecated.forEach((d) => known.add(d));
+    let key = names.name;
+    let raw = env[key];
+    const old = names.deprecated.find((d) => env[d] !== undefined);
+    if (old !== undefined && raw === undefined) {
+      key = old;
+      raw = env[old];
+      warnings.push(`environment variable ${old} is deprecated; use ${names.name}`);
+    } else if (old !== undefined) warnings.push(`environment variable ${old} is deprecated and ignored: ${names.name} is set too`);
     if (raw === undefined) continue;
     if (fromFlags.has(name)) {
       throw new EdgeError('EDGE_CONFIG_CONFLICT',
@@ -147,7 +158,7 @@ function readEnv(specs: FlagSpecs, env: Readonly<Record<string, string | undefin
     fromEnv.set(name, spec.kind === 'boolean' ? parseBool(raw, name) : convert(spec, name, raw));
   }
   for (const key of Object.keys(env)) {
-    if (key.startsWith(ENV_PREFIX) && !known.has(key)) warnings.push(`unrecognized environment variable ${key}`);
+    if (key.startsWith(ENV_PREFIX) && !known.has(key)) warnings.push(`unrecognized environment variable ${key} (not a flag of this command; see the environment table in the README)`);
   }
   return { fromEnv, warnings };
 }
@@ -209,11 +220,13 @@ function unknownFlag(name: string, specs: FlagSpecs, command: string): EdgeError
 
 /** Renders a command's help text from its specs, naming each flag's env variable and default. */
 export function renderHelp(usage: string, summary: string, specs: FlagSpecs): string {
-  const lines = [`usage: ${usage}`, '', summary, '', 'flags (each also settable as the environment variable shown; flag/env > file > default):'];
+  const lines = [`usage: ${usage}`, '', summary, '', 'flags (each also settable as the environment variable shown; flag/env > file > default; durations in Go syntax,\n500ms, 30s, 1m0s, or plain milliseconds):'];
   for (const [name, s] of Object.entries(specs)) {
     const short = s.short ? `-${s.short}, ` : '';
-    const env = s.env === false ? '' : ` [${s.env ?? flagToEnv(ENV_PREFIX, name)}]`;
-    const def = s.default === undefined || s.default === '' ? '' : ` (default ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)})`;
+    const env = s.env === false ? '' : ` [${envNamesOf(name, s.env).name}]`;
+    const shown = s.kind === 'duration' && typeof s.default === 'number' ? formatDurationMs(s.default)
+      : Array.isArray(s.default) ? s.default.join(',') : String(s.default);
+    const def = s.default === undefined || s.default === '' ? '' : ` (default ${shown})`;
     lines.push(`  ${short}--${name}${env}`, `      ${s.describe}${def}`);
   }
   return lines.join('\n') + '\n';

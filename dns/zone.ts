@@ -1,8 +1,9 @@
-// The records of the zone, built from a topology file read minimally (hosts.<name>.address(es) and member URLs,
-// with the same defaults `up` applies): SRV records for etcd's discovery names, A/AAAA records for the targets.
+// The records of the zone, built from a topology file read by core/topology.ts's parser (the member URLs `up` and
+// `plan` derive): SRV records for etcd's discovery names, A/AAAA records for the targets.
 import net from 'node:net';
 import { EdgeError } from '../core/errors.js';
 import { srvRecordNames } from '../core/srv.js';
+import { parseTopology } from '../core/topology.js';
 
 /** One SRV record's data. */
 export interface SrvData {
@@ -39,12 +40,6 @@ export function normalizeName(name: string, what: string): string {
   const n = name.trim().toLowerCase().replace(/\.$/, '');
   if (!DNS_NAME_RE.test(n)) throw new EdgeError('EDGE_CONFIG_INVALID', `invalid DNS name ${JSON.stringify(name)} for ${what}`, { hint: 'use a name such as example.test' });
   return n;
-}
-
-function strings(v: unknown): string[] {
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string').map((s) => s.trim()).filter(Boolean);
-  return [];
 }
 
 function bad(source: string, msg: string): EdgeError {
@@ -89,28 +84,24 @@ function addUrls(z: ZoneBuilder, p: { urls: string[]; kind: 'server' | 'client';
   }
 }
 
-/** Builds the zone from a topology document. */
+/**
+ * Builds the zone from a topology document, read by the one topology parser `up` and `plan` use: the same derived
+ * URLs (https:// under tls: auto or self-signed, so _etcd-server-ssl), and proxy-role hosts are not published.
+ */
 export function buildZone(input: ZoneInput): Zone {
   const z = new ZoneBuilder(input.domain);
-  const hosts = input.doc.hosts;
-  if (hosts === null || typeof hosts !== 'object' || Array.isArray(hosts)) throw bad(input.source, 'hosts must be a mapping of host names');
-  for (const [hostName, rawHost] of Object.entries(hosts as Record<string, unknown>)) {
-    const h = (rawHost ?? {}) as Record<string, unknown>;
-    const ips = [...strings(h.address), ...strings(h.addresses)].filter((x) => net.isIP(x) !== 0);
-    const lower = normalizeName(hostName, `hosts.${hostName}`);
+  const t = parseTopology(input.doc as Record<string, unknown>, input.source);
+  for (const h of t.hosts) {
+    const ips = h.addresses.filter((x) => net.isIP(x) !== 0);
+    const lower = normalizeName(h.name, `hosts.${h.name}`);
     const fqdn = z.inZone(lower) ? lower : `${lower}.${input.domain}`;
     for (const ip of ips) z.addAddress(fqdn, ip);
-    const m = h.member;
     // A host with role: proxy is not a member yet; publishing it would make the members wait for it at bootstrap.
-    if (m === undefined || m === null || typeof m !== 'object' || h.role === 'proxy') continue;
-    const member = m as Record<string, unknown>;
-    const ip0 = ips[0];
-    const derive = (port: number): string[] => (ip0 === undefined ? [] : [`http://${net.isIPv6(ip0) ? `[${ip0}]` : ip0}:${port}`]);
-    const peer = strings(member['initial-advertise-peer-urls']);
-    const client = strings(member['advertise-client-urls']);
+    const m = h.member;
+    if (!m) continue;
     const common = { srvName: input.srvName, fqdn, ips, source: input.source };
-    addUrls(z, { ...common, urls: peer.length ? peer : derive(2380), kind: 'server', where: `hosts.${hostName}.member.initial-advertise-peer-urls` });
-    addUrls(z, { ...common, urls: client.length ? client : derive(2379), kind: 'client', where: `hosts.${hostName}.member.advertise-client-urls` });
+    addUrls(z, { ...common, urls: [...m.initialAdvertisePeerUrls], kind: 'server', where: `hosts.${h.name}.member.initial-advertise-peer-urls` });
+    addUrls(z, { ...common, urls: [...m.advertiseClientUrls], kind: 'client', where: `hosts.${h.name}.member.advertise-client-urls` });
   }
   return { domain: input.domain, ttl: input.ttl, a: z.a, aaaa: z.aaaa, srv: z.srv, warnings: z.warnings };
 }

@@ -15,12 +15,12 @@ may not both be set.`;
 /** Runs `etcd-edge gateway <start|--help>`. */
 export const gatewayMain: CliMain = async (io) => {
   const [sub, ...rest] = io.argv;
-  if (sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     io.stdout.write(`usage: ${USAGE}\n\nsubcommands:\n  start   start the TCP gateway (see etcd-edge gateway start --help)\n`);
-    return 0;
+    return sub === undefined ? 2 : 0;
   }
   if (sub !== 'start') {
-    throw new EdgeError('EDGE_USAGE', sub === undefined ? 'missing subcommand for "gateway"' : `unknown subcommand ${JSON.stringify(sub)} for "gateway"`, {
+    throw new EdgeError('EDGE_USAGE', `unknown subcommand ${JSON.stringify(sub)} for "gateway"`, {
       hint: `usage: ${USAGE}; see etcd-edge gateway start --help`,
     });
   }

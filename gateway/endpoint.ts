@@ -33,11 +33,13 @@ export function parseEndpoint(raw: string, what: string, srv: { priority: number
   };
 }
 
-/** Returns the URLs to try for a control-plane call to an endpoint: its own scheme, or both (likelier first). */
-export function controlUrls(ep: Endpoint, preferHttps: boolean): string[] {
+/**
+ * Returns the URLs to try for a control-plane call to an endpoint: its own scheme; without one, plain http when the
+ * gateway has no TLS settings (a failed sync then names the http URL), and https first, then http, when it has.
+ */
+export function controlUrls(ep: Endpoint, hasTls: boolean): string[] {
   if (ep.scheme) return [`${ep.scheme}://${ep.key}`];
-  const order = preferHttps ? ['https', 'http'] : ['http', 'https'];
-  return order.map((s) => `${s}://${ep.key}`);
+  return hasTls ? [`https://${ep.key}`, `http://${ep.key}`] : [`http://${ep.key}`];
 }
 
 /** Lists endpoint keys, for logs. */

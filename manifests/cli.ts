@@ -1,9 +1,10 @@
 // `etcd-edge manifests k8s`: parse the flags, build the objects (TLS Secrets first, then the Services, the
 // PodDisruptionBudget and the StatefulSet) and write them to stdout as one YAML stream, or to --out one per file.
-import { println } from '../core/cli.js';
+import { println, printWarnings } from '../core/cli.js';
+import { envWarnings } from '../core/flags.js';
 import type { CliIo, CliMain } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
-import { k8sHelp, parseK8sFlags } from './config.js';
+import { K8S_FLAGS, k8sHelp, parseK8sFlags } from './config.js';
 import type { ManifestsConfig } from './config.js';
 import { renderStream, writeObjects } from './render.js';
 import type { K8sObject } from './render.js';
@@ -26,6 +27,7 @@ export async function buildManifests(c: ManifestsConfig): Promise<K8sObject[]> {
 }
 
 async function k8sMain(io: CliIo): Promise<number> {
+  printWarnings(io.stderr, envWarnings(K8S_FLAGS, io.env));
   const c = parseK8sFlags(io.argv, io.env, io.cwd);
   if (c === undefined) {
     io.stdout.write(k8sHelp());

@@ -1,5 +1,6 @@
 // `etcd-edge member add|remove|promote|list`: thin helpers over the v3 JSON API that print exactly what
 // `etcdctl member …` prints (simple format), so scripts written for etcdctl keep working.
+import { printWarnings } from '../core/cli.js';
 import type { CliMain } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
 import { hexToDec } from '../core/etcd-client.js';
@@ -45,6 +46,7 @@ async function add(api: MembershipApi, f: ParsedFlags, name: string | undefined)
 /** Runs `etcd-edge member …`. */
 export const memberMain: CliMain = async (io) => {
   const f = parseMemberFlags(io.argv, io.env);
+  printWarnings(io.stderr, f.warnings);
   const [sub, arg] = f.positionals;
   if (f.help || sub === undefined) {
     io.stdout.write(renderHelp(USAGE, SUMMARY, MEMBER_FLAGS));

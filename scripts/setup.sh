@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v node >/dev/null 2>&1; then
-  echo "error: node is not installed; etcd-edge needs Node.js 20.19 or later (20.x)" >&2
+  echo "error: node is not installed; etcd-edge needs Node.js 20 (20.19+), 22 (22.12+) or 24" >&2
   exit 2
 fi
-if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a===20&&b>=19?0:1)'; then
-  echo "error: node $(node --version) found; etcd-edge needs Node.js 20.19 or later in the 20.x line" >&2
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a===22&&b>=12)||a===24?0:1)'; then
+  echo "error: node $(node --version) found; etcd-edge needs Node.js 20 (20.19+), 22 (22.12+) or 24" >&2
   exit 2
 fi
 

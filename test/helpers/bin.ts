@@ -27,7 +27,12 @@ export interface BinProcess {
 
 /** Spawns `etcd-edge <args>`. */
 export function spawnBin(args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): BinProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: opts.env ?? cleanEnv(), cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCmd(process.execPath, [BIN, ...args], opts);
+}
+
+/** Spawns any command the same way (a clean environment, output collected), e.g. etcd-edge under script(1). */
+export function spawnCmd(cmd: string, args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): BinProcess {
+  const child = spawn(cmd, args, { env: opts.env ?? cleanEnv(), cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();

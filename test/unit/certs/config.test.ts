@@ -28,7 +28,7 @@ test('inspect and help', () => {
   assert.deepEqual(parseCertsFlags(['inspect', 'a.crt'], {}, '/w'), { command: 'inspect', file: '/w/a.crt', ca: undefined });
   assert.equal(parseCertsFlags([], {}, '/w').command, 'help');
   const h = parseCertsFlags(['member', '--help'], {}, '/w');
-  assert.ok(h.command === 'help' && h.text.includes('ETCD_EDGE_CERTS_HOSTS'));
+  assert.ok(h.command === 'help' && h.text.includes('[ETCD_EDGE_HOSTS]'));
 });
 
 const bad: { name: string; argv: string[]; env?: Record<string, string>; re: RegExp }[] = [

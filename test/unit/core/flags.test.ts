@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flagToEnv, parseFlags } from '../../../core/flags.js';
 import type { FlagSpecs } from '../../../core/flags.js';
-import { parseDurationMs } from '../../../core/duration.js';
+import { formatDurationMs, parseDurationMs } from '../../../core/duration.js';
+import { envNamesOf } from '../../../core/env-names.js';
 
 const specs: FlagSpecs = {
   'proxy-refresh-interval': { kind: 'duration', default: 30_000, describe: 'x' },
@@ -33,6 +34,12 @@ const cases: { name: string; argv: string[]; env?: Record<string, string>; file?
   { name: 'file beats default', argv: [], file: { 'listen-addr': '127.0.0.3:1', endpoints: ['x:1', 'y:2'] }, check: (f) => { assert.equal(f.str('listen-addr'), '127.0.0.3:1'); assert.deepEqual(f.list('endpoints'), ['x:1', 'y:2']); } },
   { name: 'unknown ETCD_ env only warns', argv: [], env: { ETCD_FOO: '1' }, check: (f) => assert.match(f.warnings.join(), /ETCD_FOO/) },
   { name: 'help flag', argv: ['--help'], check: (f) => assert.equal(f.help, true) },
+  { name: 'our flag reads ETCD_EDGE_<FLAG>', argv: [], env: { ETCD_EDGE_MODE: 'readonly' }, check: (f) => { assert.equal(f.str('mode'), 'readonly'); assert.deepEqual(f.warnings, []); } },
+  { name: 'an old name still works, with a deprecation warning', argv: [], env: { ETCD_MODE: 'readonly' },
+    check: (f) => { assert.equal(f.str('mode'), 'readonly'); assert.deepEqual(f.warnings, ['environment variable ETCD_MODE is deprecated; use ETCD_EDGE_MODE']); } },
+  { name: 'the new name wins over an old one', argv: [], env: { ETCD_MODE: 'on', ETCD_EDGE_MODE: 'readonly' },
+    check: (f) => { assert.equal(f.str('mode'), 'readonly'); assert.match(f.warnings.join(), /ETCD_MODE is deprecated and ignored: ETCD_EDGE_MODE is set too/); } },
+  { name: 'an unknown ETCD_EDGE_ variable warns too', argv: [], env: { ETCD_EDGE_NOPE: '1' }, check: (f) => assert.match(f.warnings.join(), /unrecognized environment variable ETCD_EDGE_NOPE/) },
 ];
 for (const c of cases) {
   test(c.name, () => c.check(parseFlags(specs, c.argv, c.env ?? {}, { command: 'x', ...(c.file ? { file: c.file } : {}) })));
@@ -62,4 +69,17 @@ for (const [input, want] of durations) {
     if (want === null) assert.throws(() => parseDurationMs(input, 'd'), /invalid duration/);
     else assert.equal(parseDurationMs(input, 'd'), want);
   });
+}
+
+const envCases: { flag: string; declared?: string; want: { name: string; deprecated: string[] } }[] = [
+  { flag: 'listen-addr', want: { name: 'ETCD_LISTEN_ADDR', deprecated: [] } },
+  { flag: 'access-log', want: { name: 'ETCD_EDGE_ACCESS_LOG', deprecated: ['ETCD_ACCESS_LOG'] } },
+  { flag: 'ssh', declared: 'ETCD_EDGE_TUNNEL_SSH', want: { name: 'ETCD_EDGE_SSH', deprecated: ['ETCD_EDGE_TUNNEL_SSH'] } },
+  { flag: 'data-dir', declared: 'ETCD_EDGE_DATA_DIR', want: { name: 'ETCD_EDGE_DATA_DIR', deprecated: [] } },
+  { flag: 'endpoints', declared: 'ETCDCTL_ENDPOINTS', want: { name: 'ETCDCTL_ENDPOINTS', deprecated: [] } },
+];
+for (const c of envCases) test(`envNamesOf: ${c.flag} ${c.declared ?? ''}`, () => assert.deepEqual(envNamesOf(c.flag, c.declared), c.want));
+
+for (const [ms, want] of [[0, '0s'], [500, '500ms'], [1500, '1.5s'], [5000, '5s'], [60_000, '1m0s'], [90_000, '1m30s'], [3_600_000, '1h0m0s']] as const) {
+  test(`formatDurationMs ${ms}`, () => { assert.equal(formatDurationMs(ms), want); assert.equal(parseDurationMs(want, 'x'), ms); });
 }

@@ -19,7 +19,6 @@ function io(argv: string[], signal = new AbortController().signal): CliIo & { ou
 }
 
 const usageCases = [
-  { name: 'no subcommand', argv: [], msg: /missing subcommand for "gateway"/ },
   { name: 'an unknown subcommand', argv: ['stop'], msg: /unknown subcommand "stop" for "gateway"/ },
   { name: 'flags without start', argv: ['--listen-addr', '127.0.0.1:1'], msg: /unknown subcommand "--listen-addr"/ },
 ];
@@ -34,10 +33,16 @@ for (const c of usageCases) {
   });
 }
 
+test('gateway: no subcommand prints the usage and exits 2', async () => {
+  const x = io([]);
+  assert.equal(await gatewayMain(x), 2);
+  assert.match(x.out(), /^usage: etcd-edge gateway start \[flags\]\n\nsubcommands:\n  start /);
+});
+
 test('gateway start --help lists every flag with its env variable', async () => {
   const x = io(['start', '--help']);
   assert.equal(await gatewayMain(x), 0);
-  for (const s of ['--listen-addr [ETCD_LISTEN_ADDR]', '--endpoints-auto-sync-interval [ETCD_ENDPOINTS_AUTO_SYNC_INTERVAL]', '--retry-delay [ETCD_RETRY_DELAY]', '(default 127.0.0.1:23790)']) {
+  for (const s of ['--listen-addr [ETCD_LISTEN_ADDR]', '--endpoints-auto-sync-interval [ETCD_EDGE_ENDPOINTS_AUTO_SYNC_INTERVAL]', '--retry-delay [ETCD_RETRY_DELAY]', '(default 127.0.0.1:23790)']) {
     assert.ok(x.out().includes(s), s);
   }
 });

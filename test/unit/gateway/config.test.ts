@@ -90,7 +90,7 @@ for (const c of invalid) {
 
 const urlCases = [
   { name: 'own scheme only', raw: 'https://h:1', preferHttps: false, want: ['https://h:1'] },
-  { name: 'no scheme, plain first', raw: 'h:1', preferHttps: false, want: ['http://h:1', 'https://h:1'] },
+  { name: 'no scheme, no TLS settings: plain http only', raw: 'h:1', preferHttps: false, want: ['http://h:1'] },
   { name: 'no scheme, TLS flags set: https first', raw: 'h:1', preferHttps: true, want: ['https://h:1', 'http://h:1'] },
 ];
 for (const c of urlCases) {

@@ -39,7 +39,7 @@ test('help: manifests --help and manifests k8s --help exit 0; bare manifests exi
   assert.match(a.out(), /manifests k8s/);
   const b = io(['k8s', '--help']);
   assert.equal(await manifestsMain(b), 0);
-  assert.match(b.out(), /--replicas \[ETCD_EDGE_MANIFESTS_REPLICAS\]/);
+  assert.match(b.out(), /--replicas \[ETCD_EDGE_REPLICAS\]/);
   assert.equal(await manifestsMain(io([])), 2);
 });
 

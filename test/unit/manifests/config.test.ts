@@ -32,7 +32,7 @@ test('the environment, and --max-replicas defaulting to --replicas when that is 
 
 test('--help returns no config; the help names every variable', () => {
   assert.equal(parseK8sFlags(['--help'], {}, '/w'), undefined);
-  for (const v of ['ETCD_EDGE_MANIFESTS_NAME', 'ETCD_EDGE_MANIFESTS_REPLICAS', 'ETCD_EDGE_MANIFESTS_TLS', 'ETCD_EDGE_MANIFESTS_OUT']) assert.ok(k8sHelp().includes(v), v);
+  for (const v of ['ETCD_EDGE_NAME', 'ETCD_EDGE_REPLICAS', 'ETCD_EDGE_TLS', 'ETCD_EDGE_OUT']) assert.ok(k8sHelp().includes(v), v);
 });
 
 const bad: { name: string; argv: string[]; env?: Record<string, string>; re: RegExp }[] = [

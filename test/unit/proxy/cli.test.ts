@@ -27,8 +27,8 @@ test('--help prints every flag with its variable and exits 0', async () => {
   out.on('data', (c) => { text += c; });
   const code = await proxyMain({ argv: ['--help'], env: {}, cwd: '/', stdout: out, stderr: new PassThrough(), signal: new AbortController().signal });
   assert.equal(code, 0);
-  assert.match(text, /--proxy-refresh-interval \[ETCD_PROXY_REFRESH_INTERVAL\]\n.*\(default 30000\)/);
-  assert.match(text, /--proxy-rewrite-member-urls \[ETCD_PROXY_REWRITE_MEMBER_URLS\]/);
+  assert.match(text, /--proxy-refresh-interval \[ETCD_PROXY_REFRESH_INTERVAL\]\n.*\(default 30s\)/);
+  assert.match(text, /--proxy-rewrite-member-urls \[ETCD_EDGE_PROXY_REWRITE_MEMBER_URLS\]/);
   assert.match(text, /layered under flags and environment/);
 });
 
