@@ -19,11 +19,12 @@ import { initContainers, restricted } from './tools.js';
 export const RUN_AS = 1001;
 
 /**
- * Seconds from the kubelet's decision to SIGKILL: preStop's scale check (3 × 5 s kubectl timeout + 2 s pauses,
- * 21 s) and its removal retries (5 × 8 s etcdctl timeout + 2 s pauses, 50 s), then etcd's own stop, which hands
- * leadership to another member (bounded by the election timeout, 1 s) and closes its files: 90 s in all.
+ * Seconds from the kubelet's decision to SIGKILL, for preStop's worst case, every call timing out: the scale read
+ * (3 × (5 s + 2 s pause) = 21 s) and the removal (5 × (8 s member list + 8 s member remove + 2 s pause) = 90 s),
+ * then etcd's own stop, which hands leadership to another member (bounded by the election timeout, 1 s) and closes
+ * its files. A restart's preStop returns in about a second, so this only bounds the failures.
  */
-export const TERMINATION_GRACE_SECONDS = 90;
+export const TERMINATION_GRACE_SECONDS = 120;
 
 function env(c: ManifestsConfig): IEnvVar[] {
   const field = (name: string, fieldPath: string): IEnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });

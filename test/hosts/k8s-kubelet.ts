@@ -10,6 +10,7 @@ import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CA_CERT, CA_KEY, createCa, issueCertificate, loadCa } from '../../certs/index.js';
+import { requireTool } from '../helpers/etcd.js';
 import { gracePeriodSeconds, initCommands, execProbeCommand, probeOf, probePort } from '../helpers/kubelet.js';
 import type { ProbeKind, StatefulSetLike } from '../helpers/kubelet.js';
 import type { Bed, ExecResult } from '../netns/bed.js';
@@ -26,6 +27,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * ServiceAccount mount (token, CA, namespace) and starts the API server on apiHost with a certificate for its IP.
  */
 export async function startNode(bed: Bed, generated: StatefulSetLike, apiHost: string, apiIp: string, namespace: string): Promise<PodNode> {
+  requireTool('busybox', 'busybox-static');
+  requireTool('kubectl', 'kubernetes-client');
   const tools = path.join(bed.dir, 'tools');
   mkdirSync(tools, { recursive: true });
   const [busybox, kubectl] = initCommands(generated);

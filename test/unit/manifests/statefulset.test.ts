@@ -73,9 +73,9 @@ test('init containers: busybox copies itself as sh, rm and sleep into the tools 
   for (const ic of pod?.initContainers ?? []) assert.equal(ic.securityContext?.readOnlyRootFilesystem, true);
 });
 
-test('the pods use the ServiceAccount (its token mounted) and get 90 s to leave and hand over leadership', () => {
+test('the pods use the ServiceAccount (its token mounted) and get 120 s to leave and hand over leadership', () => {
   const pod = statefulSet(config(['--name', 'kv'])).spec?.template.spec;
-  assert.deepEqual([pod?.serviceAccountName, pod?.automountServiceAccountToken, pod?.terminationGracePeriodSeconds], ['kv', true, 90]);
+  assert.deepEqual([pod?.serviceAccountName, pod?.automountServiceAccountToken, pod?.terminationGracePeriodSeconds], ['kv', true, 120]);
 });
 
 test('security: non-root, read-only root, no privilege escalation, every capability dropped, fsGroup for the volume', () => {
