@@ -9,6 +9,7 @@ import type { ManifestsConfig } from './config.js';
 import { renderStream, writeObjects } from './render.js';
 import type { K8sObject } from './render.js';
 import { tlsSecrets } from './secrets.js';
+import { rbacObjects } from './rbac.js';
 import { clientService, headlessService, podDisruptionBudget } from './services.js';
 import { statefulSet } from './statefulset.js';
 
@@ -23,7 +24,7 @@ run etcd-edge manifests k8s --help for its flags.
 /** Builds every object of the cluster, in apply order. */
 export async function buildManifests(c: ManifestsConfig): Promise<K8sObject[]> {
   const secrets = c.tls === 'self-signed' ? await tlsSecrets(c) : [];
-  return [...secrets, headlessService(c), clientService(c), podDisruptionBudget(c), statefulSet(c)];
+  return [...secrets, ...rbacObjects(c), headlessService(c), clientService(c), podDisruptionBudget(c), statefulSet(c)];
 }
 
 async function k8sMain(io: CliIo): Promise<number> {

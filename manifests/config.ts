@@ -5,8 +5,9 @@ import { EdgeError } from '../core/errors.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpec, FlagSpecs } from '../core/flags.js';
 
-/** The image the generated scripts are known to fit: it has sh, etcdctl, rm and sleep (see the README). */
-export const DEFAULT_IMAGE = 'docker.io/bitnamilegacy/etcd:3.6.4-debian-12-r4';
+import { DEFAULT_IMAGE, DEFAULT_KUBECTL_IMAGE, DEFAULT_TOOLS_IMAGE } from './images.js';
+
+export { DEFAULT_IMAGE } from './images.js';
 /** The TLS modes. */
 export const TLS_MODES = ['none', 'self-signed'] as const;
 /** One TLS mode. */
@@ -19,7 +20,12 @@ export interface ManifestsConfig {
   readonly namespace: string;
   /** The initial size: the members that bootstrap together. */
   readonly replicas: number;
+  /** The etcd image; its tag's version picks the probes (images.ts). */
   readonly image: string;
+  /** The init image supplying busybox (the scripts' shell, rm and sleep). */
+  readonly toolsImage: string;
+  /** The init image supplying kubectl (preStop reads the StatefulSet's replicas with it). */
+  readonly kubectlImage: string;
   /** The volume claim size, a Kubernetes quantity such as 1Gi. */
   readonly storage: string;
   readonly tls: TlsMode;
@@ -46,7 +52,9 @@ export const K8S_FLAGS: FlagSpecs = {
   name: flag({ kind: 'string', default: 'etcd', describe: 'name of the StatefulSet and the headless Service; pods are NAME-0, NAME-1, ... (the client Service is NAME-client)' }, 'name'),
   namespace: flag({ kind: 'string', default: 'default', describe: 'namespace of every object (it goes into the pods\' DNS names and certificates)' }, 'namespace'),
   replicas: flag({ kind: 'int', default: 3, describe: 'initial cluster size: pods below this ordinal bootstrap together, higher ones join with member add' }, 'replicas'),
-  image: flag({ kind: 'string', default: DEFAULT_IMAGE, describe: 'etcd image; it must have sh, etcdctl, rm and sleep (the official etcd images have no shell)' }, 'image'),
+  image: flag({ kind: 'string', default: DEFAULT_IMAGE, describe: 'etcd image with etcd and etcdctl; its tag\'s version picks the probes (3.6+: /livez and /readyz)' }, 'image'),
+  'tools-image': flag({ kind: 'string', default: DEFAULT_TOOLS_IMAGE, describe: 'init image whose static /bin/busybox gives the scripts sh, rm and sleep' }, 'tools-image'),
+  'kubectl-image': flag({ kind: 'string', default: DEFAULT_KUBECTL_IMAGE, describe: 'init image whose /bin/kubectl lets preStop read the StatefulSet\'s replicas' }, 'kubectl-image'),
   storage: flag({ kind: 'string', default: '1Gi', describe: 'size of each pod\'s data volume (volumeClaimTemplate)' }, 'storage'),
   tls: flag({ kind: 'string', default: 'none', choices: TLS_MODES, describe: 'self-signed: a Secret with a new CA and per-pod certificates; https everywhere with client certificate auth' }, 'tls'),
   'max-replicas': flag({ kind: 'int', describe: 'with --tls self-signed, how many pods get a certificate (default: the larger of 7 and --replicas)' }, 'max-replicas'),
@@ -79,6 +87,12 @@ function checkSizes(replicas: number, maxReplicas: number, storage: string): voi
   if (!QUANTITY.test(storage)) throw invalid('--storage', storage, 'pass a Kubernetes quantity such as 1Gi or 500Mi');
 }
 
+function imageFlag(flagName: string, value: string | undefined, example: string): string {
+  const image = (value ?? '').trim();
+  if (image === '' || /\s/.test(image)) throw invalid(flagName, image, `pass an image reference such as ${example}`);
+  return image;
+}
+
 /** Parses argv (after `manifests k8s`) and env into a frozen config, or undefined for --help. Pure; --out and --ca resolve against cwd. */
 export function parseK8sFlags(argv: readonly string[], envVars: Readonly<Record<string, string | undefined>>, cwd: string): ManifestsConfig | undefined {
   const f = parseFlags(K8S_FLAGS, argv, envVars, { command: 'manifests k8s' });
@@ -95,10 +109,11 @@ export function parseK8sFlags(argv: readonly string[], envVars: Readonly<Record<
   const maxReplicas = f.int('max-replicas') ?? Math.max(7, replicas);
   const storage = f.str('storage') ?? '1Gi';
   checkSizes(replicas, maxReplicas, storage);
-  const image = (f.str('image') ?? '').trim();
-  if (image === '' || /\s/.test(image)) throw invalid('--image', image, `pass an image reference such as ${DEFAULT_IMAGE}`);
+  const image = imageFlag('--image', f.str('image'), DEFAULT_IMAGE);
+  const toolsImage = imageFlag('--tools-image', f.str('tools-image'), DEFAULT_TOOLS_IMAGE);
+  const kubectlImage = imageFlag('--kubectl-image', f.str('kubectl-image'), DEFAULT_KUBECTL_IMAGE);
   const resolve = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(cwd, p));
-  return Object.freeze({ name, namespace, replicas, image, storage, tls, maxReplicas, ca: resolve(f.str('ca')), clusterDomain, out: resolve(f.str('out')) });
+  return Object.freeze({ name, namespace, replicas, image, toolsImage, kubectlImage, storage, tls, maxReplicas, ca: resolve(f.str('ca')), clusterDomain, out: resolve(f.str('out')) });
 }
 
 /** Returns the help text of `manifests k8s`. */

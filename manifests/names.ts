@@ -12,6 +12,10 @@ export const METRICS_PORT = 2381;
 export const VOLUME_DIR = '/var/run/etcd';
 /** The data dir inside the volume. */
 export const DATA_DIR = `${VOLUME_DIR}/data`;
+/** Where the init containers put busybox (sh, rm, sleep) and kubectl: an emptyDir shared with the etcd container. */
+export const TOOLS_DIR = '/tools';
+/** Where Kubernetes mounts the ServiceAccount token, its CA and namespace. */
+export const SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Where the TLS Secret is mounted. */
 export const TLS_DIR = '/etc/etcd/tls';
 /** The CA certificate's key in the TLS Secrets. */
@@ -23,6 +27,8 @@ export interface Names {
   readonly headless: string;
   readonly client: string;
   readonly pdb: string;
+  /** The ServiceAccount, Role and RoleBinding preStop reads the StatefulSet's replicas with. */
+  readonly serviceAccount: string;
   readonly tlsSecret: string;
   readonly clientTlsSecret: string;
   /** The selector labels of the pods (also on every object). */
@@ -46,6 +52,7 @@ export function namesFor(c: Pick<ManifestsConfig, 'name' | 'namespace' | 'cluste
     headless: c.name,
     client,
     pdb: c.name,
+    serviceAccount: c.name,
     tlsSecret: `${c.name}-tls`,
     clientTlsSecret: `${c.name}-client-tls`,
     labels: Object.freeze({ 'app.kubernetes.io/name': 'etcd', 'app.kubernetes.io/instance': c.name }),

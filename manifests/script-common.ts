@@ -1,6 +1,7 @@
 // The POSIX sh shared by the member script and the preStop hook: reading the pod's identity from the environment
 // the StatefulSet gives it (Downward API + plain values), the pods' DNS names, etcdctl, and the member-list lookup.
-// Only sh builtins, etcdctl, rm and sleep are used; `dash` runs it (Debian's /bin/sh), so no bash-isms.
+// Only sh builtins, etcdctl, rm and sleep are used; busybox ash runs it in the pod and dash in the unit tests, so
+// no bash-isms.
 
 /** What the generated scripts depend on besides the environment. */
 export interface ScriptOptions {
@@ -14,15 +15,16 @@ export function schemeOf(o: ScriptOptions): 'http' | 'https' {
 }
 
 /** Returns etcdctl's TLS flags for the pod's own certificate (empty without TLS). */
-function ctlTlsFlags(o: ScriptOptions): string {
+export function ctlTlsFlags(o: ScriptOptions): string {
   return o.tls ? ' --cacert="$TLS_DIR/ca.crt" --cert="$TLS_DIR/$name.crt" --key="$TLS_DIR/$name.key"' : '';
 }
 
 function identity(o: ScriptOptions): string {
   return `set -u
 export ETCDCTL_API=3
-# Images keep etcdctl in different places (Debian /usr/bin, Bitnami /opt/bitnami/etcd/bin, etcd's /usr/local/bin).
-PATH="$PATH:/usr/local/bin:/opt/bitnami/etcd/bin"
+# The init containers' busybox and kubectl first; images keep etcdctl in different places (etcd's /usr/local/bin,
+# Debian /usr/bin, Bitnami /opt/bitnami/etcd/bin).
+PATH="\${TOOLS_DIR:-/tools}:$PATH:/usr/local/bin:/opt/bitnami/etcd/bin"
 nl='
 '
 log() { echo "etcd-member \${POD_NAME:-?}: $*" >&2; }

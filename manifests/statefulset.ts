@@ -1,19 +1,30 @@
 // The StatefulSet: Parallel pod management (the initial members must start together to form a quorum), the pod's
-// identity from the Downward API, the generated member script and preStop hook, probes, a non-root read-only
-// container, preferred anti-affinity and one volume claim per pod.
+// identity from the Downward API, init containers that supply a shell and kubectl to the shell-less etcd image, the
+// generated member script and preStop hook, probes, a non-root read-only container, spreading over zones and
+// nodes, and one volume claim per pod.
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IContainerPort } from 'kubernetes-models/v1/ContainerPort';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
-import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { ManifestsConfig } from './config.js';
-import { CLIENT_PORT, DATA_DIR, METRICS_PORT, PEER_PORT, TLS_DIR, VOLUME_DIR, namesFor } from './names.js';
+import { CLIENT_PORT, DATA_DIR, METRICS_PORT, PEER_PORT, SERVICEACCOUNT_DIR, TLS_DIR, TOOLS_DIR, VOLUME_DIR, namesFor } from './names.js';
+import { preStopScript } from './prestop.js';
+import { probes } from './probes.js';
 import { escapeForCommand } from './script-common.js';
-import { memberScript, preStopScript } from './script.js';
+import { memberScript } from './script.js';
+import { initContainers, restricted } from './tools.js';
 
-/** The non-root user and group the container runs as (the Bitnami images' own user). */
+/** The non-root user and group the containers run as (no image needs a user of its own). */
 export const RUN_AS = 1001;
+
+/**
+ * Seconds from the kubelet's decision to SIGKILL, for preStop's worst case, every call timing out: the scale read
+ * (3 × (5 s + 2 s pause) = 21 s) and the removal (5 × (8 s member list + 8 s member remove + 2 s pause) = 90 s),
+ * then etcd's own stop, which hands leadership to another member (bounded by the election timeout, 1 s) and closes
+ * its files. A restart's preStop returns in about a second, so this only bounds the failures.
+ */
+export const TERMINATION_GRACE_SECONDS = 120;
 
 function env(c: ManifestsConfig): IEnvVar[] {
   const field = (name: string, fieldPath: string): IEnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -25,23 +36,10 @@ function env(c: ManifestsConfig): IEnvVar[] {
     { name: 'CLUSTER_DOMAIN', value: c.clusterDomain },
     { name: 'INITIAL_CLUSTER_SIZE', value: String(c.replicas) },
     { name: 'DATA_DIR', value: DATA_DIR },
+    { name: 'TOOLS_DIR', value: TOOLS_DIR },
+    { name: 'SERVICEACCOUNT_DIR', value: SERVICEACCOUNT_DIR },
     ...(c.tls === 'self-signed' ? [{ name: 'TLS_DIR', value: TLS_DIR }] : []),
   ];
-}
-
-/**
- * Builds the probes. /health needs a leader, so it is the readiness signal; liveness allows 80 s without one,
- * so a lost quorum does not restart every member at once; the startup probe covers a join waiting its turn.
- * With TLS the client port wants client certificates, which kubelet cannot present: the plain metrics port serves /health.
- */
-function probes(c: ManifestsConfig): Pick<IContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
-  const port = c.tls === 'self-signed' ? 'metrics' : 'client';
-  const http = (extra: Omit<IProbe, 'httpGet'>): IProbe => ({ httpGet: { path: '/health', port, scheme: 'HTTP' }, timeoutSeconds: 5, ...extra });
-  return {
-    startupProbe: http({ periodSeconds: 10, failureThreshold: 60 }),
-    readinessProbe: http({ periodSeconds: 5, failureThreshold: 3 }),
-    livenessProbe: http({ periodSeconds: 10, failureThreshold: 8 }),
-  };
 }
 
 function container(c: ManifestsConfig): IContainer {
@@ -55,20 +53,19 @@ function container(c: ManifestsConfig): IContainer {
     name: 'etcd',
     image: c.image,
     imagePullPolicy: 'IfNotPresent',
-    command: ['/bin/sh', '-c', escapeForCommand(memberScript({ tls }))],
+    // The official etcd image has no shell: the tools init container put a static busybox into TOOLS_DIR.
+    command: [`${TOOLS_DIR}/sh`, '-c', escapeForCommand(memberScript({ tls }))],
     env: env(c),
     ports,
     ...probes(c),
     // Kubernetes does not expand $(VAR) in lifecycle hooks, so this script goes in unescaped.
-    lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', preStopScript({ tls })] } } },
+    lifecycle: { preStop: { exec: { command: [`${TOOLS_DIR}/sh`, '-c', preStopScript({ tls })] } } },
     // No CPU limit: throttling stretches etcd's heartbeats into elections.
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-    securityContext: {
-      runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
-    },
+    securityContext: restricted(RUN_AS),
     volumeMounts: [
       { name: 'data', mountPath: VOLUME_DIR },
+      { name: 'tools', mountPath: TOOLS_DIR, readOnly: true },
       ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
     ],
   };
@@ -80,23 +77,34 @@ function podSpec(c: ManifestsConfig): IPodSpec {
     // Service links would put ETCD_CLIENT_SERVICE_HOST-style variables into the environment, and etcd reads every
     // ETCD_* variable as a flag.
     enableServiceLinks: false,
-    // Room for the preStop hook's retries before SIGKILL.
-    terminationGracePeriodSeconds: 60,
+    terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+    // The token preStop reads the StatefulSet's scale with (rbac.ts); the ServiceAccount itself mounts nothing.
+    serviceAccountName: n.serviceAccount,
+    automountServiceAccountToken: true,
     securityContext: {
       runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS, fsGroupChangePolicy: 'OnRootMismatch',
       seccompProfile: { type: 'RuntimeDefault' },
     },
+    // Zones first: losing a zone must not take a quorum. ScheduleAnyway, so clusters with one zone (or fewer zones
+    // than a quorum needs) still schedule every pod; see the README for the strict form.
+    topologySpreadConstraints: [{
+      maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...n.labels } },
+    }],
     affinity: {
       podAntiAffinity: {
-        // Preferred, so small clusters still schedule every pod; see the README for the required form.
+        // Then nodes. Preferred, so small clusters still schedule every pod; see the README for the required form.
         preferredDuringSchedulingIgnoredDuringExecution: [{
           weight: 100,
           podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...n.labels } } },
         }],
       },
     },
+    initContainers: initContainers(c, RUN_AS),
     containers: [container(c)],
-    ...(c.tls === 'self-signed' ? { volumes: [{ name: 'tls', secret: { secretName: n.tlsSecret, defaultMode: 0o440 } }] } : {}),
+    volumes: [
+      { name: 'tools', emptyDir: { sizeLimit: '128Mi' } },
+      ...(c.tls === 'self-signed' ? [{ name: 'tls', secret: { secretName: n.tlsSecret, defaultMode: 0o440 } }] : []),
+    ],
   };
 }
 

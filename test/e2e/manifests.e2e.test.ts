@@ -12,7 +12,7 @@ test('manifests k8s prints a YAML stream: Services, PodDisruptionBudget, Statefu
   const r = await runBin(['manifests', 'k8s', '--name', 'kv', '--replicas', '5']);
   assert.equal(r.code, 0, r.stderr);
   const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
-  assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['Service/kv', 'Service/kv-client', 'PodDisruptionBudget/kv', 'StatefulSet/kv']);
+  assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['ServiceAccount/kv', 'Role/kv', 'RoleBinding/kv', 'Service/kv', 'Service/kv-client', 'PodDisruptionBudget/kv', 'StatefulSet/kv']);
   assert.equal(r.stderr, '');
 });
 
@@ -20,9 +20,9 @@ test('manifests k8s --tls self-signed --out DIR writes one file per object and p
   const dir = tempDir(t);
   const r = await runBin(['manifests', 'k8s', '--tls', 'self-signed', '--max-replicas', '3', '--out', path.join(dir, 'm')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.trim().split('\n').length, 6);
-  assert.deepEqual(readdirSync(path.join(dir, 'm')).sort(), ['poddisruptionbudget-etcd.yaml', 'secret-etcd-client-tls.yaml', 'secret-etcd-tls.yaml',
-    'service-etcd-client.yaml', 'service-etcd.yaml', 'statefulset-etcd.yaml']);
+  assert.equal(r.stdout.trim().split('\n').length, 9);
+  assert.deepEqual(readdirSync(path.join(dir, 'm')).sort(), ['poddisruptionbudget-etcd.yaml', 'role-etcd.yaml', 'rolebinding-etcd.yaml', 'secret-etcd-client-tls.yaml',
+    'secret-etcd-tls.yaml', 'service-etcd-client.yaml', 'service-etcd.yaml', 'serviceaccount-etcd.yaml', 'statefulset-etcd.yaml']);
 });
 
 test('a bad flag exits 2 with the error and a hint on stderr', async () => {

@@ -1,13 +1,35 @@
 // What a kubelet does with a generated StatefulSet, for tests without Kubernetes: the pod's environment (Downward
-// API fields resolved), $(VAR) expansion of the container command (Kubernetes' own rules), and the TLS Secret as files.
+// API fields resolved), $(VAR) expansion of the container command and of exec probes (Kubernetes' own rules), paths
+// under a volume mount resolved to the directory standing in for the volume, and the TLS Secret as files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The parts of a generated StatefulSet and Secret these helpers read. */
 interface EnvVarLike { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
-interface ContainerLike { command?: string[]; env?: EnvVarLike[]; lifecycle?: { preStop?: { exec?: { command?: string[] } } } }
+/** A probe as the generator builds it. */
+export interface ProbeLike {
+  httpGet?: { path?: string | undefined; port: string | number };
+  exec?: { command?: string[] | undefined };
+  periodSeconds?: number;
+  failureThreshold?: number;
+  timeoutSeconds?: number;
+}
+interface ContainerLike {
+  command?: string[];
+  env?: EnvVarLike[];
+  ports?: { name?: string; containerPort: number }[];
+  lifecycle?: { preStop?: { exec?: { command?: string[] } } };
+  livenessProbe?: ProbeLike;
+  readinessProbe?: ProbeLike;
+  startupProbe?: ProbeLike;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
 /** A StatefulSet as the generator builds it. */
-export interface StatefulSetLike { spec?: { template: { spec?: { containers: ContainerLike[] } } } }
+export interface StatefulSetLike {
+  spec?: { template: { spec?: { containers: ContainerLike[]; initContainers?: ContainerLike[]; terminationGracePeriodSeconds?: number } } };
+}
+/** The probes a kubelet runs. */
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
 /** The identity of one simulated pod. */
 export interface PodIdentity { readonly name: string; readonly namespace: string; readonly ip: string }
@@ -72,6 +94,51 @@ export function preStopCommand(sts: StatefulSetLike): string[] {
   const cmd = container(sts).lifecycle?.preStop?.exec?.command;
   if (!cmd) throw new Error('the container has no preStop exec hook');
   return cmd;
+}
+
+/**
+ * Returns an exec probe's command as the kubelet runs it: $(VAR) expanded against the container's static env only
+ * (values, not Downward API fields: the kubelet's ExpandContainerCommandOnlyStatic).
+ */
+export function execProbeCommand(probe: ProbeLike, sts: StatefulSetLike): string[] | undefined {
+  const statics: Record<string, string> = {};
+  for (const v of container(sts).env ?? []) if (v.value !== undefined) statics[v.name] = v.value;
+  return probe.exec?.command?.map((a) => expandK8s(a, statics));
+}
+
+/** Returns the container's probe of a kind. */
+export function probeOf(sts: StatefulSetLike, kind: ProbeKind): ProbeLike {
+  const p = container(sts)[`${kind}Probe`];
+  if (!p) throw new Error(`the container has no ${kind} probe`);
+  return p;
+}
+
+/** Returns the container port a probe's httpGet names (or gives as a number). */
+export function probePort(sts: StatefulSetLike, probe: ProbeLike): number | undefined {
+  const port = probe.httpGet?.port;
+  return typeof port === 'number' ? port : container(sts).ports?.find((p) => p.name === port)?.containerPort;
+}
+
+/** Returns the pod's terminationGracePeriodSeconds (Kubernetes' default, 30, when unset). */
+export function gracePeriodSeconds(sts: StatefulSetLike): number {
+  return sts.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** Returns the init containers' commands, in order. */
+export function initCommands(sts: StatefulSetLike): string[][] {
+  return (sts.spec?.template.spec?.initContainers ?? []).map((c) => c.command ?? []);
+}
+
+/**
+ * Resolves an executable path inside the container (such as /tools/sh) to the directory that stands in for the
+ * volume mounted there; volumes maps a volume name to that directory. Other paths are returned unchanged.
+ */
+export function resolveMounted(sts: StatefulSetLike, file: string, volumes: Readonly<Record<string, string>>): string {
+  for (const m of container(sts).volumeMounts ?? []) {
+    const dir = volumes[m.name];
+    if (dir !== undefined && file.startsWith(`${m.mountPath}/`)) return path.join(dir, file.slice(m.mountPath.length + 1));
+  }
+  return file;
 }
 
 /** Writes a Secret's data as files into dir (what a secret volume mounts), keys 0600. */

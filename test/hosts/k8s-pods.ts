@@ -1,6 +1,7 @@
 // StatefulSet pods on bed hosts, as a kubelet would run them: each pod is a namespace named like the pod, with the
-// generated command (after $(VAR) expansion), the Downward API environment, a volume dir and the TLS Secret as
-// files; preStop runs verbatim. Clients are real etcdctl and curl on a client host using the pods' DNS names.
+// generated command (after $(VAR) expansion) run by the busybox sh the tools init container put into the tools
+// volume, the Downward API environment, the API server's address and the ServiceAccount token, a volume dir and
+// the TLS Secret as files; preStop runs verbatim. Clients are real etcdctl and curl on a client host.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,9 +9,9 @@ import type { ManifestsConfig } from '../../manifests/index.js';
 import type { K8sObject } from '../../manifests/index.js';
 import type { Bed, ExecResult } from '../netns/bed.js';
 import { bedEnv } from '../netns/bed.js';
-import { curl, etcdctl, retry, why } from '../netns/clients.js';
+import { etcdctl, retry, why } from '../netns/clients.js';
 import type { Daemon } from '../netns/daemon.js';
-import { containerCommand, mountSecret, podEnv, preStopCommand } from '../helpers/kubelet.js';
+import { containerCommand, gracePeriodSeconds, mountSecret, podEnv, preStopCommand, resolveMounted } from '../helpers/kubelet.js';
 import type { StatefulSetLike } from '../helpers/kubelet.js';
 
 /** The host every client command runs on. */
@@ -26,13 +27,28 @@ export interface Cluster {
   /** Acknowledged writes, checked at the end. */
   readonly acked: Map<string, string>;
   readonly pods: Map<number, Daemon>;
+  /** What every pod of the bed shares: the tools volume, the ServiceAccount mount and the API server's address. */
+  readonly node: PodNode;
+  /** The StatefulSet's spec.replicas as the API server answers it; set with setReplicas. */
+  replicas: number;
+}
+
+/** The kubelet's side of the bed: the tools volume the init containers filled, the token mount, the API server. */
+export interface PodNode {
+  readonly tools: string;
+  readonly serviceAccount: string;
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** Where the API server reads each StatefulSet's replicas (<namespace>.<name>). */
+  readonly apiState: string;
 }
 
 /** A `member list` row. */
 export interface MemberRow { readonly id: string; readonly status: string; readonly name: string; readonly peer: string; readonly client: string; readonly learner: boolean }
 
 const tls = (c: Cluster): boolean => c.config.tls === 'self-signed';
-const sts = (c: Cluster): StatefulSetLike => c.objects.find((o) => o.kind === 'StatefulSet') as unknown as StatefulSetLike;
+/** The generated StatefulSet of a cluster. */
+export const sts = (c: Cluster): StatefulSetLike => c.objects.find((o) => o.kind === 'StatefulSet') as unknown as StatefulSetLike;
 const secret = (c: Cluster, name: string): { data?: Record<string, string> } => {
   const s = c.objects.find((o) => o.kind === 'Secret' && o.metadata?.name === name);
   assert.ok(s, `no Secret ${name}`);
@@ -66,11 +82,17 @@ export function clientTlsArgs(c: Cluster): string[] {
   return ['--cacert', path.join(dir, 'ca.crt'), '--cert', path.join(dir, 'tls.crt'), '--key', path.join(dir, 'tls.key')];
 }
 
-/** The environment the kubelet gives pod i: Downward API values, and the volume and Secret paths of this bed. */
-function envOf(c: Cluster, i: number, extra: Record<string, string>): Record<string, string> {
+/**
+ * The environment the kubelet gives pod i: Downward API values, the API server's address (always injected, even
+ * with enableServiceLinks false), and this bed's paths for the volume, the tools volume, the token and the Secret.
+ */
+export function envOf(c: Cluster, i: number, extra: Record<string, string> = {}): Record<string, string> {
   const volume = path.join(c.bed.dir, 'volumes', podHost(c, i));
   mkdirSync(volume, { recursive: true, mode: 0o755 });
-  const overrides: Record<string, string> = { DATA_DIR: path.join(volume, 'data'), ...extra };
+  const overrides: Record<string, string> = {
+    DATA_DIR: path.join(volume, 'data'), TOOLS_DIR: c.node.tools, SERVICEACCOUNT_DIR: c.node.serviceAccount,
+    KUBERNETES_SERVICE_HOST: c.node.apiHost, KUBERNETES_SERVICE_PORT: String(c.node.apiPort), ...extra,
+  };
   if (tls(c)) {
     overrides.TLS_DIR = path.join(c.bed.dir, 'tls', podHost(c, i));
     mountSecret(secret(c, `${c.config.name}-tls`), overrides.TLS_DIR);
@@ -83,8 +105,19 @@ export function dataDir(c: Cluster, i: number): string {
   return path.join(c.bed.dir, 'volumes', podHost(c, i), 'data');
 }
 
+/** Sets the StatefulSet's spec.replicas the API server answers, as `kubectl scale` does. */
+export function setReplicas(c: Cluster, n: number): void {
+  c.replicas = n;
+  writeFileSync(path.join(c.node.apiState, `${c.config.namespace}.${c.config.name}`), String(n));
+}
+
+/** Resolves a container path under the tools volume to this bed's tools dir. */
+export function inTools(c: Cluster, file: string): string {
+  return resolveMounted(sts(c), file, { tools: c.node.tools });
+}
+
 /**
- * Starts pod i: `dash -c <the generated command after $(VAR) expansion>` in its namespace. With `etcd: 'stub'`
+ * Starts pod i: `<tools>/sh -c <the generated command after $(VAR) expansion>` (busybox ash) in its namespace. With `etcd: 'stub'`
  * an etcd that never starts stands in for the real one, as when a pod is killed between member add and etcd.
  */
 export async function startPod(c: Cluster, i: number, opts: { etcd?: 'real' | 'stub' } = {}): Promise<Daemon> {
@@ -98,26 +131,17 @@ export async function startPod(c: Cluster, i: number, opts: { etcd?: 'real' | 's
   }
   const env = envOf(c, i, extra);
   const [sh, flag, script] = containerCommand(sts(c), env);
-  assert.deepEqual([sh, flag], ['/bin/sh', '-c'], 'the container command is sh -c SCRIPT');
-  const d = await c.bed.start(podHost(c, i), 'pod', 'dash', ['-c', script as string], { env });
+  assert.deepEqual([sh, flag], ['/tools/sh', '-c'], 'the container command is the tools volume\'s sh -c SCRIPT');
+  const d = await c.bed.start(podHost(c, i), 'pod', inTools(c, sh as string), ['-c', script as string], { env });
   c.pods.set(i, d);
   return d;
 }
 
-/** Runs pod i's preStop hook as the kubelet does (verbatim, in the container's environment). */
+/** Runs pod i's preStop hook as the kubelet does (verbatim, in the container's environment, within the grace period). */
 export function runPreStop(c: Cluster, i: number): Promise<ExecResult> {
   const [sh, flag, script] = preStopCommand(sts(c));
-  assert.deepEqual([sh, flag], ['/bin/sh', '-c'], 'the preStop hook is sh -c SCRIPT');
-  return c.bed.exec(podHost(c, i), 'dash', ['-c', script as string], { env: envOf(c, i, {}), timeoutMs: 90_000 });
-}
-
-/** Sends SIGTERM to pod i's main process (the kubelet, after preStop) and waits until its namespace is empty. */
-export async function terminatePod(c: Cluster, i: number): Promise<void> {
-  const d = c.pods.get(i);
-  assert.ok(d, `pod ${i} was started`);
-  d.kill('SIGTERM');
-  const done = await retry(async () => c.bed.processes(podHost(c, i)), (p) => p.length === 0, 20_000, 200);
-  assert.deepEqual(done.result, [], `pod ${podHost(c, i)} stopped after SIGTERM`);
+  assert.deepEqual([sh, flag], ['/tools/sh', '-c'], 'the preStop hook is the tools volume\'s sh -c SCRIPT');
+  return c.bed.exec(podHost(c, i), inTools(c, sh as string), ['-c', script as string], { env: envOf(c, i), timeoutMs: gracePeriodSeconds(sts(c)) * 1000 });
 }
 
 /** Runs etcdctl on the client host against the pods' DNS names (with the client certificate under TLS). */
@@ -162,14 +186,4 @@ export async function assertAcked(c: Cluster, ordinals: readonly number[]): Prom
     const r = await ctl(c, ordinals, ['get', key, '--print-value-only']);
     assert.equal(r.stdout.trim(), value, `${key}: ${why(r)}`);
   }
-}
-
-/** Probes pod i the way its readiness probe does (httpGet on the probe's port and path); returns the status and body. */
-export async function probe(c: Cluster, i: number): Promise<{ status: number; body: string }> {
-  const s = sts(c) as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[]; readinessProbe: { httpGet: { path: string; port: string } } }[] } } } };
-  const ctr = s.spec.template.spec.containers[0];
-  assert.ok(ctr);
-  const port = ctr.ports.find((p) => p.name === ctr.readinessProbe.httpGet.port)?.containerPort;
-  const r = await curl(c.bed, CLIENT_HOST, [`http://${c.ips[i] as string}:${String(port)}${ctr.readinessProbe.httpGet.path}`]);
-  return { status: r.status, body: r.body };
 }

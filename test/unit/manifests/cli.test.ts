@@ -22,7 +22,7 @@ function io(argv: string[], env: Record<string, string> = {}): CliIo & { out: ()
 test('manifests k8s prints the objects as one YAML stream', async () => {
   const x = io(['k8s', '--replicas', '5']);
   assert.equal(await manifestsMain(x), 0);
-  assert.equal(x.out().match(/^---$/gm)?.length, 4);
+  assert.equal(x.out().match(/^---$/gm)?.length, 7);
   assert.match(x.out(), /kind: StatefulSet[\s\S]*replicas: 5/);
   assert.match(x.out(), /kind: PodDisruptionBudget[\s\S]*minAvailable: 3/);
 });
@@ -30,7 +30,7 @@ test('manifests k8s prints the objects as one YAML stream', async () => {
 test('manifests k8s --out prints one path per file written', async () => {
   const x = io(['k8s', '--out', 'm'], { ETCD_EDGE_MANIFESTS_NAME: 'kv' });
   assert.equal(await manifestsMain(x), 0);
-  assert.deepEqual(x.out().trim().split('\n'), ['service-kv', 'service-kv-client', 'poddisruptionbudget-kv', 'statefulset-kv'].map((f) => path.join(root, 'm', `${f}.yaml`)));
+  assert.deepEqual(x.out().trim().split('\n'), ['serviceaccount-kv', 'role-kv', 'rolebinding-kv', 'service-kv', 'service-kv-client', 'poddisruptionbudget-kv', 'statefulset-kv'].map((f) => path.join(root, 'm', `${f}.yaml`)));
 });
 
 test('help: manifests --help and manifests k8s --help exit 0; bare manifests exits 2', async () => {

@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exitCodeFor, isEdgeError } from '../../../core/errors.js';
 import { DEFAULT_IMAGE, k8sHelp, parseK8sFlags } from '../../../manifests/config.js';
+import { DEFAULT_KUBECTL_IMAGE, DEFAULT_TOOLS_IMAGE } from '../../../manifests/images.js';
 
 test('defaults: etcd in default, 3 replicas, the default image, 1Gi, no TLS, stdout', () => {
   const c = parseK8sFlags([], {}, '/w');
   assert.deepEqual(c, {
-    name: 'etcd', namespace: 'default', replicas: 3, image: DEFAULT_IMAGE, storage: '1Gi', tls: 'none', maxReplicas: 7,
+    name: 'etcd', namespace: 'default', replicas: 3, image: DEFAULT_IMAGE, toolsImage: DEFAULT_TOOLS_IMAGE, kubectlImage: DEFAULT_KUBECTL_IMAGE,
+    storage: '1Gi', tls: 'none', maxReplicas: 7,
     ca: undefined, clusterDomain: 'cluster.local', out: undefined,
   });
   assert.ok(Object.isFrozen(c));
@@ -16,9 +18,11 @@ test('defaults: etcd in default, 3 replicas, the default image, 1Gi, no TLS, std
 
 test('flags, and paths resolved against cwd', () => {
   const c = parseK8sFlags(['--name', 'kv', '--namespace', 'store', '--replicas', '5', '--image', 'registry.example/etcd:3.5', '--storage', '8Gi',
-    '--tls', 'self-signed', '--max-replicas', '9', '--ca', 'pki', '--cluster-domain', 'corp.local.', '--out', 'out'], {}, '/w');
+    '--tls', 'self-signed', '--max-replicas', '9', '--ca', 'pki', '--cluster-domain', 'corp.local.', '--out', 'out',
+    '--tools-image', 'mirror.example/busybox:1.37.0', '--kubectl-image', 'mirror.example/kubectl:v1.34.1'], {}, '/w');
   assert.deepEqual(c, {
-    name: 'kv', namespace: 'store', replicas: 5, image: 'registry.example/etcd:3.5', storage: '8Gi', tls: 'self-signed', maxReplicas: 9,
+    name: 'kv', namespace: 'store', replicas: 5, image: 'registry.example/etcd:3.5', toolsImage: 'mirror.example/busybox:1.37.0',
+    kubectlImage: 'mirror.example/kubectl:v1.34.1', storage: '8Gi', tls: 'self-signed', maxReplicas: 9,
     ca: '/w/pki', clusterDomain: 'corp.local', out: '/w/out',
   });
 });
@@ -47,6 +51,7 @@ const bad: { name: string; argv: string[]; env?: Record<string, string>; re: Reg
   { name: 'a CA without TLS', argv: ['--ca', 'pki'], re: /only apply to --tls self-signed/ },
   { name: 'a storage size without a unit suffix Kubernetes knows', argv: ['--storage', '1GB'], re: /invalid --storage/ },
   { name: 'an image with a space', argv: ['--image', 'a b'], re: /invalid --image/ },
+  { name: 'an empty tools image', argv: ['--tools-image', ''], re: /invalid --tools-image/ },
   { name: 'an unknown TLS mode', argv: ['--tls', 'auto'], re: /invalid value/ },
   { name: 'a bad cluster domain', argv: ['--cluster-domain', 'a..b'], re: /invalid --cluster-domain/ },
   { name: 'an unknown flag', argv: ['--size', '3'], re: /not defined/ },

@@ -21,7 +21,7 @@ for (const tls of [false, true]) {
     const text = renderStream(objects);
     const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
     assert.deepEqual(docs, JSON.parse(JSON.stringify(objects)));
-    assert.deepEqual(objects.map((o) => o.kind), [...(tls ? ['Secret', 'Secret'] : []), 'Service', 'Service', 'PodDisruptionBudget', 'StatefulSet']);
+    assert.deepEqual(objects.map((o) => o.kind), [...(tls ? ['Secret', 'Secret'] : []), 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Service', 'PodDisruptionBudget', 'StatefulSet']);
     assert.match(text, /^ {12}- \|\n {14}# etcd member start script/m, 'the member script is a literal block');
     assert.doesNotMatch(text, /^.{1,}\\n.*etcd member start script/m, 'not a quoted one-line string');
   });
@@ -34,7 +34,7 @@ test('--out writes <kind>-<name>.yaml per object; Secrets 0600 even over an exis
   mkdirSync(dir);
   writeFileSync(path.join(dir, 'secret-kv-tls.yaml'), 'old', { mode: 0o644 });
   const paths = await writeObjects(dir, objects);
-  assert.deepEqual(paths.map((p) => path.basename(p)), ['secret-kv-tls.yaml', 'secret-kv-client-tls.yaml', 'service-kv.yaml', 'service-kv-client.yaml',
+  assert.deepEqual(paths.map((p) => path.basename(p)), ['secret-kv-tls.yaml', 'secret-kv-client-tls.yaml', 'serviceaccount-kv.yaml', 'role-kv.yaml', 'rolebinding-kv.yaml', 'service-kv.yaml', 'service-kv-client.yaml',
     'poddisruptionbudget-kv.yaml', 'statefulset-kv.yaml']);
   for (const p of paths) {
     const mode = statSync(p).mode & 0o777;

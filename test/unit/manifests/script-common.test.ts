@@ -4,18 +4,24 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { escapeForCommand, prelude } from '../../../manifests/script-common.js';
-import { memberScript, preStopScript } from '../../../manifests/script.js';
+import { memberScript } from '../../../manifests/script.js';
+import { preStopScript } from '../../../manifests/prestop.js';
+import { livenessScript } from '../../../manifests/probes.js';
+import { toolsScript } from '../../../manifests/tools.js';
 import { expandK8s } from '../../helpers/kubelet.js';
 import { requireTool } from '../../helpers/etcd.js';
 
-// dash is Debian's /bin/sh: the scripts must run on it, not only on bash.
+// busybox ash runs the scripts in the pod (the tools init container), dash is Debian's /bin/sh: both must parse them.
 requireTool('dash', 'dash');
+requireTool('busybox', 'busybox-static');
+const SHELLS: readonly (readonly string[])[] = [['dash'], ['busybox', 'sh']];
 const env = { POD_NAME: 'etcd-0', POD_NAMESPACE: 'default', POD_IP: '10.0.0.1', SERVICE_NAME: 'etcd', DATA_DIR: '/var/run/etcd/data' };
 
 for (const tls of [false, true]) {
-  for (const [what, script] of [['member', memberScript({ tls })], ['preStop', preStopScript({ tls })]] as const) {
-    test(`${what} script (tls ${tls}) parses with dash -n and uses no bash-only syntax`, () => {
-      execFileSync('dash', ['-n'], { input: script });
+  const scripts = [['member', memberScript({ tls })], ['preStop', preStopScript({ tls })], ['liveness', livenessScript({ tls })], ['tools', toolsScript()]] as const;
+  for (const [what, script] of scripts) {
+    test(`${what} script (tls ${tls}) parses with dash -n and busybox sh -n and uses no bash-only syntax`, () => {
+      for (const [sh, ...args] of SHELLS) execFileSync(sh as string, [...args, '-n'], { input: script });
       const code = script.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
       assert.doesNotMatch(code, /\[\[|^\s*function\s|(^|[\s;])(local|source|declare|let)\s|\$\{[A-Za-z_]+\[|<<<|\s==\s|\$'/m, 'no bash-isms');
     });

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { memberScript, preStopScript } from '../../../manifests/script.js';
+import { memberScript } from '../../../manifests/script.js';
+import { preStopScript } from '../../../manifests/prestop.js';
 import { requireTool } from '../../helpers/etcd.js';
 
 // dash is Debian's /bin/sh: the scripts must run on it, not only on bash.
@@ -28,6 +29,12 @@ out="$FAKE/$sub.$n"
 [ -e "$out" ] && cat "$out"
 exit "$(cat "$FAKE/$sub.rc.$n" 2>/dev/null || cat "$FAKE/$sub.rc" 2>/dev/null || echo 0)"
 `;
+// kubectl: records its arguments, prints $FAKE/scale (a Scale object) and exits with $FAKE/scale.rc (else 0).
+const FAKE_KUBECTL = `#!/bin/sh
+echo "$*" >>"$FAKE/kubectl.calls"
+[ -e "$FAKE/scale" ] && cat "$FAKE/scale"
+exit "$(cat "$FAKE/scale.rc" 2>/dev/null || echo 0)"
+`;
 const FAKE_ETCD = `#!/bin/sh
 printf '%s\\n' "$@" >"$FAKE/etcd.args"
 if [ -e "$DATA_DIR/member" ]; then echo present; else echo absent; fi >"$FAKE/etcd.data"
@@ -40,7 +47,7 @@ const row = (id: string, status: string, i: number, learner = false): string =>
 const THREE = [row('a1', 'started', 0), row('b2', 'started', 1), row('c3', 'started', 2)];
 const ADD_OUT = `Member               d4 added to cluster f00\n\nETCD_NAME="etcd-3"\nETCD_INITIAL_CLUSTER="etcd-0=http://${host(0)}:2380,etcd-3=http://${host(3)}:2380"\n`;
 
-interface Run { code: number; stderr: string; calls: string[]; etcd: string[] | undefined; dataAtStart: string | undefined; dir: string }
+interface Run { code: number; stderr: string; calls: string[]; kubectl: string[]; etcd: string[] | undefined; dataAtStart: string | undefined; dir: string }
 
 /** Runs script as pod `pod` with fake binaries; files seeds the fakes' state (list, list.N, list.rc, add, remove.rc, ...). */
 async function run(script: string, pod: string, files: Record<string, string>, env: Record<string, string> = {}, wal = false): Promise<Run> {
@@ -49,19 +56,23 @@ async function run(script: string, pod: string, files: Record<string, string>, e
   const fake = path.join(dir, 'fake');
   mkdirSync(bin);
   mkdirSync(fake);
-  for (const [name, body] of [['etcdctl', FAKE_ETCDCTL], ['etcd', FAKE_ETCD], ['sleep', '#!/bin/sh\nexit 0\n']] as const) {
+  for (const [name, body] of [['etcdctl', FAKE_ETCDCTL], ['etcd', FAKE_ETCD], ['kubectl', FAKE_KUBECTL], ['sleep', '#!/bin/sh\nexit 0\n']] as const) {
     writeFileSync(path.join(bin, name), body);
     chmodSync(path.join(bin, name), 0o755);
   }
   for (const [k, v] of Object.entries(files)) writeFileSync(path.join(fake, k), v);
   const data = path.join(dir, 'volume', 'data');
+  const sa = path.join(dir, 'sa');
+  mkdirSync(sa);
+  writeFileSync(path.join(sa, 'token'), 'tok3n');
   if (wal) {
     mkdirSync(path.join(data, 'member', 'wal'), { recursive: true });
     writeFileSync(path.join(data, 'member', 'wal', '0000000000000000-0000000000000000.wal'), '');
   }
   const fullEnv = {
     PATH: `${bin}:/usr/bin:/bin`, FAKE: fake, POD_NAME: pod, POD_NAMESPACE: 'default', POD_IP: `10.0.0.1${pod.slice(-1)}`,
-    SERVICE_NAME: 'etcd', CLUSTER_DOMAIN: 'cluster.local', INITIAL_CLUSTER_SIZE: '3', DATA_DIR: data, ...env,
+    SERVICE_NAME: 'etcd', CLUSTER_DOMAIN: 'cluster.local', INITIAL_CLUSTER_SIZE: '3', DATA_DIR: data, TOOLS_DIR: bin,
+    KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', SERVICEACCOUNT_DIR: sa, ...env,
   };
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
     execFile('dash', ['-c', script], { env: fullEnv, timeout: 15_000 }, (err, _out, errOut) =>
@@ -69,7 +80,7 @@ async function run(script: string, pod: string, files: Record<string, string>, e
   });
   const read = (f: string): string | undefined => (existsSync(path.join(fake, f)) ? readFileSync(path.join(fake, f), 'utf8') : undefined);
   return { code, stderr, dir, calls: (read('calls') ?? '').split('\n').filter(Boolean).map((l) => l.replace(/^.*?--command-timeout=8s /, '')),
-    etcd: read('etcd.args')?.split('\n').filter(Boolean), dataAtStart: read('etcd.data')?.trim() };
+    kubectl: (read('kubectl.calls') ?? '').split('\n').filter(Boolean), etcd: read('etcd.args')?.split('\n').filter(Boolean), dataAtStart: read('etcd.data')?.trim() };
 }
 
 const member = memberScript({ tls: false });
@@ -180,30 +191,58 @@ for (const c of refused) {
 }
 
 const preStop = preStopScript({ tls: false });
+const scale = (n: number): string => `{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"etcd","namespace":"default"},"spec":${n === 0 ? '{}' : `{"replicas":${n}}`},"status":{"replicas":5}}`;
+const FIVE = [...THREE, row('d4', 'started', 3), row('e5', 'started', 4)].join('\n');
 
-test('preStop keeps an initial member without asking the cluster', async () => {
-  const r = await run(preStop, 'etcd-2', {});
+test('preStop keeps an initial member without asking the cluster or the API server', async () => {
+  const r = await run(preStop, 'etcd-2', { scale: scale(0) });
   assert.equal(r.code, 0);
-  assert.deepEqual(r.calls, []);
+  assert.deepEqual([r.calls, r.kubectl], [[], []]);
   assert.match(r.stderr, /one of the 3 initial members/);
 });
 
-test('preStop removes a higher ordinal by its ID, asking the lower ordinals and itself', async () => {
-  const r = await run(preStop, 'etcd-4', { list: [...THREE, row('d4', 'started', 3), row('e5', 'started', 4)].join('\n') });
+test('preStop on a scale-down (ordinal at or above spec.replicas) reads the scale with the ServiceAccount, then removes the member', async () => {
+  const r = await run(preStop, 'etcd-4', { list: FIVE, scale: scale(4) });
   assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.kubectl, [`--server=https://10.96.0.1:443 --certificate-authority=${path.join(r.dir, 'sa', 'ca.crt')} --token=tok3n --request-timeout=5s `
+    + 'get --raw /apis/apps/v1/namespaces/default/statefulsets/etcd/scale']);
   assert.deepEqual(r.calls, ['member list', 'member remove e5']);
   const eps = readFileSync(path.join(r.dir, 'fake', 'calls'), 'utf8').split('\n')[0] ?? '';
   assert.match(eps, new RegExp(`--endpoints=${[0, 1, 2, 3, 4].map((i) => `http://${host(i)}:2379`).join(',')} `));
+  assert.match(r.stderr, /scaled down to 4 pods: leaving the cluster/);
+});
+
+const kept: { name: string; pod: string; files: Record<string, string>; env?: Record<string, string>; re: RegExp }[] = [
+  { name: 'a rolling update, drain or eviction (the ordinal within spec.replicas)', pod: 'etcd-4', files: { scale: scale(5) }, re: /keeps 5 pods: a restart, not a scale-down/ },
+  { name: 'an IPv6 API server address, bracketed', pod: 'etcd-3', files: { scale: scale(7) }, env: { KUBERNETES_SERVICE_HOST: 'fd00::1' }, re: /keeps 7 pods/ },
+  { name: 'a scale to 0 (replicas omitted from the Scale)', pod: 'etcd-4', files: { scale: scale(0) }, re: /scaled to 0, below the 3 initial members/ },
+];
+for (const k of kept) {
+  test(`preStop keeps the member on ${k.name}: no etcdctl call`, async () => {
+    const r = await run(preStop, k.pod, { list: FIVE, ...k.files }, k.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.calls, []);
+    assert.match(r.stderr, k.re);
+    if (k.env?.KUBERNETES_SERVICE_HOST) assert.match(r.kubectl[0] ?? '', /--server=https:\/\/\[fd00::1\]:443 /);
+  });
+}
+
+test('preStop keeps the member and exits 1 when the API server cannot be asked (3 tries)', async () => {
+  const r = await run(preStop, 'etcd-4', { list: FIVE, scale: 'Error from server (Forbidden): statefulsets.apps "etcd" is forbidden', 'scale.rc': '1' });
+  assert.equal(r.code, 1);
+  assert.equal(r.kubectl.length, 3);
+  assert.deepEqual(r.calls, []);
+  assert.match(r.stderr, /cannot read the scale of statefulset etcd: Error from server \(Forbidden\)[\s\S]*cannot tell a scale-down from a restart: the member stays/);
 });
 
 test('preStop of a member that is already gone does nothing', async () => {
-  const r = await run(preStop, 'etcd-3', { list: THREE.join('\n') });
+  const r = await run(preStop, 'etcd-3', { list: THREE.join('\n'), scale: scale(3) });
   assert.equal(r.code, 0);
   assert.deepEqual(r.calls, ['member list']);
 });
 
 test('preStop gives up after 5 refused removals, exiting 1 with how to do it by hand', async () => {
-  const r = await run(preStop, 'etcd-3', { list: [...THREE, row('d4', 'started', 3)].join('\n'), 'remove.rc': '1' });
+  const r = await run(preStop, 'etcd-3', { list: [...THREE, row('d4', 'started', 3)].join('\n'), scale: scale(3), 'remove.rc': '1' });
   assert.equal(r.code, 1);
   assert.equal(r.calls.filter((c) => c === 'member remove d4').length, 5);
   assert.match(r.stderr, /etcdctl member remove/);
