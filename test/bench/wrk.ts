@@ -66,7 +66,7 @@ export function wrkScript(req: HttpRequestSpec, spread: readonly { host: string;
     'end',
     'function done(summary, latency, requests)',
     '  local e = summary.errors',
-    `  io.write(string.format('${MARK}{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',`,
+    `  io.write(string.format('${MARK}{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"p999Us":%d,"maxUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',`,
     '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,',
     '    e.connect, e.read, e.write, e.status, e.timeout))',
     'end',
