@@ -13,7 +13,6 @@ const MAX_HEAD = 64 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 const CHUNK_LINE = /^([0-9a-fA-F]{1,12})(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"))?)*$/;
-const OWS = /^[\t ]+|[\t ]+$/g;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -186,10 +185,18 @@ function headerLine(text: string, pos: number, eol: number): [string, string] {
   const colon = text.indexOf(':', pos);
   if (colon <= pos || colon > eol) throw protoError('malformed header line');
   const name = text.slice(pos, colon);
-  const value = text.slice(colon + 1, eol).replace(OWS, '');
+  let from = colon + 1;
+  let to = eol;
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  const value = text.slice(from, to);
   // No whitespace before the colon, no folding, no bare CR/LF/NUL: each would let two parsers split differently.
   if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) throw protoError('malformed header line');
   return [name, value];
+}
+
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 /** Applies Content-Length, Transfer-Encoding and Connection; ambiguity is an error, never a guess. */
