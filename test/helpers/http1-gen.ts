@@ -110,7 +110,7 @@ function mutate(r: R, b: Buffer): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Generates case number i of a seeded run. */
+/** Generates the next case from a seeded PRNG (see rng). */
 export function generate(r: R): GenCase {
   let text = response(r);
   if (text.startsWith('HTTP/1.1 1') && chance(r, 0.9)) text += response(r);
