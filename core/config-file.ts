@@ -1,6 +1,7 @@
-// Reads a YAML (or JSON) file into a plain object, turning read and syntax errors into EDGE_CONFIG_INVALID.
+// Reads a YAML (or JSON) file into a plain object, turning read and syntax errors into EDGE_CONFIG_INVALID. The
+// yaml library is loaded on the first call: commands started without a file never load it.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { EdgeError } from './errors.js';
 
 /** Reads and parses a YAML file whose top level must be a mapping. */
@@ -16,6 +17,7 @@ export function readYamlFile(path: string, what: string): Record<string, unknown
   if (flowDepth(text) > MAX_DEPTH) throw tooDeep(what, path);
   let doc: unknown;
   try {
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     doc = parse(text, { uniqueKeys: true });
   } catch (cause) {
     if (cause instanceof RangeError) throw tooDeep(what, path, cause);

@@ -11,7 +11,10 @@ export interface ResponseEvents {
 
 const MAX_HEAD = 64 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const CHUNK_LINE = /^([0-9a-fA-F]{1,12})(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"))?)*$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'until-close' | 'done';
 
@@ -20,6 +23,7 @@ export class ResponseParser {
   #state: State = 'head';
   #pending: Buffer | undefined;
   #remaining = 0;
+  #trailerBytes = 0;
   /** False when the connection cannot carry another request after this response. */
   keepAlive = true;
   readonly #ev: ResponseEvents;
@@ -86,32 +90,35 @@ export class ResponseParser {
     const m = STATUS_LINE.exec(text.slice(0, eol));
     if (!m) throw protoError('malformed status line');
     const status = Number(m[2]);
+    // 101 answers an upgrade the proxy never asks for; what follows it is not HTTP.
+    if (status === 101) throw protoError('unexpected 101 Switching Protocols');
+    const f: Framing = { length: undefined, chunked: false, close: m[1] !== '1' };
     const raw: string[] = [];
-    let length: number | undefined;
-    let chunked = false;
-    this.keepAlive = m[1] === '1';
     for (let pos = eol + 2; pos <= text.length; pos = eol + 2) {
       eol = text.indexOf('\r\n', pos);
       if (eol === -1) eol = text.length;
-      const colon = text.indexOf(':', pos);
-      if (colon <= pos || colon > eol) throw protoError('malformed header line');
-      const name = text.slice(pos, colon);
-      const value = text.slice(colon + 1, eol).trim();
+      const [name, value] = headerLine(text, pos, eol);
       const n = name.length;
-      if (n === 14 || n === 17 || n === 10) {
-        const lower = name.toLowerCase();
-        if (lower === 'content-length') length = parseLength(value, length);
-        else if (lower === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
-        else if (lower === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(value)) this.keepAlive = false;
-      }
+      if (n === 14 || n === 17 || n === 10) framingHeader(f, name.toLowerCase(), value, text.slice(pos + n + 1, eol));
       raw.push(name, value);
     }
     const rest = buf.subarray(end + 4);
-    if (status >= 100 && status < 200) return rest; // 1xx: the real response follows.
+    if (f.chunked && f.length !== undefined) throw protoError('both Content-Length and Transfer-Encoding');
+    if (status < 200) {
+      // 1xx: the real response follows, unless this one closes the connection (then nothing may follow).
+      if (f.close) throw protoError('interim response closes the connection');
+      return rest;
+    }
+    this.keepAlive = !f.close;
     this.#ev.head(status, m[3] ?? '', raw);
-    if (this.#noBody || status === 204 || status === 304) return this.#finish(rest);
-    if (chunked) this.#state = 'chunk-size';
-    else if (length !== undefined) { this.#state = 'length'; this.#remaining = length; if (length === 0) return this.#finish(rest); }
+    if (status === 204 || status === 304) return this.#finish(rest);
+    if (this.#noBody) {
+      // A HEAD answer without a length or chunked: as llhttp (and so node:http) does, do not reuse the connection.
+      if (!f.chunked && f.length === undefined) this.keepAlive = false;
+      return this.#finish(rest);
+    }
+    if (f.chunked) this.#state = 'chunk-size';
+    else if (f.length !== undefined) { this.#state = 'length'; this.#remaining = f.length; if (f.length === 0) return this.#finish(rest); }
     else { this.#state = 'until-close'; this.keepAlive = false; }
     return rest;
   }
@@ -130,9 +137,9 @@ export class ResponseParser {
   #chunkSize(buf: Buffer): Buffer | undefined {
     const eol = buf.indexOf('\r\n');
     if (eol === -1) return this.#need(buf, 1024);
-    const hex = buf.toString('latin1', 0, eol).split(';')[0]?.trim() ?? '';
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw protoError('malformed chunk size');
-    this.#remaining = parseInt(hex, 16);
+    const m = CHUNK_LINE.exec(buf.toString('latin1', 0, eol));
+    if (!m) throw protoError('malformed chunk size line');
+    this.#remaining = parseInt(m[1] as string, 16);
     this.#state = this.#remaining === 0 ? 'trailers' : 'chunk-data';
     return buf.subarray(eol + 2);
   }
@@ -145,10 +152,21 @@ export class ResponseParser {
   }
 
   #trailers(buf: Buffer): Buffer | undefined {
-    if (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) return this.#finish(buf.subarray(2));
-    const end = buf.indexOf(CRLF2);
-    if (end === -1) return this.#need(buf, MAX_HEAD);
-    return this.#finish(buf.subarray(end + 4));
+    // Trailers are checked like headers (they delimit the message) and dropped.
+    let pos = 0;
+    for (;;) {
+      const eol = buf.indexOf('\r\n', pos);
+      if (eol === -1) {
+        this.#trailerBytes += buf.length - pos;
+        return this.#need(buf.subarray(pos), this.#trailerBytes > MAX_HEAD ? 0 : MAX_HEAD);
+      }
+      if (eol === pos) return this.#finish(buf.subarray(eol + 2));
+      this.#trailerBytes += eol + 2 - pos;
+      if (this.#trailerBytes > MAX_HEAD) throw protoError('trailers too long');
+      const [name] = headerLine(buf.toString('latin1', pos, eol), 0, eol - pos);
+      if (/^(?:content-length|transfer-encoding)$/i.test(name)) throw protoError('framing header in trailers');
+      pos = eol + 2;
+    }
   }
 
   #finish(rest: Buffer): Buffer | undefined {
@@ -160,11 +178,45 @@ export class ResponseParser {
   }
 }
 
-function parseLength(value: string, prev: number | undefined): number {
-  if (!/^\d{1,15}$/.test(value)) throw protoError('malformed Content-Length');
-  const n = Number(value);
-  if (prev !== undefined && prev !== n) throw protoError('conflicting Content-Length headers');
-  return n;
+interface Framing { length: number | undefined; chunked: boolean; close: boolean }
+
+/** Splits and checks one header (or trailer) line: a token, a colon, a value without control bytes. */
+function headerLine(text: string, pos: number, eol: number): [string, string] {
+  const colon = text.indexOf(':', pos);
+  if (colon <= pos || colon > eol) throw protoError('malformed header line');
+  const name = text.slice(pos, colon);
+  let from = colon + 1;
+  let to = eol;
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  const value = text.slice(from, to);
+  // No whitespace before the colon, no folding, no bare CR/LF/NUL: each would let two parsers split differently.
+  if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) throw protoError('malformed header line');
+  return [name, value];
+}
+
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Applies Content-Length, Transfer-Encoding and Connection; ambiguity is an error, never a guess. */
+function framingHeader(f: Framing, lower: string, value: string, rawValue: string): void {
+  if (lower === 'content-length') {
+    if (f.length !== undefined) throw protoError('duplicate Content-Length');
+    // Digits only, and nothing after them: llhttp refuses a trailing tab, so a length never ends in whitespace.
+    if (!/^[\t ]*\d{1,15}$/.test(rawValue)) throw protoError('malformed Content-Length');
+    f.length = Number(value);
+  } else if (lower === 'transfer-encoding') {
+    // Members only ever send plain chunked: any other coding, or a second header, is refused.
+    if (f.chunked || value.toLowerCase() !== 'chunked') throw protoError('unsupported Transfer-Encoding');
+    f.chunked = true;
+  } else if (lower === 'connection') {
+    for (const token of value.toLowerCase().split(',')) {
+      const t = token.trim();
+      if (t === 'close') f.close = true;
+      else if (t === 'upgrade') throw protoError('unexpected Connection: upgrade');
+    }
+  }
 }
 
 function protoError(message: string): Error {

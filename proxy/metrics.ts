@@ -2,9 +2,11 @@
 // handled_total{code,method}, dropped_total{method,proxying_error}, handling_duration_seconds) plus endpoint
 // gauges. One registry per proxy instance. The data path only bumps plain numbers: counters are handed to
 // prom-client when /metrics is scraped, and the duration histogram keeps its own buckets (prom-client hashes
-// the labels on every observe(), about 5 % of the proxy's CPU per request).
+// the labels on every observe(), about 5 % of the proxy's CPU per request). prom-client itself (about 10 MB of
+// RSS) is loaded at the first scrape, so Node's default process metrics (GC, event-loop lag) start from there.
 import type { ServerResponse } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Registry } from 'prom-client';
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);
 const BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048];
@@ -103,21 +105,43 @@ interface PerMethod {
   readonly drops: Map<string, () => void>;
 }
 
-/** Creates a registry with the proxy's metrics and Node's default process metrics. */
-export function createMetrics(): ProxyMetrics {
+interface Pending {
+  readonly reqs: PendingCounts<{ method: string }>;
+  readonly handled: PendingCounts<{ method: string; code: string }>;
+  readonly drops: PendingCounts<{ method: string; proxying_error: string }>;
+  readonly served: PendingCounts<{ endpoint: string }>;
+  readonly duration: MethodHistogram;
+  readonly endpoints: { available: number; total: number };
+}
+
+/** Builds the prom-client registry over the pending counts (at the first scrape). */
+function buildRegistry(p: Pending): Registry {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const reqs = new PendingCounts<{ method: string }>();
-  const handled = new PendingCounts<{ method: string; code: string }>();
-  const drops = new PendingCounts<{ method: string; proxying_error: string }>();
-  const served = new PendingCounts<{ endpoint: string }>();
-  new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry], collect() { reqs.flush(this); } });
-  new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry], collect() { handled.flush(this); } });
-  new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry], collect() { drops.flush(this); } });
-  const duration = new MethodHistogram();
-  registry.registerMetric(duration as unknown as Parameters<Registry['registerMetric']>[0]);
-  const endpoints = new Gauge({ name: 'etcd_proxy_endpoints', help: 'Member client URLs known to the proxy, by state.', labelNames: ['state'], registers: [registry] });
-  new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry], collect() { served.flush(this); } });
+  new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry], collect() { p.reqs.flush(this); } });
+  new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry], collect() { p.handled.flush(this); } });
+  new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry], collect() { p.drops.flush(this); } });
+  registry.registerMetric(p.duration as unknown as Parameters<Registry['registerMetric']>[0]);
+  new Gauge({
+    name: 'etcd_proxy_endpoints', help: 'Member client URLs known to the proxy, by state.', labelNames: ['state'], registers: [registry],
+    collect() {
+      this.set({ state: 'available' }, p.endpoints.available);
+      this.set({ state: 'unavailable' }, p.endpoints.total - p.endpoints.available);
+    },
+  });
+  new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry], collect() { p.served.flush(this); } });
+  return registry;
+}
+
+/** Creates the proxy's metrics; the prom-client registry (with Node's default process metrics) comes at the first scrape. */
+export function createMetrics(): ProxyMetrics {
+  const p: Pending = {
+    reqs: new PendingCounts(), handled: new PendingCounts(), drops: new PendingCounts(), served: new PendingCounts(),
+    duration: new MethodHistogram(), endpoints: { available: 0, total: 0 },
+  };
+  const { reqs, handled, drops, served, duration } = p;
+  let registry: Registry | undefined;
   // Per-method slots, built on first use: the data path then only increments numbers.
   const byMethod = new Map<string, PerMethod>();
   const per = (method: string): PerMethod => {
@@ -129,10 +153,8 @@ export function createMetrics(): ProxyMetrics {
     }
     return x;
   };
-  endpoints.set({ state: 'available' }, 0);
-  endpoints.set({ state: 'unavailable' }, 0);
   return {
-    registry,
+    get registry() { return (registry ??= buildRegistry(p)); },
     requested: (method) => per(method).req(),
     handled(method, code, startNs) {
       const x = per(method);
@@ -148,8 +170,8 @@ export function createMetrics(): ProxyMetrics {
       c();
     },
     endpoints(available, total) {
-      endpoints.set({ state: 'available' }, available);
-      endpoints.set({ state: 'unavailable' }, total - available);
+      p.endpoints.available = available;
+      p.endpoints.total = total;
     },
     counterFor: (url) => served.slot({ endpoint: url }),
   };

@@ -1,9 +1,8 @@
 // Where the first peer URLs come from, in etcd's order (etcdmain/etcd.go startProxy): a persisted cluster file,
-// then --discovery, then --discovery-srv, then --initial-cluster. Discovery and SRV sit behind injectable seams.
-import { getDiscoveryCluster } from '../core/discovery-client.js';
+// then --discovery, then --discovery-srv, then --initial-cluster. Discovery and SRV sit behind injectable seams and
+// are loaded only when used (a proxy started from --initial-cluster loads no DNS or discovery code).
 import { EdgeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { lookupSrv } from '../core/srv.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { PeerSourceConfig } from './config.js';
 import { readClusterFile } from './state.js';
@@ -42,13 +41,13 @@ export async function resolvePeers(opts: {
   const s = opts.source;
   if (s.kind === 'initial-cluster') return { source: 'initial-cluster', peers: s.peers };
   if (s.kind === 'discovery') {
-    const discover = opts.deps?.discovery ?? getDiscoveryCluster;
+    const discover = opts.deps?.discovery ?? (await import('../core/discovery-client.js')).getDiscoveryCluster;
     const c = await discover(s.url, { waitFull: true, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     const peers = unique(c.members.flatMap((m) => m.peerURLs));
     if (peers.length === 0) throw new EdgeError('EDGE_DISCOVERY', `discovery token ${JSON.stringify(s.url)} lists no peers`, { hint: 'check the token' });
     return { source: 'discovery', peers };
   }
-  const lookup = opts.deps?.lookupSrv ?? lookupSrv;
+  const lookup = opts.deps?.lookupSrv ?? (await import('../core/srv.js')).lookupSrv;
   const r = await lookup({ domain: s.domain, kind: 'server', ...(s.name ? { name: s.name } : {}), ...(s.dnsServer ? { dnsServer: s.dnsServer } : {}) });
   const peers = unique(r.targets.map((t) => t.url));
   if (peers.length === 0) {

@@ -48,6 +48,7 @@ export function allWorkloads(): Workload[] {
       request: { method: 'POST', path: '/v3/kv/put', headers: json, body: JSON.stringify({ key: b64(PUT_KEY), value: b64(PUT_VALUE) }) } },
     { id: 'v2-get-close', label: 'v2 GET, Connection: close, 32 conns', tool: 'wrk', connections: 32,
       request: { ...v2get, headers: { Connection: 'close' } } },
+    { id: 'v2-get-c1000', label: 'v2 GET, 1000 conns', tool: 'wrk', connections: 1000, request: v2get },
     { id: 'grpc-range', label: 'gRPC Range, 12 conns x 8 streams', tool: 'h2load', connections: 12, streams: 8,
       path: '/etcdserverpb.KV/Range', frame: grpcFrame(rangeRequest(READ_KEY)) },
     { id: 'grpc-put', label: 'gRPC Put, 12 conns x 8 streams', tool: 'h2load', connections: 12, streams: 8,

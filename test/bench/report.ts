@@ -67,7 +67,8 @@ function ratioTable(ws: readonly Workload[], rs: readonly Ratios[]): string[] {
 
 function goalLines(gs: readonly GoalCheck[]): string[] {
   if (gs.length === 0) return ['(no goal could be checked: a side was not measured)'];
-  return gs.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} (${g.goal.includes('RSS') ? `${g.value.toFixed(0)} MB` : x(g.value)})`);
+  const fmt = (g: GoalCheck): string => (g.goal.includes('RSS') ? `${g.value.toFixed(0)} MB` : g.goal.endsWith('(ms)') ? `${g.value.toFixed(0)} ms` : x(g.value));
+  return gs.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} (${fmt(g)})`);
 }
 
 function methodLines(meta: BenchMeta): string[] {
@@ -84,6 +85,18 @@ function methodLines(meta: BenchMeta): string[] {
       + 'cores not idle during the run (/proc/stat), whoever used them: near 100 the machine, not the target, was the limit.',
     '- The proxies are HTTP/1 and cannot carry gRPC; the gateways (L4) carry everything.',
   ];
+}
+
+function tailTable(ws: readonly Workload[], cs: readonly Cell[]): string[] {
+  const many = ws.filter((w) => w.connections >= 1000);
+  if (many.length === 0) return ['(no many-connections workload in this run)'];
+  const rows = ['| workload | target | req/s | p99 ms | p99.9 ms | max ms (worst round) | failed |', '|---|---|--:|--:|--:|--:|--:|'];
+  for (const w of many) {
+    for (const c of cs.filter((k) => k.workload === w.id)) {
+      rows.push(`| ${w.label} | ${TARGET_LABELS[c.target]} | ${fmtSummary(c.rps, int)} | ${fmtSummary(c.p99Us, ms)} | ${fmtSummary(c.p999Us, ms)} | ${ms(c.maxUs.max)} | ${c.errors} |`);
+    }
+  }
+  return rows;
 }
 
 function noiseLines(rounds: number, list: readonly string[]): string[] {
@@ -108,6 +121,9 @@ export function renderMarkdown(p: { meta: BenchMeta; workloads: readonly Workloa
     '## Results', '',
     'A value marked `~` was noisy: its rounds spread by more than 15 %; the median is followed by min–max.', '',
     ...resultsTable(p.workloads, p.cells), '',
+    '## Many connections: the tail', '',
+    'wrk counts a request that took more than 5 s as a timeout (under failed), not in the latencies.', '',
+    ...tailTable(p.workloads, p.cells), '',
     '## Ratios (medians of the same run)', '', ...ratioTable(p.workloads, p.ratios), '',
     '## Goals', '', ...goalLines(p.goals), '',
     '## Noisy figures', '',

@@ -22,7 +22,7 @@ export interface RunContext {
   readonly procs: ProcSet;
 }
 
-interface Load { requests: number; rps: number; p50Us: number; p99Us: number; errors: number }
+interface Load { requests: number; rps: number; p50Us: number; p99Us: number; p999Us?: number; maxUs?: number; errors: number }
 
 function procTicks(t: Target): number | undefined {
   if (t.proc === undefined) return undefined;
@@ -44,7 +44,7 @@ async function runWorkload(ctx: RunContext, w: Workload, t: Target, durationS: n
   writeFileSync(scriptPath, wrkScript(w.request, spread));
   const shape = wrkShape(t.id, w.connections);
   const r = await runWrk({ url: `${urls[0] as string}${w.request.path}`, ...shape, durationS, scriptPath }, (c) => ctx.procs.track(c));
-  return { requests: r.requests, rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, errors: totalErrors(r.errors) };
+  return { requests: r.requests, rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, p999Us: r.p999Us, maxUs: r.maxUs, errors: totalErrors(r.errors) };
 }
 
 /** Runs one step and measures it. */
@@ -65,6 +65,7 @@ export async function runStep(ctx: RunContext, step: Step): Promise<RunRecord> {
   return {
     round: step.round, workload: step.workload.id, target: t.id,
     rps: load.rps, p50Us: load.p50Us, p99Us: load.p99Us, requests: load.requests, errors: load.errors,
+    ...(load.p999Us === undefined ? {} : { p999Us: load.p999Us }), ...(load.maxUs === undefined ? {} : { maxUs: load.maxUs }),
     cpuUsPerReq: p0 === undefined || p1 === undefined ? undefined : perReq(p1 - p0),
     membersCpuUsPerReq: perReq(m1 - m0),
     rssMb: rssKb === undefined ? undefined : rssKb / 1024,

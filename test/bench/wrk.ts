@@ -28,6 +28,9 @@ export interface WrkResult {
   readonly rps: number;
   readonly p50Us: number;
   readonly p99Us: number;
+  readonly p999Us: number;
+  /** The slowest completed request. */
+  readonly maxUs: number;
   readonly errors: WrkErrors;
 }
 
@@ -63,8 +66,8 @@ export function wrkScript(req: HttpRequestSpec, spread: readonly { host: string;
     'end',
     'function done(summary, latency, requests)',
     '  local e = summary.errors',
-    `  io.write(string.format('${MARK}{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',`,
-    '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),',
+    `  io.write(string.format('${MARK}{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"p999Us":%d,"maxUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',`,
+    '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,',
     '    e.connect, e.read, e.write, e.status, e.timeout))',
     'end',
   );
@@ -86,7 +89,7 @@ export function parseWrkOutput(stdout: string): WrkResult {
   const durationS = num(o, 'durationUs') / 1e6;
   return {
     requests, durationS, rps: durationS > 0 ? requests / durationS : 0,
-    p50Us: num(o, 'p50Us'), p99Us: num(o, 'p99Us'),
+    p50Us: num(o, 'p50Us'), p99Us: num(o, 'p99Us'), p999Us: num(o, 'p999Us'), maxUs: num(o, 'maxUs'),
     errors: { connect: num(o, 'connect'), read: num(o, 'read'), write: num(o, 'write'), status: num(o, 'status'), timeout: num(o, 'timeout') },
   };
 }

@@ -11,7 +11,7 @@ const WRK_OUTPUT = `Running 4s test @ http://127.0.0.1:41000/v2/keys/bench
   54321 requests in 4.00s, 12.34MB read
 Requests/sec:  13580.25
 Transfer/sec:      3.08MB
-BENCH {"requests":54321,"durationUs":4000000,"p50Us":1100,"p99Us":3500,"connect":0,"read":2,"write":0,"status":12,"timeout":1}
+BENCH {"requests":54321,"durationUs":4000000,"p50Us":1100,"p99Us":3500,"p999Us":4000,"maxUs":4500,"connect":0,"read":2,"write":0,"status":12,"timeout":1}
 `;
 
 test('parseWrkOutput reads the done() line', () => {
@@ -27,7 +27,7 @@ test('parseWrkOutput reads the done() line', () => {
 
 test('parseWrkOutput fails without the result line or with a bad field', () => {
   assert.throws(() => parseWrkOutput('Requests/sec: 1\n'), /no result line/);
-  assert.throws(() => parseWrkOutput('BENCH {"requests":-1,"durationUs":1,"p50Us":1,"p99Us":1,"connect":0,"read":0,"write":0,"status":0,"timeout":0}\n'), /bad requests/);
+  assert.throws(() => parseWrkOutput('BENCH {"requests":-1,"durationUs":1,"p50Us":1,"p99Us":1,"p999Us":1,"maxUs":1,"connect":0,"read":0,"write":0,"status":0,"timeout":0}\n'), /bad requests/);
 });
 
 const quoting: [string, string][] = [['plain', '"plain"'], ['a"b\\c', '"a\\"b\\\\c"'], ['x\ny', '"x\\10y"'], ['é', '"\\195\\169"']];
