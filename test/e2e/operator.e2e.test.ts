@@ -268,3 +268,29 @@ test('environment: unknown ETCD_* variables warned about the same way in every c
   assert.match(now.stdout, /ca3\/ca\.crt/);
   assert.equal(now.stderr, '', 'the new name warns about nothing');
 });
+
+test('bundled up: a member demoted and promoted back is started again by the next up, from its data', async (t) => {
+  const basePort = await freePorts(8);
+  const c = await startBundledCluster(t, { basePort });
+  const eps = c.clientUrls[0] ?? '';
+  const demote = await runBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', eps, '--start-proxy=false']);
+  assert.equal(demote.code, 0, demote.stderr);
+  await c.proc.waitFor(/member infra3 was removed from the cluster; not restarting it/, 10_000);
+  const promote = spawnBin(['promote', '--name', 'infra3', '--peer-urls', `http://127.0.0.1:${basePort + 5}`, '--client-urls', `http://127.0.0.1:${basePort + 2}`,
+    '--data-dir', c.dataDir, '--endpoints', eps]);
+  t.after(() => promote.stop());
+  await promote.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal((await etcdctl(['--endpoints', eps, 'put', 'back', 'again'])).code, 0);
+  assert.equal(await promote.stop(), 0);
+  assert.equal(await c.stop(), 0);
+
+  const again = spawnBin(['up', '--base-port', String(basePort), '--edge=false', '--data-dir', c.dataDir]);
+  t.after(async () => assert.equal(await again.stop(), 0));
+  await again.waitFor(/"msg":"etcd-edge is up"/, 60_000);
+  assert.match(again.stdout(), /starting member infra3 \(existing data, no bootstrap flags\)/);
+  assert.deepEqual(JSON.parse(readFileSync(path.join(c.dataDir, 'removed-members.json'), 'utf8')), { removed: [] }, 'the removal is forgotten');
+  const members = await listMembers(eps);
+  assert.deepEqual(members.map((x) => [x.name, x.status]).sort(), [['infra1', 'started'], ['infra2', 'started'], ['infra3', 'started']]);
+  const got = await etcdctl(['--endpoints', c.clientUrls[2] ?? '', 'get', 'back', '--print-value-only']);
+  assert.equal(got.stdout.trim(), 'again');
+});
