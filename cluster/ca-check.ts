@@ -94,6 +94,8 @@ export function refusedInLog(file: string, from: number): string | undefined {
   return REFUSED.exec(text)?.[1];
 }
 
+const MISMATCH_LINGER_MS = 3000;
+
 /**
  * Runs start() while watching for a CA mismatch. A mismatch aborts start() (so closing the cluster does not wait for
  * its ready timeout) and is the error thrown; the watch ends either way.
@@ -105,8 +107,14 @@ export async function startWatchingCa(start: (signal: AbortSignal) => Promise<vo
   const starting = start(AbortSignal.any([signal, ac.signal]));
   // Once a mismatch has aborted it, start()'s own rejection (EDGE_ABORTED) is expected and not the error to report.
   starting.catch(() => undefined);
+  // After a mismatch the member keeps running a little longer, so the up on the other host sees it too (its probes
+  // run every second) instead of finding the peer gone and waiting for its ready timeout.
+  const watched = watch(ac.signal).catch(async (err: unknown) => {
+    await new Promise((r) => setTimeout(r, MISMATCH_LINGER_MS));
+    throw err;
+  });
   try {
-    await Promise.race([starting, watch(ac.signal)]);
+    await Promise.race([starting, watched]);
   } finally {
     ac.abort();
   }

@@ -167,7 +167,10 @@ export function validateTopology(t: Topology, edge?: EdgeSectionValidator): stri
     names.add(m.name);
   }
   checkBootstrap(t);
+  if (t.ca !== undefined && t.tls !== 'self-signed') fail(t, `ca: names the cluster's CA, which only tls: self-signed uses (tls is ${JSON.stringify(t.tls)})`, 'set tls: self-signed, or drop ca:');
   const multi = isMultiMachine(t);
+  // Each host of a multi-machine self-signed cluster making its own CA is the classic mistake: say so before it bites.
+  if (multi && t.tls === 'self-signed' && t.ca === undefined) warnings.push('tls: self-signed across machines needs one CA for all hosts: create it once with etcd-edge certs ca, copy it to every host and pass up --ca DIR (or set ca: in the topology); etcd-edge plan prints the steps');
   for (const h of t.hosts) for (const m of [h.member, h.standby]) if (m) checkMemberUrls(t, h, m, multi);
   checkInitialCluster(t);
   checkPorts(t);

@@ -69,7 +69,19 @@ function serveTcp(socket: net.Socket, zone: Zone, idleMs: number, log: Logger): 
 export function createDnsServer(config: Readonly<DnsServerConfig>, deps: DnsServerDeps = {}): DnsServer {
   const log = (deps.logger ?? noopLogger()).child({ component: 'dns' });
   const guard = lifecycleGuard('dns server');
-  const udp = dgram.createSocket(net.isIPv6(config.listenAddr.host) ? 'udp6' : 'udp4');
+  const newUdp = (): dgram.Socket => {
+    const sock = dgram.createSocket(net.isIPv6(config.listenAddr.host) ? 'udp6' : 'udp4');
+    sock.on('message', (msg, rinfo) => {
+      try {
+        const out = respond(config.zone, msg, 'udp');
+        if (out) sock.send(out, rinfo.port, rinfo.address, (err) => { if (err) log.debug(errFields(err), 'udp send failed'); });
+      } catch (err) {
+        log.warn(errFields(err), 'query failed');
+      }
+    });
+    return sock;
+  };
+  let udp = newUdp();
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer((s) => {
     sockets.add(s);
@@ -77,14 +89,19 @@ export function createDnsServer(config: Readonly<DnsServerConfig>, deps: DnsServ
     serveTcp(s, config.zone, config.tcpIdleMs, log);
   });
   let bound: AddressInfo | undefined;
-  udp.on('message', (msg, rinfo) => {
-    try {
-      const out = respond(config.zone, msg, 'udp');
-      if (out) udp.send(out, rinfo.port, rinfo.address, (err) => { if (err) log.debug(errFields(err), 'udp send failed'); });
-    } catch (err) {
-      log.warn(errFields(err), 'query failed');
+  // Port 0 picks a free UDP port, whose TCP twin may be taken on a busy machine: try a few other free ports then.
+  const bindBoth = async (): Promise<AddressInfo> => {
+    for (let attempt = 1; ; attempt++) {
+      const u = await bindUdp(udp, config.listenAddr);
+      try {
+        return await listen(tcp, { host: config.listenAddr.host, port: u.port }, '--listen-addr');
+      } catch (err) {
+        if (config.listenAddr.port !== 0 || attempt >= 10) throw err;
+        await new Promise<void>((resolve) => udp.close(() => resolve()));
+        udp = newUdp();
+      }
     }
-  });
+  };
   return {
     address() {
       if (!bound) throw new EdgeError('EDGE_USAGE', 'dns server is not started');
@@ -93,9 +110,8 @@ export function createDnsServer(config: Readonly<DnsServerConfig>, deps: DnsServ
     async start(opts = {}) {
       guard.beginStart();
       throwIfAborted(opts.signal, 'dns server start');
-      const u = await bindUdp(udp, config.listenAddr);
+      bound = await bindBoth();
       udp.on('error', (err) => log.warn(errFields(err), 'udp socket error'));
-      bound = await listen(tcp, { host: config.listenAddr.host, port: u.port }, '--listen-addr');
       log.info({ address: formatHostPort({ host: bound.address, port: bound.port }), domain: config.zone.domain, srvRecords: [...config.zone.srv.keys()] }, 'dns server ready');
     },
     close() {

@@ -239,9 +239,58 @@ hosts:
   const peerForm = (i: number): RegExp => new RegExp(`error: peer "${i === 0 ? 'b' : 'a'}" at ${u(p + 3 - i).replace(/\./g, '\\.')} presents a certificate issued by "CN=etcd-edge CA", not by this host's CA "\\S+state-${i === 0 ? 'a' : 'b'}/pki/ca\\.crt"; the members refuse each other \\("tls: bad certificate" in their logs\\) \\[EDGE_TLS_CA_MISMATCH\\]`);
   const logForm = (i: number): RegExp => new RegExp(`error: member "${i === 0 ? 'a' : 'b'}" and its peers refuse each other's certificates \\("[^"]+" in \\S+\\.log\\): they were not issued by this host's CA "\\S+/pki/ca\\.crt" \\[EDGE_TLS_CA_MISMATCH\\]`);
   for (const [i, x] of ups.entries()) {
-    assert.ok(peerForm(i).test(x.stderr()) || logForm(i).test(x.stderr()), x.stderr());
+    assert.ok(peerForm(i).test(x.stderr()) || logForm(i).test(x.stderr()), `${i === 0 ? 'a' : 'b'}:\n${x.stderr()}\nthe other:\n${ups[1 - i]?.stderr() ?? ''}`);
     assert.match(x.stderr(), /\nhint: use one CA for the whole cluster: create it once \(etcd-edge certs ca --out DIR\), copy its ca\.crt and ca\.key to every host, and start each host with etcd-edge up --ca DIR \(or set ca: in topo\.yaml\)/);
     assert.doesNotMatch(x.stderr(), /not healthy after/);
   }
   assert.ok(ups.some((x, i) => peerForm(i).test(x.stderr())), 'at least one up names the peer');
+});
+
+test('environment: unknown ETCD_* variables warned about the same way in every command; old names work with a deprecation warning', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'topo.yaml'), 'hosts:\n  a: {address: 10.0.0.1, member: {}}\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ETCD_BOGUS_SETTING: '1' };
+  const commands = [
+    ['plan', '-f', 'topo.yaml'], ['status', '--endpoints', '127.0.0.1:1', '--command-timeout', '300ms'], ['certs', 'ca', '--out', 'ca1'],
+    ['member', 'list', '--endpoints', '127.0.0.1:1', '--command-timeout', '300ms'], ['manifests', 'k8s'], ['dns', 'serve', '-f', 'nope.yaml', '--domain', 'example.test'],
+    ['up', '-f', 'nope.yaml', '--host', 'a'],
+  ];
+  for (const cmd of commands) {
+    const r = await runBin(cmd, { cwd: dir, env });
+    assert.match(r.stderr, /unrecognized environment variable ETCD_BOGUS_SETTING \(not a flag of this command; see the environment table in the README\)/, `${cmd.join(' ')}: ${r.stderr}`);
+  }
+  const old = await runBin(['certs', 'ca'], { cwd: dir, env: { PATH: env.PATH, HOME: env.HOME, ETCD_EDGE_CERTS_OUT: 'ca2' } });
+  assert.equal(old.code, 0, old.stderr);
+  assert.match(old.stdout, /ca2\/ca\.crt/);
+  assert.match(old.stderr, /^warning: environment variable ETCD_EDGE_CERTS_OUT is deprecated; use ETCD_EDGE_OUT$/m);
+  const now = await runBin(['certs', 'ca'], { cwd: dir, env: { PATH: env.PATH, HOME: env.HOME, ETCD_EDGE_OUT: 'ca3' } });
+  assert.equal(now.code, 0, now.stderr);
+  assert.match(now.stdout, /ca3\/ca\.crt/);
+  assert.equal(now.stderr, '', 'the new name warns about nothing');
+});
+
+test('bundled up: a member demoted and promoted back is started again by the next up, from its data', async (t) => {
+  const basePort = await freePorts(8);
+  const c = await startBundledCluster(t, { basePort });
+  const eps = c.clientUrls[0] ?? '';
+  const demote = await runBin(['demote', '--name', 'infra3', '--data-dir', c.dataDir, '--endpoints', eps, '--start-proxy=false']);
+  assert.equal(demote.code, 0, demote.stderr);
+  await c.proc.waitFor(/member infra3 was removed from the cluster; not restarting it/, 10_000);
+  const promote = spawnBin(['promote', '--name', 'infra3', '--peer-urls', `http://127.0.0.1:${basePort + 5}`, '--client-urls', `http://127.0.0.1:${basePort + 2}`,
+    '--data-dir', c.dataDir, '--endpoints', eps]);
+  t.after(() => promote.stop());
+  await promote.waitFor(/"msg":"member is ready"/, 90_000);
+  assert.equal((await etcdctl(['--endpoints', eps, 'put', 'back', 'again'])).code, 0);
+  assert.equal(await promote.stop(), 0);
+  assert.equal(await c.stop(), 0);
+
+  const again = spawnBin(['up', '--base-port', String(basePort), '--edge=false', '--data-dir', c.dataDir]);
+  t.after(async () => assert.equal(await again.stop(), 0));
+  await again.waitFor(/"msg":"etcd-edge is up"/, 60_000);
+  assert.match(again.stdout(), /starting member infra3 \(existing data, no bootstrap flags\)/);
+  assert.deepEqual(JSON.parse(readFileSync(path.join(c.dataDir, 'removed-members.json'), 'utf8')), { removed: [] }, 'the removal is forgotten');
+  const members = await listMembers(eps);
+  assert.deepEqual(members.map((x) => [x.name, x.status]).sort(), [['infra1', 'started'], ['infra2', 'started'], ['infra3', 'started']]);
+  const got = await etcdctl(['--endpoints', c.clientUrls[2] ?? '', 'get', 'back', '--print-value-only']);
+  assert.equal(got.stdout.trim(), 'again');
 });

@@ -97,3 +97,30 @@ test('sanHostsOf drops unspecified addresses and falls back to loopback', () => 
   assert.deepEqual(sanHostsOf(['0.0.0.0', '[::]']), { dns: ['localhost'], ips: ['127.0.0.1'] });
   assert.deepEqual(sanHostsOf(['::', 'etcd.local']), { dns: ['etcd.local'], ips: [] });
 });
+
+test('self-signed with the cluster\'s one CA (caDir): certificates issued from it, no CA of its own; ca.crt alone uses those already issued', async (t) => {
+  const shared = tempDir(t);
+  const first = tempDir(t);
+  // Any up with a CA of its own makes one; its files stand in for `etcd-edge certs ca --out DIR` here.
+  await createTlsProvider().prepare({ mode: 'self-signed', stateDir: first, members: [] });
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  for (const f of ['ca.crt', 'ca.key']) copyFileSync(path.join(first, 'pki', f), path.join(shared, f));
+  const stateDir = tempDir(t);
+  const tls = await createTlsProvider().prepare({ mode: 'self-signed', stateDir, members, caDir: shared });
+  assert.equal(tls.member('infra1').trustedCaFile, path.join(shared, 'ca.crt'));
+  assert.equal(existsSync(path.join(stateDir, 'pki', 'ca.crt')), false, 'no CA of its own');
+  const ca = new X509Certificate(read(path.join(shared, 'ca.crt')));
+  for (const f of [tls.member('infra2').certFile, tls.member('infra2').peerCertFile, tls.client.certFile]) assert.ok(new X509Certificate(read(f)).verify(ca.publicKey));
+
+  // A host holding only ca.crt: what was issued for it is used; a missing certificate is named, with the way out.
+  const certOnly = tempDir(t);
+  copyFileSync(path.join(shared, 'ca.crt'), path.join(certOnly, 'ca.crt'));
+  const again = await createTlsProvider().prepare({ mode: 'self-signed', stateDir, members, caDir: certOnly });
+  assert.equal(again.member('infra1').certFile, tls.member('infra1').certFile);
+  const bare = tempDir(t);
+  mkdirSync(path.join(bare, 'pki'), { recursive: true });
+  await assert.rejects(createTlsProvider().prepare({ mode: 'self-signed', stateDir: bare, members, caDir: certOnly }),
+    { code: 'EDGE_CERT', message: /no usable certificate ".*infra1\.crt" signed by the CA in .*, which has no ca\.key to issue one here/ });
+  await assert.rejects(createTlsProvider().prepare({ mode: 'self-signed', stateDir: bare, members, caDir: bare }),
+    { code: 'EDGE_CONFIG_INVALID', message: /missing CA: ".*ca\.crt" does not exist/ });
+});

@@ -60,12 +60,15 @@ test('plan with tls: self-signed: the switch commands and the proxy carry the ce
   const t = load(FOUR('self-signed'));
   const w = plan(t, 'w');
   const pki = '/var/lib/etcd-edge/pki';
-  assert.match(w, new RegExp(`^etcd-edge proxy --listen-client-urls=https://127\\.0\\.0\\.1:2379 .*--peer-cert-file=${pki}/client\\.crt --peer-key-file=${pki}/client\\.key --peer-trusted-ca-file=${pki}/ca\\.crt `
-    + `--cert-file=${pki}/edge\\.crt --key-file=${pki}/edge\\.key --trusted-ca-file=${pki}/ca\\.crt --client-cert-auth=true$`, 'm'), 'the proxy serves https and checks client certs, as the members do');
-  assert.match(w, new RegExp(`^etcd-edge promote --name=w1 --peer-urls=https://10\\.0\\.1\\.20:2380 .* --cacert=${pki}/ca\\.crt --cert=${pki}/client\\.crt --key=${pki}/client\\.key -- --cert-file=${pki}/members/w1\\.crt --key-file=${pki}/members/w1\\.key --trusted-ca-file=${pki}/ca\\.crt --client-cert-auth=true --peer-cert-file=${pki}/members/w1-peer\\.crt`, 'm'));
-  assert.match(w, /^# {3}etcd-edge certs member w1 --hosts 10\.0\.1\.20 --ca \/var\/lib\/etcd-edge\/pki --out \/var\/lib\/etcd-edge\/pki\/members$/m);
-  assert.match(w, /^# {3}etcd-edge certs client client --ca \/var\/lib\/etcd-edge\/pki --out \/var\/lib\/etcd-edge\/pki/m);
-  assert.match(plan(t, 'b'), new RegExp(`^etcd-edge demote --name=b .* --cacert=${pki}/ca\\.crt --cert=${pki}/client\\.crt --key=${pki}/client\\.key$`, 'm'));
+  // One CA for the cluster: trusted from <data-dir>/ca, where plan's certs ca step puts it on every host.
+  const ca = '/var/lib/etcd-edge/ca/ca\\.crt';
+  assert.match(w, /^etcd-edge up -f topo\.yaml --host w --data-dir=\/var\/lib\/etcd-edge --ca=\/var\/lib\/etcd-edge\/ca$/m);
+  assert.match(w, new RegExp(`^etcd-edge proxy --listen-client-urls=https://127\\.0\\.0\\.1:2379 .*--peer-cert-file=${pki}/client\\.crt --peer-key-file=${pki}/client\\.key --peer-trusted-ca-file=${ca} `
+    + `--cert-file=${pki}/edge\\.crt --key-file=${pki}/edge\\.key --trusted-ca-file=${ca} --client-cert-auth=true$`, 'm'), 'the proxy serves https and checks client certs, as the members do');
+  assert.match(w, new RegExp(`^etcd-edge promote --name=w1 --peer-urls=https://10\\.0\\.1\\.20:2380 .* --cacert=${ca} --cert=${pki}/client\\.crt --key=${pki}/client\\.key -- --cert-file=${pki}/members/w1\\.crt --key-file=${pki}/members/w1\\.key --trusted-ca-file=${ca} --client-cert-auth=true --peer-cert-file=${pki}/members/w1-peer\\.crt`, 'm'));
+  assert.match(w, /^# {3}etcd-edge certs member w1 --hosts 10\.0\.1\.20 --ca \/var\/lib\/etcd-edge\/ca --out \/var\/lib\/etcd-edge\/pki\/members$/m);
+  assert.match(w, /^# {3}etcd-edge certs client client --ca \/var\/lib\/etcd-edge\/ca --out \/var\/lib\/etcd-edge\/pki/m);
+  assert.match(plan(t, 'b'), new RegExp(`^etcd-edge demote --name=b .* --cacert=${ca} --cert=${pki}/client\\.crt --key=${pki}/client\\.key$`, 'm'));
   const auto = plan(load(FOUR('auto')), 'w');
   assert.match(auto, /^etcd-edge promote .* --insecure-skip-tls-verify -- --auto-tls=true --peer-auto-tls=true$/m);
 });
