@@ -8,6 +8,8 @@ import { listen } from '../core/net.js';
 import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
+import { ALPN_PROTOCOLS } from './h2.js';
+import type { H2Front } from './h2.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { pathOf } from './routes.js';
@@ -44,7 +46,7 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
   if (!l.tls || !cfg.serverTls) return http.createServer(opts, handler);
   const t = cfg.serverTls;
   return https.createServer({
-    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'),
+    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNProtocols: [...ALPN_PROTOCOLS],
     ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
     requestCert: t.clientCertAuth, rejectUnauthorized: t.clientCertAuth,
   }, handler);
@@ -77,11 +79,12 @@ async function bindServers(servers: readonly http.Server[], listenUrls: readonly
   return { addresses, urls: addresses.map((a, i) => urlOf(listenUrls[i] as ListenUrl, a)), close: closeAll };
 }
 
-/** Creates and binds the client listeners. */
+/** Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https). */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
-  metrics: ProxyMetrics, log: Logger): Promise<Bound> {
+  metrics: ProxyMetrics, log: Logger, h2?: H2Front): Promise<Bound> {
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler);
+    h2?.attach(s, l.tls && cfg.serverTls !== undefined);
     s.on('clientError', onClientError(metrics));
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
     return s;
