@@ -90,20 +90,24 @@ function find(cs: readonly Cell[], w: string, t: TargetId): Cell | undefined {
 export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Ratios[] {
   return workloads.map((w) => {
     const m = (t: TargetId): Cell | undefined => find(cs, w.id, t);
+    const goProxy: TargetId = w.tool === 'h2load' ? 'go-grpc-proxy' : 'go-proxy';
     return {
       workload: w.id,
       gwVsGo: ratio(m('edge-gateway')?.rps.median, m('go-gateway')?.rps.median),
       gwVsDirect3: ratio(m('edge-gateway')?.rps.median, m('direct-3')?.rps.median),
       gwP99VsGo: ratio(m('edge-gateway')?.p99Us.median, m('go-gateway')?.p99Us.median),
-      proxyVsGo: ratio(m('edge-proxy')?.rps.median, m('go-proxy')?.rps.median),
+      // For gRPC, etcd's own proxy is its grpc-proxy (its v2 proxy speaks HTTP/1 only).
+      proxyVsGo: ratio(m('edge-proxy')?.rps.median, m(goProxy)?.rps.median),
       proxyVsDirect1: ratio(m('edge-proxy')?.rps.median, m('direct-1')?.rps.median),
-      proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m('go-proxy')?.cpuUsPerReq.median),
+      proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m(goProxy)?.cpuUsPerReq.median),
     };
   });
 }
 
 /** Workloads on which the proxy must reach 1.5x etcd's v2 proxy. */
 const PROXY_GOAL_WORKLOADS = ['v2-get-c32', 'v2-get-c128', 'v3-range'];
+/** gRPC workloads on which the proxy must match etcd's grpc-proxy in throughput and CPU per request. */
+const GRPC_PROXY_GOAL_WORKLOADS = ['grpc-range', 'grpc-range-c32s1'];
 
 /** Checks the goals of issue 10 against a run; a goal whose figures are missing is left out. */
 export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
@@ -116,6 +120,10 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
     add(`${r.workload}: gateway >= 0.9x direct (3 members)`, r.gwVsDirect3, (v) => v >= 0.9);
     add(`${r.workload}: gateway p99 <= etcd gateway p99`, r.gwP99VsGo, (v) => v <= 1.0);
     if (PROXY_GOAL_WORKLOADS.includes(r.workload)) add(`${r.workload}: proxy >= 1.5x etcd v2 proxy`, r.proxyVsGo, (v) => v >= 1.5);
+    if (GRPC_PROXY_GOAL_WORKLOADS.includes(r.workload)) {
+      add(`${r.workload}: proxy >= 1.0x etcd grpc-proxy`, r.proxyVsGo, (v) => v >= 1.0);
+      add(`${r.workload}: proxy CPU per request <= 1.0x etcd grpc-proxy's`, r.proxyCpuVsGo, (v) => v <= 1.0);
+    }
   }
   const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.rssMb;
   if (rss !== undefined) add('proxy peak RSS <= 100 MB at 128 connections', rss, (v) => v <= 100);
