@@ -83,7 +83,7 @@ function methodLines(meta: BenchMeta): string[] {
     '- CPU per request: utime+stime of the process (/proc/PID/stat) over the run, divided by the requests wrk or h2load completed. '
       + 'The members column sums the three etcd processes. Peak RSS is VmHWM after the run. Machine busy is the share of all '
       + 'cores not idle during the run (/proc/stat), whoever used them: near 100 the machine, not the target, was the limit.',
-    '- The proxies are HTTP/1 and cannot carry gRPC; the gateways (L4) carry everything.',
+    '- etcd\'s v2 proxy is HTTP/1 and cannot carry gRPC; for gRPC, etcd\'s grpc-proxy (on infra1) is the anchor of our proxy. The gateways (L4) carry everything.',
   ];
 }
 
