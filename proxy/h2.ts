@@ -46,6 +46,8 @@ function sniff(socket: Socket, timeoutMs: number, done: (h2: boolean) => void): 
 /** Creates the HTTP/2 server whose streams go to onStream. */
 export function createH2Front(opts: { sniffTimeoutMs: number; onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void }): H2Front {
   const sessions = new Set<http2.ServerHttp2Session>();
+  // Connections that have not sent enough to tell the protocol yet: no server knows them, close() cuts them.
+  const sniffing = new Set<Socket>();
   const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000 } });
   server.on('stream', opts.onStream);
   server.on('session', (s: http2.ServerHttp2Session) => {
@@ -69,11 +71,16 @@ export function createH2Front(opts: { sniffTimeoutMs: number; onStream: (stream:
       };
       http1.on(event, (s: Socket) => {
         if (tls) route(s, (s as TLSSocket).alpnProtocol === 'h2');
-        else sniff(s, opts.sniffTimeoutMs, (h2) => route(s, h2));
+        else {
+          sniffing.add(s);
+          s.once('close', () => sniffing.delete(s));
+          sniff(s, opts.sniffTimeoutMs, (h2) => { sniffing.delete(s); route(s, h2); });
+        }
       });
     },
     async close(drainMs) {
       closing = true;
+      for (const s of sniffing) s.destroy();
       for (const s of sessions) s.close();
       let timer: NodeJS.Timeout | undefined;
       const closed = Promise.all([...sessions].map((s) => new Promise<void>((r) => { if (s.destroyed) r(); else s.once('close', () => r()); })));
