@@ -44,7 +44,7 @@ export class GrpcCall {
     stream.on('wantTrailers', () => {
       try { stream.sendTrailers(this.#trailers ?? { 'grpc-status': '13', 'grpc-message': 'etcd-edge proxy: member sent no trailers' }); } catch { stream.close(); }
     });
-    stream.once('close', () => this.#abandon());
+    stream.on('close', () => this.#abandon());
     const ms = grpcTimeoutMs(headers['grpc-timeout']);
     if (ms !== undefined) this.#timer = setTimeout(() => this.fail(4, 'etcd-edge proxy: deadline exceeded'), ms);
   }
@@ -72,12 +72,13 @@ export class GrpcCall {
     let responded = false;
     let ended = false;
     let error: unknown;
-    up.once('response', (rh) => { responded = true; this.#respond(up, rh, ep); });
+    up.on('response', (rh) => { responded = true; this.#respond(up, rh, ep); });
     up.on('data', (c: Buffer) => this.#onUpData(up, c));
-    up.once('trailers', (t) => { this.#trailers = copyHeaders(t, {}); });
-    up.once('end', () => { ended = true; this.#onUpEnd(); });
+    up.on('trailers', (t) => { this.#trailers = copyHeaders(t, {}); });
+    up.on('end', () => { ended = true; this.#onUpEnd(); });
     up.on('error', (err) => { error = err; });
-    up.once('close', () => {
+    // on, not once: each of these events fires at most once per stream, and once() allocates a wrapper per call.
+    up.on('close', () => {
       done();
       if (this.#finished) return;
       if (!responded) { this.#up = undefined; onFail(error ?? new Error(`member closed the stream (code ${up.rstCode ?? 0})`)); }
