@@ -1,5 +1,6 @@
 // HTTP/2 client sessions to the members (ours): one session per member URL, another one when every open session
-// is at the member's concurrent-stream limit; a session idle (no open stream) for IDLE_MS is closed. Sessions to
+// is at the member's concurrent-stream limit; a session idle (no open stream) for IDLE_MS is closed (so is the
+// session of a member that left the cluster, once its streams are done). Sessions to
 // https members use the proxy's upstream TLS settings (ALPN h2).
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -16,8 +17,6 @@ interface Entry {
 export interface SessionPool {
   /** A session with room for one more stream; counts the stream until done() is called. */
   acquire(url: string): { session: http2.ClientHttp2Session; done: () => void };
-  /** Closes the sessions of URLs outside keep. */
-  retain(keep: ReadonlySet<string>): void;
   /** Destroys every session, busy ones included. */
   destroy(): void;
 }
@@ -61,9 +60,6 @@ export function createSessionPool(opts: { tls: ClientTlsOptions | undefined; dia
       entry.open++;
       let released = false;
       return { session: entry.session, done: () => { if (!released) { released = true; entry.open--; } } };
-    },
-    retain(keep) {
-      for (const [url, list] of byUrl) if (!keep.has(url)) for (const e of [...list]) e.session.close();
     },
     destroy() {
       for (const list of byUrl.values()) for (const e of [...list]) e.session.destroy();
