@@ -19,6 +19,12 @@ import { registerCapMetrics } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
+import { createGrpcHandler } from './grpc-forward.js';
+import { createGrpcMetrics } from './grpc-metrics.js';
+import { createSessionPool } from './grpc-sessions.js';
+import type { SessionPool } from './grpc-sessions.js';
+import { createH2Front } from './h2.js';
+import type { H2Front } from './h2.js';
 import { newViaToken, selfMatcher } from './loop.js';
 import { createMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -73,6 +79,8 @@ class EdgeProxy implements Proxy {
   #bound: Bound | undefined;
   #metricsBound: Bound | undefined;
   #cap: ConnectionCap | undefined;
+  #h2: H2Front | undefined;
+  #sessions: SessionPool | undefined;
   #pidClaimed = false;
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
   #isSelf: (url: string) => boolean = () => false;
@@ -102,7 +110,8 @@ class EdgeProxy implements Proxy {
     const d = this.#makeDirector(resolved.peers, peerTls);
     this.#director = d;
     this.#cap = this.#makeCap();
-    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log, this.#cap);
+    this.#h2 = this.#makeH2(d, peerTls);
+    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -158,12 +167,25 @@ class EdgeProxy implements Proxy {
     });
   }
 
+  #makeH2(d: Director, peerTls: ClientTlsOptions | undefined): H2Front {
+    const cfg = this.#config;
+    const sessions = createSessionPool({ tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs });
+    this.#sessions = sessions;
+    const onStream = createGrpcHandler({
+      director: d, sessions, metrics: createGrpcMetrics(this.#metrics.registry), readonly: cfg.mode === 'readonly',
+      rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
+    });
+    return createH2Front({ sniffTimeoutMs: cfg.clientTimeoutMs, onStream });
+  }
+
   close(): Promise<void> {
     // Order: stop accepting → drain open requests up to shutdownTimeoutMs → cut the rest (watches) → stop the
     // director (refresh timer, failure timers, member agents) → release the pid file.
     return this.#guard.closeOnce(async () => {
       await this.#metricsBound?.close(0);
-      await this.#bound?.close(this.#config.shutdownTimeoutMs);
+      // HTTP/2 sessions (gRPC) drain next to the HTTP/1.1 connections: the listeners close once both are gone.
+      await Promise.all([this.#bound?.close(this.#config.shutdownTimeoutMs), this.#h2?.close(this.#config.shutdownTimeoutMs)]);
+      this.#sessions?.destroy();
       this.#cap?.close();
       this.#director?.close();
       if (this.#pidClaimed) releasePidFile(this.#paths.pid, this.#pid);

@@ -11,6 +11,8 @@ import { readPem } from '../core/tls.js';
 import { rejectConnect } from './answers.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
+import { ALPN_PROTOCOLS } from './h2.js';
+import type { H2Front } from './h2.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { pathOf } from './routes.js';
@@ -47,7 +49,7 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
   if (!l.tls || !cfg.serverTls) return http.createServer(opts, handler);
   const t = cfg.serverTls;
   return https.createServer({
-    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'),
+    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNProtocols: [...ALPN_PROTOCOLS],
     ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
     requestCert: t.clientCertAuth, rejectUnauthorized: t.clientCertAuth,
   }, handler);
@@ -80,12 +82,14 @@ async function bindServers(servers: readonly http.Server[], listenUrls: readonly
   return { addresses, urls: addresses.map((a, i) => urlOf(listenUrls[i] as ListenUrl, a)), close: closeAll };
 }
 
-/** Creates and binds the client listeners. */
+/** Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https). */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
-  metrics: ProxyMetrics, log: Logger, cap?: ConnectionCap): Promise<Bound> {
+  metrics: ProxyMetrics, log: Logger, front: { readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined } = {}): Promise<Bound> {
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler);
-    cap?.attach(s);
+    front.h2?.attach(s, l.tls && cfg.serverTls !== undefined);
+    // After the HTTP/2 sniffer: the cap's listener is prepended, so it sees every raw connection, h2 or not, first.
+    front.cap?.attach(s);
     s.on('clientError', onClientError(metrics));
     s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));

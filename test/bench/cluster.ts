@@ -92,7 +92,7 @@ export async function compact(c: BenchCluster): Promise<void> {
   try {
     await postJson(`${c.clientUrl(0)}/v3/kv/compaction`, { revision: String(revision), physical: true });
   } catch (err) {
-    // Nothing was written since the last compaction (no put workload in this run): nothing to compact.
+    // Nothing was written since the last compaction (a round of reads only): already compacted, nothing to do.
     if (!/required revision has been compacted/.test((err as Error).message)) throw err;
   }
 }

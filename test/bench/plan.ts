@@ -4,7 +4,7 @@ import type { HttpRequestSpec } from './wrk.js';
 import { grpcFrame, putRequest, rangeRequest } from './h2load.js';
 
 /** The targets, in their reporting order. */
-export const TARGET_IDS = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway', 'go-proxy', 'edge-proxy'] as const;
+export const TARGET_IDS = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway', 'go-proxy', 'go-grpc-proxy', 'edge-proxy'] as const;
 
 /** A target's name. */
 export type TargetId = (typeof TARGET_IDS)[number];
@@ -16,11 +16,15 @@ export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   'go-gateway': 'etcd gateway (Go)',
   'edge-gateway': 'etcd-edge gateway',
   'go-proxy': 'etcd v2 proxy (Go)',
+  'go-grpc-proxy': 'etcd grpc-proxy (Go)',
   'edge-proxy': 'etcd-edge proxy',
 };
 
-/** The targets that speak HTTP/2 (the proxies are HTTP/1 and cannot carry gRPC). */
-export const GRPC_TARGETS: readonly TargetId[] = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway'];
+/** The targets that speak HTTP/2 (etcd's v2 proxy is HTTP/1 and cannot carry gRPC). */
+export const GRPC_TARGETS: readonly TargetId[] = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway', 'go-grpc-proxy', 'edge-proxy'];
+
+/** The targets that speak gRPC only (no v2 or v3 JSON). */
+export const GRPC_ONLY_TARGETS: readonly TargetId[] = ['go-grpc-proxy'];
 
 /** One workload. */
 export type Workload =
@@ -51,6 +55,8 @@ export function allWorkloads(): Workload[] {
     { id: 'v2-get-c1000', label: 'v2 GET, 1000 conns', tool: 'wrk', connections: 1000, request: v2get },
     { id: 'grpc-range', label: 'gRPC Range, 12 conns x 8 streams', tool: 'h2load', connections: 12, streams: 8,
       path: '/etcdserverpb.KV/Range', frame: grpcFrame(rangeRequest(READ_KEY)) },
+    { id: 'grpc-range-c32s1', label: 'gRPC Range, 32 conns x 1 stream', tool: 'h2load', connections: 32, streams: 1,
+      path: '/etcdserverpb.KV/Range', frame: grpcFrame(rangeRequest(READ_KEY)) },
     { id: 'grpc-put', label: 'gRPC Put, 12 conns x 8 streams', tool: 'h2load', connections: 12, streams: 8,
       path: '/etcdserverpb.KV/Put', frame: grpcFrame(putRequest(PUT_KEY, PUT_VALUE)) },
   ];
@@ -58,7 +64,7 @@ export function allWorkloads(): Workload[] {
 
 /** The targets a workload runs against. */
 export function targetsOf(w: Workload, enabled: readonly TargetId[]): TargetId[] {
-  return enabled.filter((t) => w.tool === 'wrk' || GRPC_TARGETS.includes(t));
+  return enabled.filter((t) => (w.tool === 'wrk' ? !GRPC_ONLY_TARGETS.includes(t) : GRPC_TARGETS.includes(t)));
 }
 
 /** One measurement to make. */

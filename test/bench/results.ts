@@ -99,15 +99,17 @@ function find(cs: readonly Cell[], w: string, t: TargetId): Cell | undefined {
 export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Ratios[] {
   return workloads.map((w) => {
     const m = (t: TargetId): Cell | undefined => find(cs, w.id, t);
+    const goProxy: TargetId = w.tool === 'h2load' ? 'go-grpc-proxy' : 'go-proxy';
     return {
       workload: w.id,
       gwVsGo: ratio(m('edge-gateway')?.rps.median, m('go-gateway')?.rps.median),
       gwVsDirect3: ratio(m('edge-gateway')?.rps.median, m('direct-3')?.rps.median),
       gwP99VsGo: ratio(m('edge-gateway')?.p99Us.median, m('go-gateway')?.p99Us.median),
-      proxyVsGo: ratio(m('edge-proxy')?.rps.median, m('go-proxy')?.rps.median),
+      // For gRPC, etcd's own proxy is its grpc-proxy (its v2 proxy speaks HTTP/1 only).
+      proxyVsGo: ratio(m('edge-proxy')?.rps.median, m(goProxy)?.rps.median),
       proxyVsDirect1: ratio(m('edge-proxy')?.rps.median, m('direct-1')?.rps.median),
-      proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m('go-proxy')?.cpuUsPerReq.median),
-      proxyP99VsGo: ratio(m('edge-proxy')?.p99Us.median, m('go-proxy')?.p99Us.median),
+      proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m(goProxy)?.cpuUsPerReq.median),
+      proxyP99VsGo: ratio(m('edge-proxy')?.p99Us.median, m(goProxy)?.p99Us.median),
     };
   });
 }
@@ -116,6 +118,8 @@ export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Rat
 const PROXY_GOAL_WORKLOADS = ['v2-get-c32', 'v2-get-c128', 'v3-range', 'v2-get-close'];
 /** The many-connections workload, where no request may wait more than 2 s. */
 export const MANY_CONNS_WORKLOAD = 'v2-get-c1000';
+/** gRPC workloads on which the proxy must match etcd's grpc-proxy in throughput and CPU per request. */
+const GRPC_PROXY_GOAL_WORKLOADS = ['grpc-range', 'grpc-range-c32s1'];
 
 /** Checks the goals of issue 10 against a run; a goal whose figures are missing is left out. */
 export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
@@ -132,6 +136,10 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
       add(`${r.workload}: proxy CPU/req <= 0.67x etcd v2 proxy`, r.proxyCpuVsGo, (v) => v <= 0.67);
     }
     if (r.workload === 'v2-get-c128') add(`${r.workload}: proxy p99 <= etcd v2 proxy p99`, r.proxyP99VsGo, (v) => v <= 1.0);
+    if (GRPC_PROXY_GOAL_WORKLOADS.includes(r.workload)) {
+      add(`${r.workload}: proxy >= 1.0x etcd grpc-proxy`, r.proxyVsGo, (v) => v >= 1.0);
+      add(`${r.workload}: proxy CPU per request <= 1.0x etcd grpc-proxy's`, r.proxyCpuVsGo, (v) => v <= 1.0);
+    }
   }
   const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.rssMb;
   if (rss !== undefined) add('proxy peak RSS <= 60 MB at 128 connections', rss, (v) => v <= 60);

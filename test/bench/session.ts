@@ -4,7 +4,7 @@ import type { BenchCluster } from './cluster.js';
 import { compact, leaderIndex, pinLeader, seedKeys, startCluster } from './cluster.js';
 import { grpcCall } from './h2load.js';
 import type { Step, TargetId, Workload } from './plan.js';
-import { GRPC_TARGETS, READ_VALUE, allWorkloads, schedule } from './plan.js';
+import { GRPC_ONLY_TARGETS, GRPC_TARGETS, READ_VALUE, allWorkloads, schedule, targetsOf } from './plan.js';
 import type { ProcSet } from './procs.js';
 import type { RunRecord } from './results.js';
 import type { RunContext } from './runner.js';
@@ -35,9 +35,12 @@ export interface SessionResult {
 
 async function checkTarget(t: Target): Promise<void> {
   for (const port of t.ports) {
+    if (GRPC_ONLY_TARGETS.includes(t.id)) continue;
     const res = await fetch(`http://127.0.0.1:${port}/v2/keys/bench`, { signal: AbortSignal.timeout(5000) });
     const body = await res.text();
     if (res.status !== 200 || !body.includes(READ_VALUE)) throw new Error(`${t.id} on ${port}: v2 GET gave ${res.status} ${body.slice(0, 200)}`);
+  }
+  for (const port of t.ports) {
     if (!GRPC_TARGETS.includes(t.id)) continue;
     for (const w of allWorkloads()) {
       if (w.tool !== 'h2load') continue;
@@ -87,7 +90,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   await seedKeys(cluster);
   const p = o.basePort + 6;
   const { targets, skipped } = await startTargets({
-    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
+    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3, p + 4], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
   }, o.targets);
   notes.push(...skipped);
   for (const t of targets) await checkTarget(t);
@@ -95,7 +98,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   if (o.edgeProxyArgs.length > 0) notes.push(`etcd-edge proxy extra flags: ${o.edgeProxyArgs.join(' ')}`);
   const ctx: RunContext = { cluster, targets, durationS: o.durationS, workDir: o.workDir, ticksPerS: o.ticksPerS, procs: o.procs };
   o.log('warming up every target');
-  for (const t of targets) for (const w of o.workloads.filter((x) => x.id === 'v2-get-c32' || x.id === 'v3-range')) await warmUp(ctx, w, t, 1);
+  for (const t of targets) for (const w of o.workloads.filter((x) => targetsOf(x, [t.id]).length > 0 && ['v2-get-c32', 'v3-range', 'grpc-range'].includes(x.id))) await warmUp(ctx, w, t, 1);
   const { runs, moves } = await runSchedule(o, cluster, ctx, leader);
   notes.push(moves === 0 ? 'The raft leader stayed put for the whole run.' : `The raft leader moved ${moves} time(s) under load and was moved back before the next run.`);
   return { runs, notes };

@@ -22,8 +22,8 @@ export interface TargetOptions {
   readonly procs: ProcSet;
   readonly cluster: BenchCluster;
   readonly dataDir: string;
-  /** Free ports for go-gateway, edge-gateway, go-proxy, edge-proxy. */
-  readonly ports: readonly [number, number, number, number];
+  /** Free ports for go-gateway, edge-gateway, go-proxy, edge-proxy, go-grpc-proxy. */
+  readonly ports: readonly [number, number, number, number, number];
   /** Write node --cpu-prof profiles of our processes here. */
   readonly profileDir: string | undefined;
   /** Extra flags for `etcd-edge proxy` (e.g. --access-log info). */
@@ -58,6 +58,15 @@ async function startEdgeGateway(o: TargetOptions): Promise<Target> {
     '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints]);
   await proc.waitFor(READY, 30_000);
   return { id: 'edge-gateway', ports: [port], proc };
+}
+
+/** etcd's grpc-proxy on infra1 (a follower, as the proxies use one). */
+async function startGoGrpcProxy(o: TargetOptions): Promise<Target> {
+  const port = o.ports[4];
+  const proc = o.procs.start('etcd grpc-proxy', 'etcd', ['grpc-proxy', 'start', '--listen-addr', `127.0.0.1:${port}`,
+    '--endpoints', `127.0.0.1:${o.cluster.members[0]?.clientPort ?? 0}`, '--data-dir', path.join(o.dataDir, 'go-grpc-proxy')]);
+  await proc.waitFor(/listening for gRPC proxy client requests|started gRPC proxy|gRPC proxy/, 30_000);
+  return { id: 'go-grpc-proxy', ports: [port], proc, member: o.cluster.members[0]?.name ?? '' };
 }
 
 function startGoProxy(o: TargetOptions, attempt: number): Promise<BenchProc> {
@@ -107,6 +116,7 @@ async function startOne(o: TargetOptions, id: TargetId): Promise<Target> {
   if (id === 'direct-3') return { id, ports: members.map((m) => m.clientPort), proc: undefined };
   if (id === 'go-gateway') return startGoGateway(o);
   if (id === 'edge-gateway') return startEdgeGateway(o);
+  if (id === 'go-grpc-proxy') return startGoGrpcProxy(o);
   return startProxyOnFollower(o, id);
 }
 
@@ -121,7 +131,7 @@ export async function startTargets(o: TargetOptions, enabled: readonly TargetId[
     try {
       targets.push(await startOne(o, id));
     } catch (err) {
-      if (id !== 'go-gateway' && id !== 'go-proxy') throw err;
+      if (id !== 'go-gateway' && id !== 'go-proxy' && id !== 'go-grpc-proxy') throw err;
       skipped.push(`${id} was left out: it did not start (${(err as Error).message.split('\n')[0] ?? ''})`);
     }
   }

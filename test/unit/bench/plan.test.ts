@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GRPC_TARGETS, TARGET_IDS, allWorkloads, schedule, targetsOf, wrkShape } from '../../bench/plan.js';
 
-test('gRPC workloads skip the HTTP/1 proxies; HTTP workloads run everywhere', () => {
+test('gRPC workloads skip etcd\'s HTTP/1 v2 proxy; HTTP workloads skip etcd\'s gRPC-only grpc-proxy', () => {
   for (const w of allWorkloads()) {
     const ts = targetsOf(w, TARGET_IDS);
     if (w.tool === 'h2load') assert.deepEqual(ts, GRPC_TARGETS);
-    else assert.deepEqual(ts, [...TARGET_IDS]);
+    else assert.deepEqual(ts, TARGET_IDS.filter((x) => x !== 'go-grpc-proxy'));
   }
+  assert.ok(GRPC_TARGETS.includes('edge-proxy') && !GRPC_TARGETS.includes('go-proxy'));
 });
 
 test('schedule runs every target once per workload per round and rotates the order', () => {
