@@ -67,18 +67,6 @@ function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
-/** Renders the member status table. */
-export function renderStatusTable(s: ClusterStatus): string {
-  const t = table(['ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'RAFT TERM', 'RAFT INDEX', 'HEALTH']);
-  for (const r of s.rows) {
-    const st = r.status;
-    t.push([r.endpoint, st?.memberId ?? '-', st?.version ?? '-', st ? humanBytes(st.dbSize) : '-',
-      st ? String(st.leader === st.memberId) : '-', st ? String(st.raftTerm) : '-', st ? String(st.raftIndex) : '-',
-      r.healthy ? 'healthy' : `unhealthy${r.error && r.error !== 'unhealthy' ? `: ${r.error.slice(0, 60)}` : ''}`]);
-  }
-  return t.toString();
-}
-
 /** Renders the member list table (etcdctl member list -w table). */
 export function renderMemberTable(members: readonly EtcdMember[]): string {
   const t = table(['ID', 'STATUS', 'NAME', 'PEER ADDRS', 'CLIENT ADDRS', 'IS LEARNER']);
