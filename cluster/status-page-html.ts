@@ -16,7 +16,9 @@ h1 { font-size: 1.3rem; margin: 0; } h2 { font-size: 1.05rem; margin: 20px 0 6px
 #summary { font-weight: 600; } #updated { color: GrayText; font-size: .85rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; white-space: nowrap; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
+th, td.num, td.nw { white-space: nowrap; } small { display: block; max-width: 16em; color: GrayText; font-weight: normal; overflow-wrap: anywhere; }
+td.eps span { display: block; white-space: nowrap; }
 th { font-weight: 600; background: #8881; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state { font-weight: 600; } .state::before { content: "●  "; }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); }
@@ -31,6 +33,8 @@ svg polyline { fill: none; stroke: currentColor; stroke-width: 1.5; vector-effec
   table.cards td { display: flex; justify-content: space-between; gap: 12px; border: 0; white-space: normal; padding: 2px 6px; }
   table.cards td::before { content: attr(data-label); font-weight: 600; }
   table.cards td.num { text-align: right; }
+  table.cards td.eps { display: block; } table.cards td.eps span { white-space: normal; overflow-wrap: anywhere; padding-left: 1em; }
+  small { max-width: none; text-align: right; }
 }
 </style>
 </head>
@@ -39,7 +43,7 @@ svg polyline { fill: none; stroke: currentColor; stroke-width: 1.5; vector-effec
 <main>
 <h2 id="members-h">Members</h2>
 <div class="scroll"><table class="cards" aria-labelledby="members-h"><thead><tr>
-<th>Name</th><th>ID</th><th>Client URL</th><th>Role</th><th>Health</th><th>Process</th><th>Raft term</th><th>Raft index</th><th>Applied index</th><th>DB size</th><th>Version</th>
+<th>Name</th><th>ID</th><th>Client URL</th><th>Role</th><th>Health</th><th>Process</th><th>Raft term</th><th>Raft index</th><th>Applied</th><th>DB size</th><th>Version</th>
 </tr></thead><tbody id="members"></tbody></table></div>
 <h2 id="edge-h">Edge components of this process</h2>
 <div class="scroll"><table class="cards" aria-labelledby="edge-h"><thead><tr>
@@ -57,16 +61,19 @@ const $ = (id) => document.getElementById(id);
 const cell = (row, label, text, cls) => { const td = row.insertCell(); td.dataset.label = label; td.textContent = text; if (cls) td.className = cls; return td; };
 const human = (n) => { if (n == null) return "-"; const u = ["B", "kB", "MB", "GB", "TB"]; let i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i ? n.toFixed(1) : String(n)) + " " + u[i]; };
 const fmt = (n) => n == null ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(1);
-function stateSpan(td, text, good) { td.textContent = ""; const s = document.createElement("span"); s.className = "state " + (good === true ? "ok" : good === false ? "bad" : "warn"); s.textContent = text; td.appendChild(s); }
+function stateSpan(td, text, good, note) {
+  td.textContent = ""; const s = document.createElement("span"); s.className = "state " + (good === true ? "ok" : good === false ? "bad" : "warn"); s.textContent = text; td.appendChild(s);
+  if (note) { const n = document.createElement("small"); n.textContent = note; td.appendChild(n); }
+}
 function members(doc) {
   const tb = $("members"); tb.textContent = "";
   for (const m of doc.members) {
     const r = tb.insertRow(); r.dataset.member = m.name || m.endpoint;
-    cell(r, "Name", m.name || "(unknown)"); cell(r, "ID", m.id || "-"); cell(r, "Client URL", m.endpoint);
+    cell(r, "Name", m.name || "(unknown)", "nw"); cell(r, "ID", m.id || "-", "nw"); cell(r, "Client URL", m.endpoint, "nw");
     cell(r, "Role", m.isLeader ? "leader" : m.isLearner ? "learner" : m.id ? "follower" : "-");
-    stateSpan(cell(r, "Health", ""), m.health + (m.error && m.error !== "unhealthy" ? " (" + m.error.slice(0, 50) + ")" : ""), m.health === "healthy");
+    stateSpan(cell(r, "Health", ""), m.health, m.health === "healthy", m.error && m.error !== "unhealthy" ? m.error.slice(0, 80) : "");
     const p = m.process; const pt = p ? p.state + (p.pid ? " (pid " + p.pid + ")" : "") + (p.restarts ? ", " + p.restarts + " restarts" : "") : "not run here";
-    stateSpan(cell(r, "Process", ""), pt, p ? p.state === "running" : undefined);
+    stateSpan(cell(r, "Process", "", "nw"), pt, p ? p.state === "running" : undefined);
     cell(r, "Raft term", m.raftTerm ?? "-", "num"); cell(r, "Raft index", m.raftIndex ?? "-", "num"); cell(r, "Applied index", m.raftAppliedIndex ?? "-", "num");
     cell(r, "DB size", human(m.dbSize), "num"); cell(r, "Version", m.version || "-");
   }
@@ -97,7 +104,8 @@ function edge(doc) {
     const r = tb.insertRow(); r.dataset.edge = e.kind;
     cell(r, "Kind", e.kind); cell(r, "Address", e.address);
     const [st, good] = edgeState(e); stateSpan(cell(r, "State", ""), st, good);
-    cell(r, "Endpoints", e.endpoints.map((x) => x.url + " " + x.state).join("; ") || "-");
+    const eps = cell(r, "Endpoints", e.endpoints.length ? "" : "-", "eps");
+    for (const x of e.endpoints) { const sp = document.createElement("span"); sp.textContent = x.url + " " + x.state + (x.requests != null ? " (" + x.requests + " req)" : ""); eps.appendChild(sp); }
     const [rt, nums] = edgeNumbers(e, rate); cell(r, "Rate", rate.rps == null && rate.bps == null ? "-" : rt, "num"); cell(r, "Numbers", nums);
   });
 }
