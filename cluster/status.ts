@@ -33,7 +33,9 @@ export function humanBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   const e = Math.min(Math.floor(Math.log(n) / Math.log(1000)), units.length - 1);
   const val = Math.floor((n / 1000 ** e) * 10 + 0.5) / 10;
-  return `${val < 10 ? val.toFixed(1) : val.toFixed(0)} ${units[e] ?? 'B'}`;
+  // Go's %.0f rounds half to even (20.5 → 20), which is what etcdctl prints.
+  const whole = Math.abs(val % 1) === 0.5 ? 2 * Math.round(val / 2) : Math.round(val);
+  return `${val < 10 ? val.toFixed(1) : String(whole)} ${units[e] ?? 'B'}`;
 }
 
 /** Gathers status and health for each endpoint, expanding to every member's client URLs when cluster is set. */

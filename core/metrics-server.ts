@@ -4,8 +4,11 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { EdgeError } from './errors.js';
 import { lifecycleGuard } from './lifecycle.js';
+import type { Component } from './lifecycle.js';
+import { mergeMetricsTexts } from './metrics-text.js';
 import { listen } from './net.js';
 import type { HostPort } from './net.js';
 
@@ -92,5 +95,30 @@ export function createMetricsServer(config: Readonly<MetricsServerConfig>): Metr
     },
     addresses: () => [...bound],
     urls: () => bound.map((a) => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`),
+  };
+}
+
+/** Runs a component with a metrics listener beside it: /metrics (the component's text, or process metrics), /livez, /readyz. */
+export function withMetricsListener(component: Component, opts: { listen: readonly HostPort[]; metrics?: () => Promise<string> }): Component {
+  if (opts.listen.length === 0) return component;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let ready = false;
+  const server = createMetricsServer({
+    listen: opts.listen,
+    metrics: async () => mergeMetricsTexts([await registry.metrics(), ...(opts.metrics ? [await opts.metrics()] : [])]),
+    notReady: () => (ready ? undefined : 'not started'),
+  });
+  return {
+    async start(o) {
+      await component.start(o);
+      await server.start();
+      ready = true;
+    },
+    async close() {
+      ready = false;
+      await server.close();
+      await component.close();
+    },
   };
 }
