@@ -25,6 +25,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/bin/setpriv ] || need+=(util-linux)             # members die with up/promote (setpriv --pdeathsig)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)                 # npm run bench
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (gRPC through the gateways)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)         # the status page test drives a real browser
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
