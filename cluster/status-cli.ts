@@ -11,8 +11,11 @@ import { parseMetricsUrls } from '../core/metrics-server.js';
 import { loadClientTls } from '../core/tls.js';
 import { collectStatus, renderMemberTable } from './status.js';
 import { buildStatusDoc, renderStatusDoc } from './status-json.js';
+import type { StatusDoc } from './status-json.js';
 import { createStatusListener } from './status-serve.js';
 import { parseTopology } from './topology.js';
+import type { Topology } from './topology.js';
+import { declaredHosts, withHosts } from './status-hosts.js';
 import { membersOf } from './validate.js';
 
 /** The flags of `etcd-edge status`, named as etcdctl names them. */
@@ -21,6 +24,7 @@ export const STATUS_FLAGS: FlagSpecs = {
   topology: { kind: 'string', short: 'f', env: 'ETCD_EDGE_TOPOLOGY', describe: 'topology file: show every member it declares, on every host (instead of --endpoints)' },
   'write-out': { kind: 'string', short: 'w', env: 'ETCDCTL_WRITE_OUT', choices: ['table', 'json', 'simple', 'fields'], default: 'table', describe: 'output format, as etcdctl: table, json (schema etcd-edge.status/v1, see the README), simple, fields' },
   serve: { kind: 'string', env: 'ETCD_EDGE_SERVE', describe: 'serve the live status page, /api/status, /metrics, /livez and /readyz at this http://host:port until Ctrl-C, instead of printing once' },
+  'metrics-port': { kind: 'int', env: 'ETCD_EDGE_METRICS_PORT', default: 2381, describe: 'with -f and --serve: the port of each host\'s up --listen-metrics-urls, read for its edge components and process states' },
   cacert: { kind: 'string', env: 'ETCDCTL_CACERT', describe: 'CA bundle to verify the members' },
   cert: { kind: 'string', env: 'ETCDCTL_CERT', describe: 'client certificate' },
   key: { kind: 'string', env: 'ETCDCTL_KEY', describe: 'client key' },
@@ -33,9 +37,8 @@ export function toClientUrl(ep: string, tls: boolean): string {
   return /^https?:\/\//.test(ep) ? ep : `${tls ? 'https' : 'http'}://${ep}`;
 }
 
-function endpointsOf(io: CliIo, file: string | undefined, flagged: readonly string[], useTls: boolean): string[] {
-  if (file === undefined) return flagged.map((e) => toClientUrl(e, useTls));
-  const t = parseTopology(readYamlFile(path.resolve(io.cwd, file), 'topology file'), file);
+function endpointsOf(t: Topology | undefined, file: string, flagged: readonly string[], useTls: boolean): string[] {
+  if (t === undefined) return flagged.map((e) => toClientUrl(e, useTls));
   const urls = membersOf(t).map((m) => m.advertiseClientUrls[0]).filter((u): u is string => u !== undefined);
   if (urls.length === 0) throw new EdgeError('EDGE_TOPOLOGY_INVALID', `topology ${JSON.stringify(file)} declares no member`, { hint: 'pass --endpoints instead' });
   return urls;
@@ -49,11 +52,17 @@ export async function statusMain(io: CliIo): Promise<number> {
     ...(f.str('key') ? { keyFile: f.str('key') as string } : {}), insecureSkipVerify: f.bool('insecure-skip-tls-verify') };
   const useTls = Boolean(f.str('cacert') || f.str('cert') || f.bool('insecure-skip-tls-verify'));
   const tls = loadClientTls(tlsFiles);
-  const endpoints = endpointsOf(io, f.str('topology'), f.list('endpoints'), useTls);
+  const file = f.str('topology');
+  const t = file === undefined ? undefined : parseTopology(readYamlFile(path.resolve(io.cwd, file), 'topology file'), file);
+  const endpoints = endpointsOf(t, file ?? '', f.list('endpoints'), useTls);
   const timeoutMs = f.ms('command-timeout') ?? 5000;
   const serve = f.str('serve');
   if (serve !== undefined) {
-    const listener = createStatusListener({ listen: parseMetricsUrls([serve], '--serve'), flag: '--serve', collect: () => collectStatus(endpoints, { tls, cluster: true, timeoutMs: Math.min(timeoutMs, 800) }) });
+    const hosts = t === undefined ? undefined : declaredHosts(t, f.int('metrics-port') ?? 2381);
+    const listener = createStatusListener({
+      listen: parseMetricsUrls([serve], '--serve'), flag: '--serve', collect: () => collectStatus(endpoints, { tls, cluster: true, timeoutMs: Math.min(timeoutMs, 800) }),
+      ...(hosts ? { decorate: (doc: StatusDoc) => withHosts(doc, hosts, 800) } : {}),
+    });
     await listener.start();
     try {
       println(io.stdout, `status page: ${listener.urls().map((u) => `${u}/`).join(' ')}; press Ctrl-C to stop`);

@@ -3,6 +3,7 @@
 import Table from 'cli-table3';
 import type { ClusterStatus } from './status.js';
 import { humanBytes } from './status.js';
+import type { HostView } from './status-hosts.js';
 
 /** The schema name every document carries; bumped only on incompatible changes. */
 export const STATUS_SCHEMA = 'etcd-edge.status/v1';
@@ -60,6 +61,8 @@ export interface StatusDoc {
   readonly members: readonly MemberView[];
   readonly edge: readonly EdgeView[];
   readonly history?: HistoryView;
+  /** Present with `status -f topology.yaml --serve`: every host and what its metrics listener reports. */
+  readonly hosts?: readonly HostView[];
 }
 
 /** Builds the document from collected status; processOf maps an endpoint to up's view of its process. */

@@ -16,6 +16,8 @@ export interface StatusSamplerConfig {
   readonly intervalMs: number;
   /** How many samples of history to keep (300 at 1 s: five minutes). */
   readonly keep: number;
+  /** Adds to each document (the multi-host view). */
+  readonly decorate?: (doc: StatusDoc) => Promise<StatusDoc>;
 }
 
 /** A running sampler. */
@@ -40,7 +42,8 @@ export function createStatusSampler(config: Readonly<StatusSamplerConfig>): Stat
 
   const sampleOnce = async (): Promise<void> => {
     const [s, edges] = await Promise.all([config.collect(), Promise.all((config.edge?.() ?? []).map((c) => edgeView(c)))]);
-    const base = buildStatusDoc(s, { ...(config.processOf ? { processOf: config.processOf } : {}), edge: edges.map((e) => e.view) });
+    const built = buildStatusDoc(s, { ...(config.processOf ? { processOf: config.processOf } : {}), edge: edges.map((e) => e.view) });
+    const base = config.decorate ? await config.decorate(built) : built;
     const now = Date.now();
     const raftIndex = Math.max(0, ...base.members.map((m) => m.raftIndex ?? 0));
     const requests = edges.reduce((a, e: { counters: EdgeCounters }) => a + e.counters.requests, 0);

@@ -45,6 +45,10 @@ svg polyline { fill: none; stroke: currentColor; stroke-width: 1.5; vector-effec
 <div class="scroll"><table class="cards" aria-labelledby="members-h"><thead><tr>
 <th>Name</th><th>ID</th><th>Client URL</th><th>Role</th><th>Health</th><th>Process</th><th>Raft term</th><th>Raft index</th><th>Applied</th><th>DB size</th><th>Version</th>
 </tr></thead><tbody id="members"></tbody></table></div>
+<section id="hosts-s" hidden><h2 id="hosts-h">Hosts</h2>
+<div class="scroll"><table class="cards" aria-labelledby="hosts-h"><thead><tr>
+<th>Host</th><th>Addresses</th><th>Role</th><th>Member</th><th>Proxy</th><th>Gateway</th><th>Tunnels</th><th>Metrics listener</th><th>Edge state</th>
+</tr></thead><tbody id="hosts"></tbody></table></div></section>
 <h2 id="edge-h">Edge components of this process</h2>
 <div class="scroll"><table class="cards" aria-labelledby="edge-h"><thead><tr>
 <th>Kind</th><th>Address</th><th>State</th><th>Endpoints</th><th>Rate</th><th>Numbers</th>
@@ -92,6 +96,17 @@ function edgeNumbers(e, rate) {
   if (e.kind === "tunnel") return ["-", s.reconnectsTotal + " reconnects; " + e.detail];
   return ["-", e.detail];
 }
+function hosts(doc) {
+  $("hosts-s").hidden = !doc.hosts; if (!doc.hosts) return;
+  const tb = $("hosts"); tb.textContent = "";
+  for (const h of doc.hosts) {
+    const r = tb.insertRow(); r.dataset.host = h.name;
+    cell(r, "Host", h.name, "nw"); cell(r, "Addresses", h.addresses.join(", ")); cell(r, "Role", h.role); cell(r, "Member", h.member || "-");
+    cell(r, "Proxy", h.proxy || "-"); cell(r, "Gateway", h.gateway || "-"); cell(r, "Tunnels", String(h.tunnels), "num");
+    stateSpan(cell(r, "Metrics listener", ""), h.reached ? "reached" : "not reached", h.reached ? true : undefined, h.metricsUrl + (h.error ? ": " + h.error.slice(0, 60) : ""));
+    cell(r, "Edge state", h.edge.map((e) => e.kind + " " + edgeState(e)[0]).join("; ") || "-");
+  }
+}
 const lastEdge = new Map();
 function edge(doc) {
   const tb = $("edge"); tb.textContent = "";
@@ -121,7 +136,7 @@ function render(doc) {
   $("summary").textContent = doc.members.length + " members, " + (bad.length ? bad.length + " unhealthy (" + bad.map((m) => m.name || m.endpoint).join(", ") + ")" : "all healthy") + "; leader: " + (leader ? leader.name || leader.id : "none");
   $("summary").className = bad.length ? "bad" : "ok";
   $("updated").textContent = "updated " + new Date(doc.time).toLocaleTimeString();
-  members(doc); edge(doc);
+  members(doc); hosts(doc); edge(doc);
   if (doc.history) { graph("rps", doc.history.requestsPerSecond); graph("ips", doc.history.raftIndexPerSecond); }
 }
 async function poll() {

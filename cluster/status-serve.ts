@@ -9,7 +9,7 @@ import { mergeMetricsTexts } from '../core/metrics-text.js';
 import type { HostPort } from '../core/net.js';
 import { isLoopbackHost } from '../core/net.js';
 import type { ClusterStatus } from './status.js';
-import type { ProcessView } from './status-json.js';
+import type { ProcessView, StatusDoc } from './status-json.js';
 import { createStatusSampler } from './status-live.js';
 import { STATUS_PAGE_HTML } from './status-page-html.js';
 
@@ -21,6 +21,7 @@ export interface StatusListenerConfig {
   readonly edge?: () => readonly EdgeComponent[];
   readonly intervalMs?: number;
   readonly flag?: string;
+  readonly decorate?: (doc: StatusDoc) => Promise<StatusDoc>;
 }
 
 /** A running status listener. */
@@ -54,7 +55,7 @@ export function createStatusListener(config: Readonly<StatusListenerConfig>): St
   const registry = ownRegistry(config.processes);
   const sampler = createStatusSampler({
     collect: config.collect, intervalMs: config.intervalMs ?? 1000, keep: 300,
-    ...(config.edge ? { edge: config.edge } : {}),
+    ...(config.edge ? { edge: config.edge } : {}), ...(config.decorate ? { decorate: config.decorate } : {}),
     ...(config.processes ? { processOf: (ep: string) => { const p = config.processes?.().find((x) => x.endpoint === ep); return p && { state: p.state, pid: p.pid, restarts: p.restarts }; } } : {}),
   });
   const json = (res: ServerResponse, code: number, body: unknown): void => {

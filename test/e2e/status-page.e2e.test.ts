@@ -2,13 +2,14 @@
 // members and the leader, the proxy and the gateway; a member frozen with SIGSTOP turns unhealthy without a
 // reload and healthy again after SIGCONT. Also `status -w json|table|simple|fields` against the same cluster.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import { runBin } from '../helpers/bin.js';
+import { cleanEnv, runBin, spawnBin } from '../helpers/bin.js';
+import { freePorts } from '../helpers/ports.js';
 import { requireTool, startBundledCluster, tempDir } from '../helpers/etcd.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,7 +19,11 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 /** The page's document, as the functions run in the browser see it (the build has no DOM typings). */
 declare const document: { getElementById(id: string): { textContent: string | null } | null; querySelector(sel: string): { textContent: string | null } | null };
 
-interface Doc { schema: string; leader: string | null; members: { name: string; id: string; isLeader: boolean; health: string; endpoint: string }[]; edge: { kind: string }[] }
+interface Doc {
+  schema: string; leader: string | null; edge: { kind: string }[];
+  members: { name: string; id: string; isLeader: boolean; health: string; endpoint: string; process: { state: string } | null }[];
+  hosts?: { name: string; reached: boolean; member: string | null; edge: { kind: string }[] }[];
+}
 
 async function healthOf(page: Page, name: string): Promise<string> {
   return (await page.locator(`#members tr[data-member="${name}"] td[data-label="Health"]`).textContent()) ?? '';
@@ -113,5 +118,27 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
     await page.waitForFunction(() => /all healthy/.test(document.getElementById('summary')?.textContent ?? ''), undefined, { timeout: 20_000 });
     await shot(page, 'status-page-resumed.png');
     assert.deepEqual(reloads, [], 'the page never reloaded');
+  });
+
+  await t.test('status -f topology.yaml --serve: every host, its member, and the edge its up reports', async () => {
+    const dir = tempDir(t);
+    const host = (i: number): string => `  h${i + 1}:\n    addresses: [127.0.0.1]\n    member: {name: infra${i + 1}, listen-client-urls: ${c.clientUrls[i] ?? ''}, listen-peer-urls: ${c.peerUrls[i] ?? ''}}\n`;
+    writeFileSync(path.join(dir, 'topo.yaml'), `cluster-token: etcd-cluster-1\nhosts:\n${[0, 1, 2].map(host).join('')}`);
+    const port = await freePorts(1);
+    const s = spawnBin(['status', '-f', path.join(dir, 'topo.yaml'), '--serve', `http://127.0.0.1:${port}`, '--metrics-port', String(c.basePort + 8)], { env: cleanEnv() });
+    t.after(() => s.stop('SIGTERM'));
+    await s.waitFor(/status page: http:\/\/127\.0\.0\.1:\d+\//, 20_000);
+    let doc: Doc | undefined;
+    for (let i = 0; i < 50 && !(doc?.hosts?.every((h) => h.reached)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await fetch(`http://127.0.0.1:${port}/api/status`);
+      if (r.status === 200) doc = (await r.json()) as Doc;
+    }
+    assert.ok(doc?.hosts, 'a document with hosts');
+    assert.deepEqual(doc.hosts.map((h) => [h.name, h.member, h.reached]), [['h1', 'infra1', true], ['h2', 'infra2', true], ['h3', 'infra3', true]]);
+    assert.deepEqual(doc.hosts[0]?.edge.map((e) => e.kind), ['proxy', 'gateway']);
+    assert.deepEqual(doc.members.map((m) => m.process?.state), ['running', 'running', 'running']);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+    assert.equal(await s.stop('SIGTERM'), 0);
   });
 });
