@@ -15,9 +15,9 @@ export function bundledMetricsUrl(basePort: number | undefined): string {
   return `http://127.0.0.1:${basePort === undefined ? 2381 : basePort + 8}`;
 }
 
-/** Resolves the addresses: the flag when given (empty string: none), else the bundled default, else none. */
+/** Resolves the addresses: the flag when given (given empty: none), else the bundled default, else none. */
 export function upMetricsListen(flag: readonly string[] | undefined, opts: { bundled: boolean; basePort: number | undefined }): HostPort[] {
-  if (flag !== undefined && flag.length > 0) return parseMetricsUrls(flag);
+  if (flag !== undefined) return parseMetricsUrls(flag);
   return opts.bundled ? parseMetricsUrls([bundledMetricsUrl(opts.basePort)]) : [];
 }
 

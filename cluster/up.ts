@@ -99,7 +99,8 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   if (etcd && t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
     throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
   }
-  const metricsListen = upMetricsListen(f.list('listen-metrics-urls'), { bundled: f.str('topology') === undefined, basePort: f.int('base-port') });
+  const metricsListen = upMetricsListen(f.has('listen-metrics-urls') ? f.list('listen-metrics-urls') : undefined,
+    { bundled: f.str('topology') === undefined, basePort: f.int('base-port') });
   await checkFree([...listenAddresses(hosts), ...metricsListen.map((a) => ({ ...a, what: 'the metrics listener', flag: '--listen-metrics-urls' }))]);
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
   const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];

@@ -51,7 +51,8 @@ test('-w simple and -w fields', () => {
 test('up --listen-metrics-urls: 2381 in the bundled layout, base-port + 8, none for a topology, the flag wins', () => {
   assert.equal(bundledMetricsUrl(undefined), 'http://127.0.0.1:2381');
   assert.deepEqual(upMetricsListen(undefined, { bundled: true, basePort: 20000 }), [{ host: '127.0.0.1', port: 20008 }]);
-  assert.deepEqual(upMetricsListen([], { bundled: true, basePort: undefined }), [{ host: '127.0.0.1', port: 2381 }]);
+  assert.deepEqual(upMetricsListen(undefined, { bundled: true, basePort: undefined }), [{ host: '127.0.0.1', port: 2381 }]);
+  assert.deepEqual(upMetricsListen([], { bundled: true, basePort: undefined }), []);
   assert.deepEqual(upMetricsListen(undefined, { bundled: false, basePort: undefined }), []);
   assert.deepEqual(upMetricsListen(['http://127.0.0.1:9999'], { bundled: true, basePort: 1 }), [{ host: '127.0.0.1', port: 9999 }]);
   assert.equal(exposureWarning([{ host: '127.0.0.1', port: 1 }], true), undefined);
