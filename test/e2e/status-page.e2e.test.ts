@@ -52,6 +52,10 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
       assert.match(m, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.equal((m.match(/^# TYPE process_cpu_user_seconds_total /gm) ?? []).length, 1, 'one family per name');
+    // The page loads nothing from elsewhere (no CDN), and its policy forbids it.
+    const pageRes = await fetch(`${base}/`);
+    assert.match(pageRes.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.doesNotMatch(await pageRes.text(), /(src|href)=["']?(https?:)?\/\//);
   });
 
   await t.test('status -w json parses and follows the schema; -w table, simple, fields', async () => {
@@ -110,6 +114,9 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
       await page.waitForFunction((n) => /^unhealthy/.test(document.querySelector(`#members tr[data-member="${n}"] td[data-label="Health"]`)?.textContent ?? ''), follower, { timeout: 15_000 });
       assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`1 unhealthy \\(${follower}\\)`));
       assert.match(await healthOf(page, follower), /^unhealthy/);
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), new RegExp(`unhealthy members: ${follower}`));
       await shot(page, 'status-page-stopped.png');
     } finally {
       process.kill(pid, 'SIGCONT');
