@@ -63,7 +63,7 @@ svg polyline { fill: none; stroke: currentColor; stroke-width: 1.5; vector-effec
 "use strict";
 const $ = (id) => document.getElementById(id);
 const cell = (row, label, text, cls) => { const td = row.insertCell(); td.dataset.label = label; td.textContent = text; if (cls) td.className = cls; return td; };
-const human = (n) => { if (n == null) return "-"; const u = ["B", "kB", "MB", "GB", "TB"]; let i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i ? n.toFixed(1) : String(n)) + " " + u[i]; };
+const human = (n) => { if (n == null) return "-"; const u = ["B", "kB", "MB", "GB", "TB"]; let i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i && n < 10 ? n.toFixed(1) : String(Math.round(n))) + " " + u[i]; };
 const fmt = (n) => n == null ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(1);
 function stateSpan(td, text, good, note) {
   td.textContent = ""; const s = document.createElement("span"); s.className = "state " + (good === true ? "ok" : good === false ? "bad" : "warn"); s.textContent = text; td.appendChild(s);
@@ -76,7 +76,7 @@ function members(doc) {
     cell(r, "Name", m.name || "(unknown)", "nw"); cell(r, "ID", m.id || "-", "nw"); cell(r, "Client URL", m.endpoint, "nw");
     cell(r, "Role", m.isLeader ? "leader" : m.isLearner ? "learner" : m.id ? "follower" : "-");
     stateSpan(cell(r, "Health", ""), m.health, m.health === "healthy", m.error && m.error !== "unhealthy" ? m.error.slice(0, 80) : "");
-    const p = m.process; const pt = p ? p.state + (p.pid ? " (pid " + p.pid + ")" : "") + (p.restarts ? ", " + p.restarts + " restarts" : "") : "not run here";
+    const p = m.process; const pt = p ? (p.state === "restarting" ? "restarting with backoff" : p.state) + (p.pid ? " (pid " + p.pid + ")" : "") + (p.restarts ? ", " + p.restarts + (p.restarts === 1 ? " restart" : " restarts") : "") : "not run here";
     stateSpan(cell(r, "Process", "", "nw"), pt, p ? p.state === "running" : undefined);
     cell(r, "Raft term", m.raftTerm ?? "-", "num"); cell(r, "Raft index", m.raftIndex ?? "-", "num"); cell(r, "Applied index", m.raftAppliedIndex ?? "-", "num");
     cell(r, "DB size", human(m.dbSize), "num"); cell(r, "Version", m.version || "-");

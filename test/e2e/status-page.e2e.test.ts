@@ -95,8 +95,12 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
     assert.match((await page.locator('#edge tr[data-edge="proxy"]').textContent()) ?? '', /serving/);
     assert.match((await page.locator('#edge tr[data-edge="gateway"]').textContent()) ?? '', /serving/);
     // Some traffic through the proxy, so the requests graph has something to draw.
-    for (let i = 0; i < 40; i++) await fetch(`${c.proxyUrl}/v2/keys/page/${i % 5}`, { method: 'PUT', body: new URLSearchParams({ value: String(i) }) });
-    await page.waitForFunction(() => /^[1-9]/.test(document.getElementById('rps-now')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    for (let i = 0; i < 60; i++) {
+      await fetch(`${c.proxyUrl}/v2/keys/page/${i % 5}`, { method: 'PUT', body: new URLSearchParams({ value: String(i) }) });
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await page.waitForFunction(() => /^(6\d|[7-9]\d|\d{3,}) requests, 0 errors/.test(document.querySelector('#edge tr[data-edge="proxy"] td[data-label="Numbers"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /max ([1-9]\d*\.\d)/.test(document.getElementById('rps-now')?.textContent ?? ''), undefined, { timeout: 10_000 });
     const normal = await shot(page, 'status-page-1280.png');
     if (process.env.ETCD_EDGE_UPDATE_SCREENSHOT === '1') copyFileSync(normal, path.resolve('docs/status-page.png'));
     await page.setViewportSize({ width: 390, height: 844 });
@@ -124,6 +128,12 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
     await page.waitForFunction((n) => document.querySelector(`#members tr[data-member="${n}"] td[data-label="Health"]`)?.textContent === 'healthy', follower, { timeout: 20_000 });
     await page.waitForFunction(() => /all healthy/.test(document.getElementById('summary')?.textContent ?? ''), undefined, { timeout: 20_000 });
     await shot(page, 'status-page-resumed.png');
+
+    // A killed member: up restarts it, and the page shows the restart in the process column.
+    process.kill(pid, 'SIGKILL');
+    await page.waitForFunction((n) => /running \(pid \d+\), 1 restart$/.test(document.querySelector(`#members tr[data-member="${n}"] td[data-label="Process"]`)?.textContent ?? ''), follower, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelector(`#members tr[data-member="${n}"] td[data-label="Health"]`)?.textContent === 'healthy', follower, { timeout: 30_000 });
+    assert.doesNotMatch((await page.locator(`#members tr[data-member="${follower}"] td[data-label="Process"]`).textContent()) ?? '', new RegExp(`pid ${pid}\\)`));
     assert.deepEqual(reloads, [], 'the page never reloaded');
   });
 
