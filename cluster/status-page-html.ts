@@ -55,7 +55,7 @@ svg polyline { fill: none; stroke: currentColor; stroke-width: 1.5; vector-effec
 </tr></thead><tbody id="edge"></tbody></table></div>
 <h2>Last minutes</h2>
 <div class="graphs">
-<figure><figcaption>Requests per second through the proxy: <b id="rps-now">-</b></figcaption><svg id="rps" viewBox="0 0 300 80" preserveAspectRatio="none" role="img" aria-label="requests per second graph"><polyline points=""/></svg></figure>
+<figure id="rps-fig"><figcaption>Requests per second through the proxy: <b id="rps-now">-</b></figcaption><svg id="rps" viewBox="0 0 300 80" preserveAspectRatio="none" role="img" aria-label="requests per second graph"><polyline points=""/></svg></figure>
 <figure><figcaption>Raft index per second: <b id="ips-now">-</b></figcaption><svg id="ips" viewBox="0 0 300 80" preserveAspectRatio="none" role="img" aria-label="raft index rate graph"><polyline points=""/></svg></figure>
 </div>
 </main>
@@ -71,7 +71,8 @@ function stateSpan(td, text, good, note) {
 }
 function members(doc) {
   const tb = $("members"); tb.textContent = "";
-  for (const m of doc.members) {
+  const byName = [...doc.members].sort((a, b) => (a.name || a.endpoint).localeCompare(b.name || b.endpoint));
+  for (const m of byName) {
     const r = tb.insertRow(); r.dataset.member = m.name || m.endpoint;
     cell(r, "Name", m.name || "(unknown)", "nw"); cell(r, "ID", m.id || "-", "nw"); cell(r, "Client URL", m.endpoint, "nw");
     cell(r, "Role", m.isLeader ? "leader" : m.isLearner ? "learner" : m.id ? "follower" : "-");
@@ -126,9 +127,9 @@ function edge(doc) {
 }
 function graph(id, values) {
   const svg = $(id); const pl = svg.querySelector("polyline");
-  const max = Math.max(1, ...values); const n = Math.max(2, values.length);
+  const max = Math.max(1, ...values); const top = Math.max(0, ...values); const n = Math.max(2, values.length);
   pl.setAttribute("points", values.map((v, i) => (i * 300 / (n - 1)).toFixed(1) + "," + (78 - v / max * 74).toFixed(1)).join(" "));
-  $(id + "-now").textContent = values.length ? fmt(values[values.length - 1]) + " (max " + fmt(max) + ")" : "-";
+  $(id + "-now").textContent = values.length ? fmt(values[values.length - 1]) + " (max " + fmt(top) + ")" : "-";
 }
 function render(doc) {
   const bad = doc.members.filter((m) => m.health !== "healthy");
@@ -137,6 +138,7 @@ function render(doc) {
   $("summary").className = bad.length ? "bad" : "ok";
   $("updated").textContent = "updated " + new Date(doc.time).toLocaleTimeString();
   members(doc); hosts(doc); edge(doc);
+  $("rps-fig").hidden = !doc.edge.some((e) => e.kind === "proxy");
   if (doc.history) { graph("rps", doc.history.requestsPerSecond); graph("ips", doc.history.raftIndexPerSecond); }
 }
 async function poll() {

@@ -155,7 +155,15 @@ test('status page: live members, leader, proxy and gateway in a real browser', a
     assert.deepEqual(doc.hosts.map((h) => [h.name, h.member, h.reached]), [['h1', 'infra1', true], ['h2', 'infra2', true], ['h3', 'infra3', true]]);
     assert.deepEqual(doc.hosts[0]?.edge.map((e) => e.kind), ['proxy', 'gateway']);
     assert.deepEqual(doc.members.map((m) => m.process?.state), ['running', 'running', 'running']);
-    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+    const ctx = await chromium.launchPersistentContext(tempDir(t, 'etcd-edge-chromium-'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    t.after(() => ctx.close());
+    const page = ctx.pages()[0] ?? await ctx.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (document.getElementById('hosts')?.textContent ?? '').split('reached').length === 4, undefined, { timeout: 15_000 });
+    for (const h of ['h1', 'h2', 'h3']) assert.match((await page.locator(`#hosts tr[data-host="${h}"]`).textContent()) ?? '', /infra\d.*reached.*proxy serving; gateway serving/);
+    assert.doesNotMatch((await page.locator('#hosts').textContent()) ?? '', /not reached/);
+    await shot(page, 'status-serve-hosts.png');
+    await ctx.close();
     assert.equal(await s.stop('SIGTERM'), 0);
   });
 });
