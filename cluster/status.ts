@@ -33,7 +33,9 @@ export function humanBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   const e = Math.min(Math.floor(Math.log(n) / Math.log(1000)), units.length - 1);
   const val = Math.floor((n / 1000 ** e) * 10 + 0.5) / 10;
-  return `${val < 10 ? val.toFixed(1) : val.toFixed(0)} ${units[e] ?? 'B'}`;
+  // Go's %.0f rounds half to even (20.5 → 20), which is what etcdctl prints.
+  const whole = Math.abs(val % 1) === 0.5 ? 2 * Math.round(val / 2) : Math.round(val);
+  return `${val < 10 ? val.toFixed(1) : String(whole)} ${units[e] ?? 'B'}`;
 }
 
 /** Gathers status and health for each endpoint, expanding to every member's client URLs when cluster is set. */
@@ -65,18 +67,6 @@ export async function collectStatus(endpoints: readonly string[], opts: { tls?: 
 
 function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
-}
-
-/** Renders the member status table. */
-export function renderStatusTable(s: ClusterStatus): string {
-  const t = table(['ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'RAFT TERM', 'RAFT INDEX', 'HEALTH']);
-  for (const r of s.rows) {
-    const st = r.status;
-    t.push([r.endpoint, st?.memberId ?? '-', st?.version ?? '-', st ? humanBytes(st.dbSize) : '-',
-      st ? String(st.leader === st.memberId) : '-', st ? String(st.raftTerm) : '-', st ? String(st.raftIndex) : '-',
-      r.healthy ? 'healthy' : `unhealthy${r.error && r.error !== 'unhealthy' ? `: ${r.error.slice(0, 60)}` : ''}`]);
-  }
-  return t.toString();
 }
 
 /** Renders the member list table (etcdctl member list -w table). */

@@ -19,7 +19,10 @@ import { factoryFor, withDefaults } from './edge.js';
 import type { EdgeComponent, EdgeContext, EdgeFactories, EdgeTlsDefaults } from './edge.js';
 import { detectEtcd, memberEnv } from '../core/etcd-binary.js';
 import { checkFree, listenAddresses, memberConfigs, selectHosts } from './hosts.js';
-import { collectStatus, renderEdgeTable, renderStatusTable } from './status.js';
+import { collectStatus, renderEdgeTable } from './status.js';
+import { buildStatusDoc, renderTable } from './status-json.js';
+import { createUpStatusListener, exposureWarning, upMetricsListen } from './up-metrics.js';
+import type { StatusListener } from './status-serve.js';
 import { bundledTopology, parseTopology } from './topology.js';
 import type { HostDecl, Topology, TlsMode } from './topology.js';
 import { membersOf, validateTopology } from './validate.js';
@@ -36,12 +39,13 @@ export const UP_FLAGS: FlagSpecs = {
   host: { kind: 'string', env: 'ETCD_EDGE_HOST', describe: 'the topology host this machine is; only its member, proxy, gateway and tunnels start' },
   'data-dir': { kind: 'string', env: 'ETCD_EDGE_DATA_DIR', default: '.etcd-edge', describe: 'state directory: member data (unless the topology says otherwise), logs, proxy state, certificates' },
   'etcd-bin': { kind: 'string', env: 'ETCD_EDGE_ETCD_BIN', default: 'etcd', describe: 'etcd binary (a name on PATH or a path)' },
-  'base-port': { kind: 'int', env: 'ETCD_EDGE_BASE_PORT', describe: 'bundled layout only: put clients on P..P+2, peers on P+3..P+5, the proxy on P+6, the gateway on P+7' },
+  'base-port': { kind: 'int', env: 'ETCD_EDGE_BASE_PORT', describe: 'bundled layout only: put clients on P..P+2, peers on P+3..P+5, the proxy on P+6, the gateway on P+7, the metrics listener on P+8' },
   tls: { kind: 'string', env: 'ETCD_EDGE_TLS', choices: ['none', 'auto', 'self-signed'], describe: 'secure members: auto (etcd --auto-tls) or self-signed (a CA and per-member certs); overrides the topology' },
   ca: { kind: 'string', env: 'ETCD_EDGE_CA', describe: 'tls: self-signed across hosts: directory holding the cluster\'s one CA, made once by etcd-edge certs ca and copied to every host (ca.crt, and ca.key where certificates are issued); overrides the topology\'s ca:. Default: a CA of this host\'s own under <data-dir>/pki' },
   discovery: { kind: 'string', describe: 'bootstrap the members through this discovery token URL instead of a static initial cluster' },
   'discovery-fallback': { kind: 'string', choices: ['proxy', 'exit'], default: 'proxy', describe: 'a member the discovery token has no room for runs an etcd-edge proxy instead (proxy), or up fails (exit); checked before etcd starts, so its data dir stays clean' },
   edge: { kind: 'boolean', env: 'ETCD_EDGE_EDGE', default: true, describe: 'also start the proxies, gateways and tunnels the topology declares (--edge=false: members only)' },
+  'listen-metrics-urls': { kind: 'list', env: 'ETCD_LISTEN_METRICS_URLS', describe: 'http URLs for /metrics, /livez, /readyz, the status page (/) and /api/status of this whole process; bundled layout default http://127.0.0.1:2381 (--base-port P: P+8)' },
   'ready-timeout': { kind: 'duration', env: 'ETCD_EDGE_READY_TIMEOUT', default: 60_000, describe: 'how long members may take to become healthy' },
   ...LOG_LEVEL_FLAG,
 };
@@ -110,6 +114,8 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   if (etcd && t.bootstrap === 'discovery' && !etcd.hasV2Discovery) {
     throw new EdgeError('EDGE_ETCD_VERSION', `etcd ${etcd.version} has no v2 discovery`, { hint: 'use bootstrap: static or dns with this etcd, or etcd 3.6 or older' });
   }
+  const metricsListen = upMetricsListen(f.has('listen-metrics-urls') ? f.list('listen-metrics-urls') : undefined,
+    { bundled: f.str('topology') === undefined, basePort: f.int('base-port') });
   const tls = t.tls === 'none' ? undefined : await prepareTls(deps, t, stateDir, hosts);
   const members = etcd ? memberConfigs(t, hosts, { stateDir, etcd, ...(tls ? { tls: (n: string) => tls.member(n) } : {}) }) : [];
   // An earlier up killed a moment ago leaves members shutting down on our data dirs and ports: wait for them
@@ -119,7 +125,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     stateDir, dataDirs, progress: (line) => println(io.stdout, line), signal: io.signal,
     watchdogAlive: () => watchdogRunningFor(dataDirs), stopOrphans: async () => { await stopMembersInOrder(watchdogSpecFor(members, tls?.client)); },
   });
-  await checkFree(listenAddresses(hosts));
+  await checkFree([...listenAddresses(hosts), ...metricsListen.map((a) => ({ ...a, what: 'the metrics listener', flag: '--listen-metrics-urls' }))]);
   const clientTls = tls ? loadClientTls(tls.client) : undefined;
   // With more than one member, a watchdog stops them in order should up be killed (followers, then the leader).
   const watchdog = members.length > 1 ? await startWatchdog(watchdogSpecFor(members, tls?.client), log) : undefined;
@@ -129,6 +135,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     restart: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 }, ...(clientTls ? { healthTls: clientTls } : {}),
   }, { logger: log, onEvent: (e) => { printEvent(io, e); if (bundled && e.kind === 'removed') markRemoved(stateDir, e.name); } });
   const started: EdgeComponent[] = [];
+  let statusListener: StatusListener | undefined;
   try {
     await startWatchingCa((signal) => cluster.start({ signal }), io.signal, caWatchFor(t, hosts, tls?.client.caFile, members.map((m) => ({ name: m.name, file: m.logFile }))));
     const tlsDefaults = tls ? { peer: tls.edgePeerFlags, client: tls.client, server: tls.edgeServerFlags } : undefined;
@@ -136,7 +143,14 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
     const context = { listeners: Math.max(1, hosts.reduce((n, h) => n + (h.proxy ? 1 : 0) + (h.gateway ? 1 : 0) + h.tunnels.length, 0)) };
     for (const h of hosts) started.push(...await startEdge(h, t, stateDir, edge, log, tlsDefaults, io.signal, context));
     const endpoints = members.map((m) => m.healthUrl);
-    if (members.length) println(io.stdout, renderStatusTable(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {})));
+    if (members.length) println(io.stdout, renderTable(buildStatusDoc(await collectStatus(endpoints, clientTls ? { tls: clientTls } : {}))));
+    if (metricsListen.length) {
+      statusListener = createUpStatusListener({ listen: metricsListen, cluster, edge: started, endpoints, clientTls });
+      await statusListener.start();
+      const warn = exposureWarning(metricsListen, tls !== undefined);
+      if (warn) println(io.stdout, `warning: ${warn}`);
+      println(io.stdout, `status page: ${statusListener.urls().map((u) => `${u}/`).join(' ')} (also /metrics, /livez, /readyz, /api/status)`);
+    }
     if (started.length) println(io.stdout, renderEdgeTable(started.map((c) => c.describe())));
     println(io.stdout, connectHint(endpoints, started.map((c) => c.describe()), tls?.connectFlags, tls?.curlFlags));
     try {
@@ -145,13 +159,13 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
       // Only promote reads it (to stop an up that runs nothing but a proxy); everything else works without it.
       log.warn(errFields(err), 'cannot write up.json; promote will not stop this up');
     }
-    log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address) }, 'etcd-edge is up');
+    log.info({ members: members.map((m) => m.name), endpoints, edge: started.map((c) => c.describe().address), metrics: statusListener?.urls() ?? [] }, 'etcd-edge is up');
     println(io.stdout, 'running; press Ctrl-C to stop');
     await aborted(io.signal);
     println(io.stdout, 'stopping');
   } finally {
     removeUpRecord(stateDir, process.pid);
-    await closeAll([cluster, ...started]);
+    await closeAll([cluster, ...started, ...(statusListener ? [statusListener] : [])]);
     watchdog?.stop();
   }
   println(io.stdout, 'stopped');

@@ -7,6 +7,10 @@ import type { ClientTlsFiles } from './tls.js';
 /** A started edge component, with one line for the status table. */
 export interface EdgeComponent extends Component {
   describe(): { readonly kind: string; readonly address: string; readonly detail: string };
+  /** Renders the component's Prometheus text, which `up` merges into its one /metrics and reads for its status page. */
+  metrics?(): Promise<string>;
+  /** Returns the member URLs the component can use now (the proxy's available endpoints). */
+  endpoints?(): string[];
 }
 
 /**

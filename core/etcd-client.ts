@@ -30,6 +30,10 @@ export interface EndpointStatus {
   readonly leader: string;
   readonly raftTerm: number;
   readonly raftIndex: number;
+  readonly raftAppliedIndex?: number;
+  readonly isLearner?: boolean;
+  /** Alarm and other errors the member reports (etcdctl's ERRORS column). */
+  readonly errors?: readonly string[];
 }
 
 /** Converts a decimal uint64 (string or bigint) to etcd's hex form. */
@@ -109,7 +113,8 @@ export async function endpointStatus(endpoint: string, opts: EtcdCallOptions = {
   return {
     memberId: decToHex(h.member_id), clusterId: decToHex(h.cluster_id), version: String(j.version ?? ''),
     dbSize: Number(j.dbSize ?? 0), leader: decToHex(j.leader as string | undefined),
-    raftTerm: Number(j.raftTerm ?? 0), raftIndex: Number(j.raftIndex ?? 0),
+    raftTerm: Number(j.raftTerm ?? 0), raftIndex: Number(j.raftIndex ?? 0), raftAppliedIndex: Number(j.raftAppliedIndex ?? 0),
+    isLearner: j.isLearner === true, errors: Array.isArray(j.errors) ? j.errors.map(String) : [],
   };
 }
 

@@ -6,6 +6,7 @@ import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import { NEW_FLAGS, SERVE_FLAGS, parseDiscoveryNewFlags, parseDiscoveryServeFlags } from './config.js';
+import { parseMetricsUrls, withMetricsListener } from '../core/metrics-server.js';
 import { newToken } from './new.js';
 import { createDiscoveryService } from './service.js';
 
@@ -29,7 +30,8 @@ async function serveMain(io: CliIo): Promise<number> {
   const { flags, config } = parseDiscoveryServeFlags(io.argv, io.env, file === undefined ? undefined : readYamlFile(path.resolve(io.cwd, file), 'config file'));
   if (!config) return 0;
   const log = commandLogger(flags, 'discovery');
-  return runUntilAborted(createDiscoveryService(config, { logger: log }), io.signal);
+  const svc = createDiscoveryService(config, { logger: log });
+  return runUntilAborted(withMetricsListener(svc, { listen: parseMetricsUrls(flags.list('listen-metrics-urls')), metrics: () => svc.metrics() }), io.signal);
 }
 
 async function newMain(io: CliIo): Promise<number> {

@@ -30,6 +30,7 @@ export const SERVE_FLAGS: FlagSpecs = {
   'store-prefix': { kind: 'string', env: env('store-prefix'), default: '/etcd-edge/discovery', describe: 'key prefix of the tokens in the store' },
   'request-timeout': { kind: 'duration', env: env('request-timeout'), default: 5000, describe: 'timeout of each store request' },
   'shutdown-timeout': { kind: 'duration', env: env('shutdown-timeout'), default: 5000, describe: 'how long close waits for requests in flight' },
+  'listen-metrics-urls': { kind: 'list', env: 'ETCD_LISTEN_METRICS_URLS', describe: 'http URLs serving /metrics, /livez and /readyz (e.g. http://127.0.0.1:2381); none by default' },
   'config-file': { kind: 'string', env: env('config-file'), describe: 'YAML file of these flags (kebab-case keys); flags and env override it' },
   ...tlsFlags(env),
   ...LOG_LEVEL_FLAG,

@@ -21,6 +21,8 @@ export interface DiscoveryService extends Component {
   address(): AddressInfo;
   /** The public URL prefix of token URLs. */
   publicHost(): string;
+  /** Renders the service's Prometheus text (for a --listen-metrics-urls listener). */
+  metrics(): Promise<string>;
 }
 
 /** Seams for tests. */
@@ -53,6 +55,7 @@ export function createDiscoveryService(config: Readonly<DiscoveryServeConfig>, d
       return bound;
     },
     publicHost,
+    metrics: () => metrics.registry.metrics(),
     async start(opts = {}) {
       guard.beginStart();
       throwIfAborted(opts.signal, 'discovery service start');

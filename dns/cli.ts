@@ -5,6 +5,7 @@ import type { CliIo, CliMain } from '../core/cli.js';
 import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
 import { renderHelp } from '../core/flags.js';
+import { parseMetricsUrls, withMetricsListener } from '../core/metrics-server.js';
 import { DNS_FLAGS, parseDnsFlags } from './config.js';
 import type { DnsServeConfig } from './config.js';
 import { createDnsServer } from './server.js';
@@ -36,7 +37,8 @@ async function serveMain(io: CliIo): Promise<number> {
   const log = commandLogger(flags, 'dns');
   const zone = loadZone(config, io.cwd);
   for (const w of zone.warnings) log.warn({ warning: w }, 'zone warning');
-  return runUntilAborted(createDnsServer({ listenAddr: config.listenAddr, zone, tcpIdleMs: 10_000 }, { logger: log }), io.signal);
+  const dns = createDnsServer({ listenAddr: config.listenAddr, zone, tcpIdleMs: 10_000 }, { logger: log });
+  return runUntilAborted(withMetricsListener(dns, { listen: parseMetricsUrls(flags.list('listen-metrics-urls')) }), io.signal);
 }
 
 /** Runs `etcd-edge dns serve`. */

@@ -16,6 +16,7 @@ export const DNS_FLAGS: FlagSpecs = {
   domain: { kind: 'string', env: env('domain'), describe: 'the zone, as members get it in --discovery-srv (default: the topology\'s discovery-srv)' },
   topology: { kind: 'string', short: 'f', env: env('topology'), describe: 'topology file (YAML) whose hosts and members the records describe' },
   'discovery-srv-name': { kind: 'string', env: env('discovery-srv-name'), describe: 'suffix of the SRV names, as etcd\'s --discovery-srv-name (default: the topology\'s discovery-srv-name)' },
+  'listen-metrics-urls': { kind: 'list', env: 'ETCD_LISTEN_METRICS_URLS', describe: 'http URLs serving /metrics, /livez and /readyz (e.g. http://127.0.0.1:2381); none by default' },
   ttl: { kind: 'duration', env: env('ttl'), default: 30_000, describe: 'TTL of every record' },
   ...LOG_LEVEL_FLAG,
 };

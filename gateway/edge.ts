@@ -16,6 +16,7 @@ export const edgeFactory: EdgeFactory = {
     return {
       start: (opts) => gw.start(opts),
       close: () => gw.close(),
+      metrics: () => gw.metrics(),
       describe() {
         const s = gw.status();
         let address = formatHostPort(cfg.listenAddr);

@@ -210,6 +210,10 @@ class EdgeProxy implements Proxy {
     return this.#director?.availableUrls() ?? [];
   }
 
+  metrics(): Promise<string> {
+    return this.#metrics.registry.metrics();
+  }
+
   describe(): { kind: string; address: string; detail: string } {
     const n = this.#director?.availableUrls().length ?? 0;
     return { kind: 'proxy', address: this.#bound?.urls[0] ?? this.#config.listen[0]?.url ?? '', detail: `${this.#config.mode}, ${n} endpoint${n === 1 ? '' : 's'}` };

@@ -27,6 +27,7 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)                 # npm run bench
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (gRPC through the gateways)
 [ -x /bin/busybox ] || need+=(busybox-static)                 # the k8s hosts test: the pods' shell (static busybox)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client) # the k8s hosts test: preStop reads the StatefulSet's scale
+command -v chromium >/dev/null 2>&1 || need+=(chromium)         # the status page test drives a real browser
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

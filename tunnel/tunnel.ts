@@ -199,6 +199,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
     forwards,
     metricsAddresses: () => servers?.addresses ?? [],
     registry: metrics.registry,
+    metrics: () => metrics.registry.metrics(),
     describe: () => ({ kind: 'tunnel', address: ssh, detail: `${forwards().map((f) => f.text).join(', ')} ${state}` }),
   };
 }

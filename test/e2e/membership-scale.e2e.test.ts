@@ -17,9 +17,9 @@ test('grow 3 -> 5 by promoting two proxies and shrink back by demoting them, los
   requireTool('etcdctl', 'etcd-client');
   const stack = cleanupStack(t);
   const dir = tempDirIn(stack);
-  // One block, so the cluster's ports (b..b+7) and ours (x..x+9) cannot overlap.
-  const b = await freePorts(18);
-  const x = b + 8;
+  // One block, so the cluster's ports (b..b+8, the metrics listener last) and ours (x..x+9) cannot overlap.
+  const b = await freePorts(19);
+  const x = b + 9;
   const up = spawnBin(['up', '--base-port', String(b), '--edge=false', '--data-dir', `${dir}/cluster`]);
   stack.push(async () => assert.equal(await up.stop(), 0));
   await up.waitFor(/"msg":"etcd-edge is up"/, 60_000);

@@ -58,7 +58,7 @@ export interface TestCluster {
 /** Starts `etcd-edge up --base-port P` in a temp data dir and waits for its ready line; stopped after the test. */
 export async function startBundledCluster(t: TestContext, opts: { edge?: boolean; extraArgs?: readonly string[]; dataDir?: string; basePort?: number } = {}): Promise<TestCluster> {
   requireTool('etcd', 'etcd-server');
-  const basePort = opts.basePort ?? await freePorts(8);
+  const basePort = opts.basePort ?? await freePorts(9);
   const dataDir = opts.dataDir ?? tempDir(t);
   const proc = spawnBin(['up', '--base-port', String(basePort), `--edge=${opts.edge === true}`, '--data-dir', dataDir, ...(opts.extraArgs ?? [])], { env: cleanEnv() });
   t.after(() => proc.stop('SIGTERM'));
