@@ -24,6 +24,8 @@ export interface RelayCounters {
   accepted(): number;
   /** Bytes copied so far; walks the open connections, so read once per scrape. */
   bytes(): ByteCounts;
+  /** Connections closed at accept because of the cap. */
+  refused?(): number;
 }
 
 /** Creates the metrics on a registry of their own; `relay` is called at scrape time only. */
@@ -35,6 +37,10 @@ export function createGatewayMetrics(relay: () => RelayCounters): GatewayMetrics
   new Counter({
     name: 'etcd_edge_gateway_connections_total', help: 'Client connections accepted.', registers,
     collect() { this.reset(); this.inc(relay().accepted()); },
+  });
+  new Counter({
+    name: 'etcd_edge_gateway_refused_connections_total', help: 'Client connections closed at accept because of --max-connections.', registers,
+    collect() { this.reset(); this.inc(relay().refused?.() ?? 0); },
   });
   new Counter({
     name: 'etcd_edge_gateway_bytes_total', help: 'Bytes relayed, by direction (client_to_endpoint, endpoint_to_client).', labelNames: ['direction'], registers,

@@ -25,6 +25,10 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/bin/setpriv ] || need+=(util-linux)             # members die with up/promote (setpriv --pdeathsig)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)                 # npm run bench
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (gRPC through the gateways)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)         # npm run bench (the HAProxy anchor; its service stays off)
+command -v python3 >/dev/null 2>&1 || need+=(python3)         # the gateway's native addon (node-gyp)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -44,6 +48,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   if printf '%s\n' "${need[@]}" | grep -qx etcd-server && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now etcd >/dev/null 2>&1 || true
     echo "note: disabled the etcd.service that etcd-server installs (etcd-edge runs its own members)"
+  fi
+  if printf '%s\n' "${need[@]}" | grep -qx haproxy && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy >/dev/null 2>&1 || true
+    echo "note: disabled the haproxy.service that haproxy installs (the benchmark runs its own, in the foreground)"
   fi
 fi
 
