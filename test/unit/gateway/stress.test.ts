@@ -3,7 +3,8 @@
 // resets, slow readers, backends that cut a connection mid-stream and one backend that dies and comes back.
 // Every connection's reply must be its own bytes in order (a prefix where a side was cut), every client must
 // finish, and once all is closed this process holds exactly the descriptors it held before.
-// GATEWAY_ADDON points at another build of the addon (scripts/asan-gateway.sh); GATEWAY_STRESS_CONNS scales it.
+// GATEWAY_ADDON points at another build of the addon (scripts/asan-gateway.sh); GATEWAY_STRESS_CONNS scales it and
+// GATEWAY_STRESS_PATHS=native runs only the native data path.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -106,7 +107,9 @@ function client(port: number, mode: Mode, size: number): Promise<{ sent: Buffer;
   });
 }
 
-for (const dataPath of DATA_PATHS) {
+const PATHS = DATA_PATHS.filter((p) => (process.env.GATEWAY_STRESS_PATHS ?? 'native,js').split(',').includes(p));
+
+for (const dataPath of PATHS) {
   test(`stress: ${CONNS} connections, half-closes, resets, slow readers, cuts, a dying endpoint, dial timeouts [${dataPath}]`, async (t) => {
     const backends = [backend(), backend(), backend()];
     for (const b of backends) await b.start();
