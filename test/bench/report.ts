@@ -62,12 +62,18 @@ function ratioTable(ws: readonly Workload[], rs: readonly Ratios[]): string[] {
     const label = ws.find((w) => w.id === r.workload)?.label ?? r.workload;
     rows.push(`| ${label} | ${x(r.gwVsGo)} | ${x(r.gwVsDirect3)} | ${x(r.gwP99VsGo)} | ${x(r.proxyVsGo)} | ${x(r.proxyVsDirect1)} | ${x(r.proxyCpuVsGo)} |`);
   }
+  rows.push('', '| workload | gateway ÷ HAProxy | gateway CPU/req ÷ HAProxy | gateway CPU/req ÷ etcd gateway | JS data path ÷ HAProxy | JS data path CPU/req ÷ HAProxy |',
+    '|---|--:|--:|--:|--:|--:|');
+  for (const r of rs) {
+    const label = ws.find((w) => w.id === r.workload)?.label ?? r.workload;
+    rows.push(`| ${label} | ${x(r.gwVsHaproxy)} | ${x(r.gwCpuVsHaproxy)} | ${x(r.gwCpuVsGo)} | ${x(r.gwJsVsHaproxy)} | ${x(r.gwJsCpuVsHaproxy)} |`);
+  }
   return rows;
 }
 
 function goalLines(gs: readonly GoalCheck[]): string[] {
   if (gs.length === 0) return ['(no goal could be checked: a side was not measured)'];
-  return gs.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} (${g.goal.includes('RSS') ? `${g.value.toFixed(0)} MB` : x(g.value)})`);
+  return gs.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} (${g.goal.includes('RSS') && !g.goal.includes('2x') ? `${g.value.toFixed(0)} MB` : x(g.value)})`);
 }
 
 function methodLines(meta: BenchMeta): string[] {

@@ -49,6 +49,13 @@ export interface Ratios {
   readonly proxyVsGo: number;
   readonly proxyVsDirect1: number;
   readonly proxyCpuVsGo: number;
+  /** The native gateway against HAProxy (TCP, 1 thread) and etcd's gateway: throughput and CPU per request. */
+  readonly gwVsHaproxy: number;
+  readonly gwCpuVsHaproxy: number;
+  readonly gwCpuVsGo: number;
+  /** The JS data path against HAProxy, for comparison. */
+  readonly gwJsVsHaproxy: number;
+  readonly gwJsCpuVsHaproxy: number;
 }
 
 /** One goal and whether the run met it. */
@@ -98,6 +105,11 @@ export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Rat
       proxyVsGo: ratio(m('edge-proxy')?.rps.median, m('go-proxy')?.rps.median),
       proxyVsDirect1: ratio(m('edge-proxy')?.rps.median, m('direct-1')?.rps.median),
       proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m('go-proxy')?.cpuUsPerReq.median),
+      gwVsHaproxy: ratio(m('edge-gateway')?.rps.median, m('haproxy')?.rps.median),
+      gwCpuVsHaproxy: ratio(m('edge-gateway')?.cpuUsPerReq.median, m('haproxy')?.cpuUsPerReq.median),
+      gwCpuVsGo: ratio(m('edge-gateway')?.cpuUsPerReq.median, m('go-gateway')?.cpuUsPerReq.median),
+      gwJsVsHaproxy: ratio(m('edge-gateway-js')?.rps.median, m('haproxy')?.rps.median),
+      gwJsCpuVsHaproxy: ratio(m('edge-gateway-js')?.cpuUsPerReq.median, m('haproxy')?.cpuUsPerReq.median),
     };
   });
 }
@@ -115,10 +127,19 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
     add(`${r.workload}: gateway >= 1.0x etcd gateway`, r.gwVsGo, (v) => v >= 1.0);
     add(`${r.workload}: gateway >= 0.9x direct (3 members)`, r.gwVsDirect3, (v) => v >= 0.9);
     add(`${r.workload}: gateway p99 <= etcd gateway p99`, r.gwP99VsGo, (v) => v <= 1.0);
+    add(`${r.workload}: gateway >= 1.0x HAProxy`, r.gwVsHaproxy, (v) => v >= 1.0);
+    add(`${r.workload}: gateway CPU/req <= 1.0x HAProxy`, r.gwCpuVsHaproxy, (v) => v <= 1.0);
     if (PROXY_GOAL_WORKLOADS.includes(r.workload)) add(`${r.workload}: proxy >= 1.5x etcd v2 proxy`, r.proxyVsGo, (v) => v >= 1.5);
   }
   const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.rssMb;
   if (rss !== undefined) add('proxy peak RSS <= 100 MB at 128 connections', rss, (v) => v <= 100);
+  const peak = (t: TargetId): number | undefined => {
+    const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
+    return all.length > 0 ? Math.max(...all) : undefined;
+  };
+  const gwRss = peak('edge-gateway');
+  const goRss = peak('go-gateway');
+  if (gwRss !== undefined && goRss !== undefined) add(`gateway peak RSS <= 2x etcd gateway's (${goRss.toFixed(0)} MB)`, gwRss / goRss, (v) => v <= 2);
   return out;
 }
 
