@@ -162,4 +162,37 @@ for (const dataPath of DATA_PATHS) {
     t.after(() => gw.close());
     await assert.rejects(gw.start(), { code: 'EDGE_CONFIG_INVALID', message: /should not resolve to the gateway listen addr: localhost:40123 resolves to 127\.0\.0\.1/ });
   });
+  test(`--idle-timeout closes a connection with no byte either way; --max-connections refuses at accept and counts [${dataPath}]`, async (t) => {
+    const a = await startEcho(t, 'a');
+    const { port, gw, log } = await startGateway(t, ['--endpoints', `127.0.0.1:${a.port}`, '--idle-timeout', '300ms', '--max-connections', '1']);
+    assert.equal(gw.status().maxConnections, 1);
+    assert.equal(gw.status().dataPath, dataPath);
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => undefined);
+    await new Promise((r) => c.once('data', r));
+    const r = await roundTrip(port, 'second', 3000);
+    assert.equal(r.data, '', 'the second connection is closed at accept');
+    await eventually(async () => /etcd_edge_gateway_refused_connections_total 1/.test(await gw.metrics()), 3000, 20);
+    await eventually(async () => log.records.some((x) => x.msg.startsWith('connection cap reached')), 3000, 20);
+    const t0 = Date.now();
+    await new Promise((res) => c.once('close', res));
+    assert.ok(Date.now() - t0 < 2000, 'the idle connection was closed');
+    await eventually(async () => gw.status().connections === 0, 3000, 20);
+    assert.equal((await roundTrip(port, 'x')).data, 'a:x', 'served again once below the cap');
+  });
 }
+
+test('an addon that cannot load: one warning with the reason, and the JS data path relays', async (t) => {
+  const a = await startEcho(t, 'a');
+  const log = captureLogger();
+  const gw = createGateway(parseGatewayFlags(['--listen-addr', '127.0.0.1:0', '--endpoints-auto-sync-interval', '0', '--endpoints', `127.0.0.1:${a.port}`], {}),
+    { logger: log, loadAddon: () => 'cannot load /nowhere/gateway_relay.node: not found' });
+  t.after(() => gw.close());
+  await gw.start();
+  const warns = log.records.filter((r) => r.level === 'warn');
+  assert.equal(warns.length, 1);
+  assert.equal(warns[0]?.msg, 'native data path unavailable: relaying with the JavaScript data path');
+  assert.match(String(warns[0]?.fields.reason), /nowhere/);
+  assert.equal(gw.status().dataPath, 'js');
+  assert.equal((await roundTrip(gw.address().port, 'm')).data, 'a:m');
+});
