@@ -158,7 +158,7 @@ class TcpGateway implements Gateway {
   }
 
   metrics(): Promise<string> {
-    return this.#metrics.registry.metrics();
+    return this.#metrics.registry().then((r) => r.metrics());
   }
 
   syncNow(): Promise<string> {
@@ -181,7 +181,7 @@ class TcpGateway implements Gateway {
     await this.#remotes.probeAll();
     this.#checkClosed();
     for (const addr of cfg.listenMetrics) {
-      this.#metricsServers.push(await serveMetrics(addr, this.#metrics.registry, () => !this.#guard.closed && this.#remotes.liveCount() > 0));
+      this.#metricsServers.push(await serveMetrics(addr, await this.#metrics.registry(), () => !this.#guard.closed && this.#remotes.liveCount() > 0));
       this.#checkClosed();
     }
     if (cfg.autoSyncIntervalMs > 0) {
@@ -203,11 +203,11 @@ class TcpGateway implements Gateway {
     this.#maxConnections = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2 });
     const events: DataPathEvents = {
       onDialFailure: (key, err) => {
-        this.#metrics.dialFailures.inc({ endpoint: key });
+        this.#metrics.dialFailure(key);
         this.#remotes.markDown(key, err);
       },
       onNoEndpoint: () => {
-        this.#metrics.noEndpoint.inc();
+        this.#metrics.noEndpoint();
         this.#remotes.probeNow();
       },
       onRefused: () => {
@@ -248,7 +248,7 @@ class TcpGateway implements Gateway {
   }
 
   readonly #probe = (ep: Endpoint): Promise<void> => probeTcp(ep, this.#cfg.dialTimeoutMs).catch((err: unknown) => {
-    this.#metrics.dialFailures.inc({ endpoint: ep.key });
+    this.#metrics.dialFailure(ep.key);
     throw err;
   });
 
