@@ -2,7 +2,7 @@
 // env and a topology section into one frozen GatewayConfig. Checks that need DNS happen at start (loop.ts).
 import { EdgeError } from '../core/errors.js';
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
-import { parseFlags } from '../core/flags.js';
+import { flagToEnv, parseFlags } from '../core/flags.js';
 import type { FlagSpecs, ParsedFlags } from '../core/flags.js';
 import { formatHostPort, parseHostPort } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
@@ -28,6 +28,18 @@ export const GATEWAY_FLAGS: FlagSpecs = {
   'cert-file': { kind: 'string', describe: 'client certificate for the gateway\'s own control-plane calls to members with --client-cert-auth (never for proxied traffic)' },
   'key-file': { kind: 'string', describe: 'key of --cert-file' },
   'insecure-skip-tls-verify': { kind: 'boolean', default: false, describe: 'do not verify member certificates on control-plane calls (members with --auto-tls)' },
+  'max-connections': {
+    kind: 'int', default: 0, env: flagToEnv('ETCD_EDGE_', 'max-connections'),
+    describe: 'most client connections open at once; more are closed at accept and counted (0: derived from the open-file limit, keeping a reserve)',
+  },
+  'idle-timeout': {
+    kind: 'duration', default: 0, env: flagToEnv('ETCD_EDGE_', 'idle-timeout'),
+    describe: 'close a connection after this long with no byte either way (0: never; etcd watches can be idle for a long time)',
+  },
+  'data-path': {
+    kind: 'string', choices: ['native', 'js'], env: flagToEnv('ETCD_EDGE_', 'data-path'),
+    describe: 'what relays the bytes: native (the epoll addon, the default when it is built) or js (Node streams)',
+  },
   ...LOG_LEVEL_FLAG,
 };
 
@@ -58,6 +70,12 @@ export interface GatewayConfig {
   readonly listenMetrics: readonly HostPort[];
   /** TLS of the control-plane calls; proxied traffic is never touched. */
   readonly tls: ClientTlsFiles;
+  /** The connection cap; 0 derives it from the open-file limit at start. */
+  readonly maxConnections: number;
+  /** 0: no idle timeout. */
+  readonly idleTimeoutMs: number;
+  /** The data path asked for; undefined: native when the addon loads, else js. */
+  readonly dataPath: 'native' | 'js' | undefined;
 }
 
 /** Parses `gateway start` flags, env and an optional topology section (flag-named keys) into a frozen config. */
@@ -105,6 +123,9 @@ export function gatewayConfigFrom(f: ParsedFlags): GatewayConfig {
       ...(keyFile === undefined ? {} : { keyFile }),
       insecureSkipVerify: f.bool('insecure-skip-tls-verify'),
     },
+    maxConnections: nonNegativeInt(f, 'max-connections'),
+    idleTimeoutMs: f.ms('idle-timeout') ?? 0,
+    dataPath: dataPathOf(f.str('data-path')),
   };
   return Object.freeze(cfg);
 }
@@ -132,6 +153,18 @@ function positive(f: ParsedFlags, name: string): number {
   const v = f.ms(name) ?? 0;
   if (v <= 0) throw invalid(`--${name} must be greater than 0`, `pass a duration such as --${name}=1s`);
   return v;
+}
+
+function nonNegativeInt(f: ParsedFlags, name: string): number {
+  const v = f.int(name) ?? 0;
+  if (!Number.isInteger(v) || v < 0) throw invalid(`--${name} must be 0 or a positive integer`, `pass --${name}=0 to derive it, or a count such as 10000`);
+  return v;
+}
+
+function dataPathOf(v: string | undefined): 'native' | 'js' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'native' || v === 'js') return v;
+  throw invalid(`--data-path must be native or js, not ${JSON.stringify(v)}`, 'pass --data-path native or --data-path js');
 }
 
 function parseMetricsUrl(raw: string): HostPort {

@@ -1,6 +1,5 @@
 // createGateway(): the L4 gateway (etcd's `etcd gateway start`, etcdmain/gateway.go + proxy/tcpproxy): resolve
 // the endpoints, guard against loops, listen, probe, then relay connections while auto-sync follows the cluster.
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { lookupSrv } from '../core/srv.js';
 import { getDiscoveryCluster } from '../core/discovery-client.js';
@@ -11,7 +10,8 @@ import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
 import { noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
-import { formatHostPort, listen } from '../core/net.js';
+import { deriveMaxConnections, everyMs, raiseNofileLimit } from '../core/limits.js';
+import { formatHostPort } from '../core/net.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { GatewayConfig } from './config.js';
@@ -21,9 +21,11 @@ import type { Endpoint } from './endpoint.js';
 import { assertNoLoops, createLoopGuard } from './loop.js';
 import type { LoopDeps } from './loop.js';
 import { createGatewayMetrics, serveMetrics } from './metrics.js';
-import type { GatewayMetrics, MetricsServer } from './metrics.js';
-import { createRelay } from './relay.js';
-import type { Relay } from './relay.js';
+import type { GatewayMetrics, MetricsServer, RelayCounters } from './metrics.js';
+import { createJsDataPath } from './datapath.js';
+import type { DataPath, DataPathEvents } from './datapath.js';
+import { createNativeDataPath, loadAddon } from './native.js';
+import type { RelayAddon } from './native.js';
 import { createRemotes } from './remotes.js';
 import type { Remotes, RemoteView } from './remotes.js';
 import { createEndpointSource } from './sources.js';
@@ -37,6 +39,8 @@ export interface GatewayDeps {
   readonly sources?: Partial<SourceDeps>;
   readonly fetchMembers?: (ep: Endpoint, signal: AbortSignal) => Promise<EtcdMember[]>;
   readonly loop?: LoopDeps;
+  /** Loads the native addon (tests point it elsewhere); returns the reason when it cannot. */
+  readonly loadAddon?: () => RelayAddon | string;
 }
 
 /** A point-in-time view of a gateway. */
@@ -44,6 +48,10 @@ export interface GatewayStatus {
   readonly endpoints: readonly RemoteView[];
   readonly live: number;
   readonly connections: number;
+  /** The data path in use. */
+  readonly dataPath: 'native' | 'js';
+  /** The connection cap in force. */
+  readonly maxConnections: number;
 }
 
 /** A running gateway. */
@@ -71,11 +79,12 @@ class TcpGateway implements Gateway {
   readonly #log: Logger;
   readonly #metrics: GatewayMetrics;
   readonly #remotes: Remotes;
-  readonly #relay: Relay;
   readonly #source: EndpointSource;
   readonly #metricsServers: MetricsServer[] = [];
   #tls: ClientTlsOptions | undefined;
-  #server: net.Server | undefined;
+  #dataPath: DataPath | undefined;
+  #maxConnections = 0;
+  readonly #warnRefused = everyMs(10_000);
   #bound: AddressInfo | undefined;
   #sync: Sync | undefined;
 
@@ -83,15 +92,14 @@ class TcpGateway implements Gateway {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#log = (deps.logger ?? noopLogger()).child({ component: 'gateway' });
-    // Metrics read the relay only at scrape time, so it can be created after them.
-    this.#metrics = createGatewayMetrics(() => this.#relay);
+    // Metrics read the data path only at scrape time, so it can be created after them (at start).
+    this.#metrics = createGatewayMetrics(() => this.#counters());
     this.#remotes = createRemotes({
       initialRetryMs: cfg.initialRetryMs, retryDelayMs: cfg.retryDelayMs, probe: this.#probe, logger: this.#log,
-      onState: (ep, up) => this.#metrics.setEndpointUp(ep.key, up),
-    });
-    this.#relay = createRelay({
-      remotes: this.#remotes, dialTimeoutMs: cfg.dialTimeoutMs,
-      hooks: { onDialFailure: (ep) => this.#metrics.dialFailures.inc({ endpoint: ep.key }), onNoEndpoint: () => this.#metrics.noEndpoint.inc() },
+      onState: (ep, up) => {
+        this.#metrics.setEndpointUp(ep.key, up);
+        this.#dataPath?.setEndpoints(this.#remotes.list());
+      },
     });
     this.#source = createEndpointSource(cfg, { lookupSrv, getDiscoveryCluster, peerMembers, ...deps.sources }, () => this.#tls);
   }
@@ -121,15 +129,13 @@ class TcpGateway implements Gateway {
     return this.#guard.closeOnce(async () => {
       // Order: stop accepting → stop timers → drain up to --drain-timeout → destroy the rest → metrics last,
       // so /metrics stays scrapable (and /readyz says 503) while connections drain.
-      this.#server?.close();
       this.#sync?.close();
       this.#remotes.close();
-      const open = this.#relay.active();
+      const dp = this.#dataPath;
+      const open = dp?.active() ?? 0;
       if (open > 0) this.#log.info({ connections: open, drainTimeoutMs: this.#cfg.drainTimeoutMs }, 'draining connections');
-      if (!await this.#relay.drain(this.#cfg.drainTimeoutMs)) {
-        this.#log.warn({ connections: this.#relay.active() }, 'drain timeout: closing the remaining connections');
-        this.#relay.destroyAll();
-      }
+      const cut = dp ? await dp.close(this.#cfg.drainTimeoutMs) : 0;
+      if (cut > 0) this.#log.warn({ connections: cut }, 'drain timeout: closing the remaining connections');
       await Promise.all(this.#metricsServers.map((m) => m.close()));
       if (this.#bound) this.#log.info({}, 'gateway stopped');
     });
@@ -145,11 +151,14 @@ class TcpGateway implements Gateway {
   }
 
   status(): GatewayStatus {
-    return { endpoints: this.#remotes.list(), live: this.#remotes.liveCount(), connections: this.#relay.active() };
+    return {
+      endpoints: this.#remotes.list(), live: this.#remotes.liveCount(), connections: this.#dataPath?.active() ?? 0,
+      dataPath: this.#dataPath?.kind ?? this.#cfg.dataPath ?? 'native', maxConnections: this.#maxConnections,
+    };
   }
 
   metrics(): Promise<string> {
-    return this.#metrics.registry.metrics();
+    return this.#metrics.registry().then((r) => r.metrics());
   }
 
   syncNow(): Promise<string> {
@@ -164,14 +173,15 @@ class TcpGateway implements Gateway {
     this.#checkClosed();
     await assertNoLoops(await createLoopGuard(cfg.listenAddr, this.#deps.loop), eps);
     this.#checkClosed();
-    this.#server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, this.#relay.handle);
-    this.#bound = await listen(this.#server, cfg.listenAddr, '--listen-addr');
+    this.#dataPath = this.#createDataPath();
+    this.#bound = await this.#dataPath.listen(cfg.listenAddr, '--listen-addr');
     this.#checkClosed();
     this.#remotes.set(eps);
+    this.#dataPath.setEndpoints(this.#remotes.list());
     await this.#remotes.probeAll();
     this.#checkClosed();
     for (const addr of cfg.listenMetrics) {
-      this.#metricsServers.push(await serveMetrics(addr, this.#metrics.registry, () => !this.#guard.closed && this.#remotes.liveCount() > 0));
+      this.#metricsServers.push(await serveMetrics(addr, await this.#metrics.registry(), () => !this.#guard.closed && this.#remotes.liveCount() > 0));
       this.#checkClosed();
     }
     if (cfg.autoSyncIntervalMs > 0) {
@@ -185,8 +195,60 @@ class TcpGateway implements Gateway {
     }
   }
 
+  // The limits of the limits issue: raise the open-file limit, derive the cap (two descriptors per connection,
+  // keeping the reserve), then pick the data path: native unless --data-path js or the addon cannot load.
+  #createDataPath(): DataPath {
+    const cfg = this.#cfg;
+    const nofile = raiseNofileLimit();
+    this.#maxConnections = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2 });
+    const events: DataPathEvents = {
+      onDialFailure: (key, err) => {
+        this.#metrics.dialFailure(key);
+        this.#remotes.markDown(key, err);
+      },
+      onNoEndpoint: () => {
+        this.#metrics.noEndpoint();
+        this.#remotes.probeNow();
+      },
+      onRefused: () => {
+        if (this.#warnRefused()) {
+          this.#log.warn({ maxConnections: this.#maxConnections, refused: this.#dataPath?.refused() ?? 0 },
+            'connection cap reached: closing new connections at accept (--max-connections)');
+        }
+      },
+    };
+    const common = { dialTimeoutMs: cfg.dialTimeoutMs, idleTimeoutMs: cfg.idleTimeoutMs, maxConnections: this.#maxConnections, events };
+    let dp: DataPath;
+    if (cfg.dataPath === 'js') {
+      dp = createJsDataPath({ ...common, remotes: this.#remotes });
+    } else {
+      const addon = (this.#deps.loadAddon ?? loadAddon)();
+      if (typeof addon === 'string') {
+        this.#log.warn({ reason: addon }, 'native data path unavailable: relaying with the JavaScript data path');
+        dp = createJsDataPath({ ...common, remotes: this.#remotes });
+      } else {
+        dp = createNativeDataPath({ ...common, addon });
+      }
+    }
+    this.#log.info({
+      dataPath: dp.kind, nofile: nofile.soft, nofileBefore: nofile.before, maxConnections: this.#maxConnections,
+      idleTimeoutMs: cfg.idleTimeoutMs,
+    }, 'data path and limits');
+    return dp;
+  }
+
+  #counters(): RelayCounters {
+    const dp = this.#dataPath;
+    return {
+      active: () => dp?.active() ?? 0,
+      accepted: () => dp?.accepted() ?? 0,
+      bytes: () => dp?.bytes() ?? { in: 0, out: 0 },
+      refused: () => dp?.refused() ?? 0,
+    };
+  }
+
   readonly #probe = (ep: Endpoint): Promise<void> => probeTcp(ep, this.#cfg.dialTimeoutMs).catch((err: unknown) => {
-    this.#metrics.dialFailures.inc({ endpoint: ep.key });
+    this.#metrics.dialFailure(ep.key);
     throw err;
   });
 

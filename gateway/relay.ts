@@ -9,7 +9,7 @@ import type { Remotes } from './remotes.js';
 
 /** What the relay reports as it happens (rare events; counts are read through accepted() and bytes()). */
 export interface RelayHooks {
-  onDialFailure(ep: Endpoint): void;
+  onDialFailure(ep: Endpoint, err: Error): void;
   onNoEndpoint(): void;
 }
 
@@ -32,22 +32,24 @@ interface Conn {
 const noop = (): void => undefined;
 
 /** Creates the relay over an endpoint set. */
-export function createRelay(opts: { remotes: Remotes; dialTimeoutMs: number; hooks: RelayHooks }): Relay {
-  return new ConnRelay(opts.remotes, opts.dialTimeoutMs, opts.hooks);
+export function createRelay(opts: { remotes: Remotes; dialTimeoutMs: number; idleTimeoutMs?: number; hooks: RelayHooks }): Relay {
+  return new ConnRelay(opts.remotes, opts.dialTimeoutMs, opts.idleTimeoutMs ?? 0, opts.hooks);
 }
 
 class ConnRelay implements Relay {
   readonly #remotes: Remotes;
   readonly #dialTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
   readonly #hooks: RelayHooks;
   readonly #conns = new Set<Conn>();
   readonly #closed: ByteCounts = { in: 0, out: 0 };
   #accepted = 0;
   #onEmpty: (() => void) | undefined;
 
-  constructor(remotes: Remotes, dialTimeoutMs: number, hooks: RelayHooks) {
+  constructor(remotes: Remotes, dialTimeoutMs: number, idleTimeoutMs: number, hooks: RelayHooks) {
     this.#remotes = remotes;
     this.#dialTimeoutMs = dialTimeoutMs;
+    this.#idleTimeoutMs = idleTimeoutMs;
     this.#hooks = hooks;
   }
 
@@ -58,6 +60,8 @@ class ConnRelay implements Relay {
     this.#accepted++;
     client.on('error', noop);
     client.once('close', () => this.#onClientClose(c));
+    // Every byte either way passes through the client socket, so its own inactivity timer is the connection's.
+    if (this.#idleTimeoutMs > 0) client.setTimeout(this.#idleTimeoutMs, () => client.destroy());
     this.#dialNext(c, this.#remotes.size());
   };
 
@@ -112,8 +116,7 @@ class ConnRelay implements Relay {
       if (err === undefined) { splice(c.client, up); return; }
       c.upstream = undefined;
       if (c.client.destroyed) return;
-      this.#hooks.onDialFailure(ep);
-      this.#remotes.markDown(ep.key, err);
+      this.#hooks.onDialFailure(ep, err);
       this.#dialNext(c, attemptsLeft - 1);
     });
     c.upstream = up;

@@ -28,6 +28,10 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)   # npm run bench (g
 [ -x /bin/busybox ] || need+=(busybox-static)                 # the k8s hosts test: the pods' shell (static busybox)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client) # the k8s hosts test: preStop reads the StatefulSet's scale
 command -v chromium >/dev/null 2>&1 || need+=(chromium)         # the status page test drives a real browser
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)         # npm run bench (the HAProxy anchor; its service stays off)
+command -v python3 >/dev/null 2>&1 || need+=(python3)         # the gateway's native addon (node-gyp)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -47,6 +51,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   if printf '%s\n' "${need[@]}" | grep -qx etcd-server && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now etcd >/dev/null 2>&1 || true
     echo "note: disabled the etcd.service that etcd-server installs (etcd-edge runs its own members)"
+  fi
+  if printf '%s\n' "${need[@]}" | grep -qx haproxy && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy >/dev/null 2>&1 || true
+    echo "note: disabled the haproxy.service that haproxy installs (the benchmark runs its own, in the foreground)"
   fi
 fi
 

@@ -63,7 +63,7 @@ async function run(opts: BenchOptions, procs: ProcSet, workDir: string, argv: re
   await waitForLowLoad(opts.maxLoadWaitS);
   const loadBefore = readLoadavg();
   const t0 = Date.now();
-  const basePort = await freePortBlock(11);
+  const basePort = await freePortBlock(13);
   if (opts.profileDir !== undefined) mkdirSync(opts.profileDir, { recursive: true });
   const { runs, notes } = await runSession({
     procs, workDir, basePort, rounds: opts.rounds, durationS: opts.durationS, workloads: opts.workloads, targets: opts.targets,

@@ -4,7 +4,7 @@ import type { HttpRequestSpec } from './wrk.js';
 import { grpcFrame, putRequest, rangeRequest } from './h2load.js';
 
 /** The targets, in their reporting order. */
-export const TARGET_IDS = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway', 'go-proxy', 'go-grpc-proxy', 'edge-proxy'] as const;
+export const TARGET_IDS = ['direct-1', 'direct-3', 'go-gateway', 'haproxy', 'edge-gateway', 'edge-gateway-js', 'go-proxy', 'go-grpc-proxy', 'edge-proxy'] as const;
 
 /** A target's name. */
 export type TargetId = (typeof TARGET_IDS)[number];
@@ -14,14 +14,16 @@ export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   'direct-1': 'direct, 1 member (follower)',
   'direct-3': 'direct, 3 members',
   'go-gateway': 'etcd gateway (Go)',
-  'edge-gateway': 'etcd-edge gateway',
+  haproxy: 'HAProxy (TCP, 1 thread)',
+  'edge-gateway': 'etcd-edge gateway (native)',
+  'edge-gateway-js': 'etcd-edge gateway (--data-path js)',
   'go-proxy': 'etcd v2 proxy (Go)',
   'go-grpc-proxy': 'etcd grpc-proxy (Go)',
   'edge-proxy': 'etcd-edge proxy',
 };
 
 /** The targets that speak HTTP/2 (etcd's v2 proxy is HTTP/1 and cannot carry gRPC). */
-export const GRPC_TARGETS: readonly TargetId[] = ['direct-1', 'direct-3', 'go-gateway', 'edge-gateway', 'go-grpc-proxy', 'edge-proxy'];
+export const GRPC_TARGETS: readonly TargetId[] = ['direct-1', 'direct-3', 'go-gateway', 'haproxy', 'edge-gateway', 'edge-gateway-js', 'go-grpc-proxy', 'edge-proxy'];
 
 /** The targets that speak gRPC only (no v2 or v3 JSON). */
 export const GRPC_ONLY_TARGETS: readonly TargetId[] = ['go-grpc-proxy'];

@@ -63,12 +63,18 @@ function ratioTable(ws: readonly Workload[], rs: readonly Ratios[]): string[] {
     rows.push(`| ${label} | ${x(r.gwVsGo)} | ${x(r.gwVsDirect3)} | ${x(r.gwP99VsGo)} | ${x(r.proxyVsGo)} | ${x(r.proxyVsDirect1)} | ${x(r.proxyCpuVsGo)} |`);
   }
   rows.push('', '¹ etcd\'s v2 proxy for the HTTP/1 workloads, its grpc-proxy for the gRPC ones.');
+  rows.push('', '| workload | gateway ÷ HAProxy | gateway CPU/req ÷ HAProxy | gateway CPU/req ÷ etcd gateway | JS data path ÷ HAProxy | JS data path CPU/req ÷ HAProxy |',
+    '|---|--:|--:|--:|--:|--:|');
+  for (const r of rs) {
+    const label = ws.find((w) => w.id === r.workload)?.label ?? r.workload;
+    rows.push(`| ${label} | ${x(r.gwVsHaproxy)} | ${x(r.gwCpuVsHaproxy)} | ${x(r.gwCpuVsGo)} | ${x(r.gwJsVsHaproxy)} | ${x(r.gwJsCpuVsHaproxy)} |`);
+  }
   return rows;
 }
 
 function goalLines(gs: readonly GoalCheck[]): string[] {
   if (gs.length === 0) return ['(no goal could be checked: a side was not measured)'];
-  const fmt = (g: GoalCheck): string => (g.goal.includes('RSS') ? `${g.value.toFixed(0)} MB` : g.goal.endsWith('(ms)') ? `${g.value.toFixed(0)} ms` : x(g.value));
+  const fmt = (g: GoalCheck): string => (g.goal.includes('RSS') && !g.goal.includes('2x') ? `${g.value.toFixed(0)} MB` : g.goal.endsWith('(ms)') ? `${g.value.toFixed(0)} ms` : x(g.value));
   return gs.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} (${fmt(g)})`);
 }
 

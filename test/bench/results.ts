@@ -56,6 +56,13 @@ export interface Ratios {
   readonly proxyVsDirect1: number;
   readonly proxyCpuVsGo: number;
   readonly proxyP99VsGo: number;
+  /** The native gateway against HAProxy (TCP, 1 thread) and etcd's gateway: throughput and CPU per request. */
+  readonly gwVsHaproxy: number;
+  readonly gwCpuVsHaproxy: number;
+  readonly gwCpuVsGo: number;
+  /** The JS data path against HAProxy, for comparison. */
+  readonly gwJsVsHaproxy: number;
+  readonly gwJsCpuVsHaproxy: number;
 }
 
 /** One goal and whether the run met it. */
@@ -110,6 +117,11 @@ export function ratios(cs: readonly Cell[], workloads: readonly Workload[]): Rat
       proxyVsDirect1: ratio(m('edge-proxy')?.rps.median, m('direct-1')?.rps.median),
       proxyCpuVsGo: ratio(m('edge-proxy')?.cpuUsPerReq.median, m(goProxy)?.cpuUsPerReq.median),
       proxyP99VsGo: ratio(m('edge-proxy')?.p99Us.median, m(goProxy)?.p99Us.median),
+      gwVsHaproxy: ratio(m('edge-gateway')?.rps.median, m('haproxy')?.rps.median),
+      gwCpuVsHaproxy: ratio(m('edge-gateway')?.cpuUsPerReq.median, m('haproxy')?.cpuUsPerReq.median),
+      gwCpuVsGo: ratio(m('edge-gateway')?.cpuUsPerReq.median, m('go-gateway')?.cpuUsPerReq.median),
+      gwJsVsHaproxy: ratio(m('edge-gateway-js')?.rps.median, m('haproxy')?.rps.median),
+      gwJsCpuVsHaproxy: ratio(m('edge-gateway-js')?.cpuUsPerReq.median, m('haproxy')?.cpuUsPerReq.median),
     };
   });
 }
@@ -131,6 +143,8 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
     add(`${r.workload}: gateway >= 1.0x etcd gateway`, r.gwVsGo, (v) => v >= 1.0);
     add(`${r.workload}: gateway >= 0.9x direct (3 members)`, r.gwVsDirect3, (v) => v >= 0.9);
     add(`${r.workload}: gateway p99 <= etcd gateway p99`, r.gwP99VsGo, (v) => v <= 1.0);
+    add(`${r.workload}: gateway >= 1.0x HAProxy`, r.gwVsHaproxy, (v) => v >= 1.0);
+    add(`${r.workload}: gateway CPU/req <= 1.0x HAProxy`, r.gwCpuVsHaproxy, (v) => v <= 1.0);
     if (PROXY_GOAL_WORKLOADS.includes(r.workload)) {
       add(`${r.workload}: proxy >= 1.5x etcd v2 proxy`, r.proxyVsGo, (v) => v >= 1.5);
       add(`${r.workload}: proxy CPU/req <= 0.67x etcd v2 proxy`, r.proxyCpuVsGo, (v) => v <= 0.67);
@@ -145,6 +159,13 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
   if (rss !== undefined) add('proxy peak RSS <= 60 MB at 128 connections', rss, (v) => v <= 60);
   const many = find(cs, MANY_CONNS_WORKLOAD, 'edge-proxy');
   if (many !== undefined) add(`${MANY_CONNS_WORKLOAD}: proxy slowest request <= 2 s (ms)`, many.maxUs.max / 1000, (v) => v <= 2000);
+  const peak = (t: TargetId): number | undefined => {
+    const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
+    return all.length > 0 ? Math.max(...all) : undefined;
+  };
+  const gwRss = peak('edge-gateway');
+  const goRss = peak('go-gateway');
+  if (gwRss !== undefined && goRss !== undefined) add(`gateway peak RSS <= 2x etcd gateway's (${goRss.toFixed(0)} MB)`, gwRss / goRss, (v) => v <= 2);
   return out;
 }
 

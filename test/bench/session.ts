@@ -90,7 +90,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   await seedKeys(cluster);
   const p = o.basePort + 6;
   const { targets, skipped } = await startTargets({
-    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3, p + 4], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
+    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
   }, o.targets);
   notes.push(...skipped);
   for (const t of targets) await checkTarget(t);

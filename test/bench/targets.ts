@@ -1,6 +1,8 @@
 // The targets in front of the cluster: etcd's Go gateway and v2 proxy, ours, each on a port chosen at run time.
 // Both proxies stick to one member (as etcd's does) and reshuffle at each refresh: the refresh is set to an hour,
 // and a proxy that picked the leader is restarted, so that, like "direct, 1 member", they use a follower.
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { BIN } from '../helpers/bin.js';
 import type { BenchCluster } from './cluster.js';
@@ -22,8 +24,8 @@ export interface TargetOptions {
   readonly procs: ProcSet;
   readonly cluster: BenchCluster;
   readonly dataDir: string;
-  /** Free ports for go-gateway, edge-gateway, go-proxy, edge-proxy, go-grpc-proxy. */
-  readonly ports: readonly [number, number, number, number, number];
+  /** Free ports for go-gateway, edge-gateway, go-proxy, edge-proxy, haproxy, edge-gateway-js, go-grpc-proxy. */
+  readonly ports: readonly [number, number, number, number, number, number, number];
   /** Write node --cpu-prof profiles of our processes here. */
   readonly profileDir: string | undefined;
   /** Extra flags for `etcd-edge proxy` (e.g. --access-log info). */
@@ -51,18 +53,45 @@ async function startGoGateway(o: TargetOptions): Promise<Target> {
   return { id: 'go-gateway', ports: [port], proc };
 }
 
-async function startEdgeGateway(o: TargetOptions): Promise<Target> {
-  const port = o.ports[1];
+async function startEdgeGateway(o: TargetOptions, id: 'edge-gateway' | 'edge-gateway-js'): Promise<Target> {
+  const port = id === 'edge-gateway' ? o.ports[1] : o.ports[5];
   const endpoints = o.cluster.members.map((_, i) => o.cluster.clientUrl(i)).join(',');
-  const proc = o.procs.start('etcd-edge gateway', process.execPath, [...nodeArgs(o, 'edge-gateway'), BIN, 'gateway', 'start',
-    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints]);
+  const proc = o.procs.start(`etcd-edge gateway (${id === 'edge-gateway' ? 'native' : 'js'})`, process.execPath, [...nodeArgs(o, id), BIN, 'gateway', 'start',
+    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints, '--data-path', id === 'edge-gateway' ? 'native' : 'js']);
   await proc.waitFor(READY, 30_000);
-  return { id: 'edge-gateway', ports: [port], proc };
+  if (id === 'edge-gateway' && !/"dataPath":"native"/.test(proc.output())) throw new Error('the native data path did not load (see the gateway log)');
+  return { id, ports: [port], proc };
+}
+
+/** HAProxy 2.6 in TCP mode, one thread, the anchor configuration of the data-path notes, in the foreground (-db). */
+async function startHaproxy(o: TargetOptions): Promise<Target> {
+  const port = o.ports[4];
+  const cfg = path.join(o.dataDir, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'global', '  nbthread 1', '  maxconn 4096', '',
+    'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 300s', '  timeout server 300s', '',
+    'listen etcd', `  bind 127.0.0.1:${port}`, '  balance roundrobin',
+    ...o.cluster.members.map((m) => `  server ${m.name} 127.0.0.1:${m.clientPort}`), '',
+  ].join('\n'));
+  const proc = o.procs.start('haproxy', 'haproxy', ['-db', '-f', cfg]);
+  for (let i = 0; i < 100; i++) {
+    if (await connects(port)) return { id: 'haproxy', ports: [port], proc };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`haproxy did not listen on ${port}: ${proc.output().slice(-500)}`);
+}
+
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /** etcd's grpc-proxy on infra1 (a follower, as the proxies use one). */
 async function startGoGrpcProxy(o: TargetOptions): Promise<Target> {
-  const port = o.ports[4];
+  const port = o.ports[6];
   const proc = o.procs.start('etcd grpc-proxy', 'etcd', ['grpc-proxy', 'start', '--listen-addr', `127.0.0.1:${port}`,
     '--endpoints', `127.0.0.1:${o.cluster.members[0]?.clientPort ?? 0}`, '--data-dir', path.join(o.dataDir, 'go-grpc-proxy')]);
   await proc.waitFor(/listening for gRPC proxy client requests|started gRPC proxy|gRPC proxy/, 30_000);
@@ -115,9 +144,10 @@ async function startOne(o: TargetOptions, id: TargetId): Promise<Target> {
   if (id === 'direct-1') return { id, ports: [(members[0] as { clientPort: number }).clientPort], proc: undefined, member: members[0]?.name ?? '' };
   if (id === 'direct-3') return { id, ports: members.map((m) => m.clientPort), proc: undefined };
   if (id === 'go-gateway') return startGoGateway(o);
-  if (id === 'edge-gateway') return startEdgeGateway(o);
+  if (id === 'edge-gateway' || id === 'edge-gateway-js') return startEdgeGateway(o, id);
+  if (id === 'haproxy') return startHaproxy(o);
   if (id === 'go-grpc-proxy') return startGoGrpcProxy(o);
-  return startProxyOnFollower(o, id);
+  return startProxyOnFollower(o, id as 'go-proxy' | 'edge-proxy');
 }
 
 /**
@@ -131,7 +161,7 @@ export async function startTargets(o: TargetOptions, enabled: readonly TargetId[
     try {
       targets.push(await startOne(o, id));
     } catch (err) {
-      if (id !== 'go-gateway' && id !== 'go-proxy' && id !== 'go-grpc-proxy') throw err;
+      if (id !== 'go-gateway' && id !== 'go-proxy' && id !== 'go-grpc-proxy' && id !== 'haproxy') throw err;
       skipped.push(`${id} was left out: it did not start (${(err as Error).message.split('\n')[0] ?? ''})`);
     }
   }

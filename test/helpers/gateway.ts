@@ -6,6 +6,9 @@ import type { Logger } from '../../core/log.js';
 import { spawnBin } from './bin.js';
 import type { BinProcess } from './bin.js';
 
+/** The gateway's data paths; the gateway tests run once per data path. */
+export const DATA_PATHS = ['native', 'js'] as const;
+
 /** One recorded log line. */
 export interface LogRecord { level: string; msg: string; fields: Record<string, unknown> }
 

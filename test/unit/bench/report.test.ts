@@ -41,7 +41,7 @@ test('renderMarkdown writes the facts, the tables, the goals and the kept notes'
   assert.match(md, /- Load average \(1, 5, 15 min\): before 0\.50 0\.60 0\.70; after 1\.50 1\.00 0\.80/);
   assert.match(md, /- leader pinned on infra2/);
   assert.match(md, /\| v2 GET, 32 conns \| etcd gateway \(Go\) \| 10,000 \| 1\.50 \| 9\.00 \| 30 \| 60 \| 20 \| 97 \| 0 \|/);
-  assert.match(md, /\| v2 GET, 32 conns \| etcd-edge gateway \| ~11,000 \(9,000–15,000\) \|/);
+  assert.match(md, /\| v2 GET, 32 conns \| etcd-edge gateway \(native\) \| ~11,000 \(9,000–15,000\) \|/);
   assert.match(md, /\| v2 GET, 32 conns \| 1\.10× \| — \| 1\.00× \| — \| — \| — \|/);
   assert.match(md, /- met: v2-get-c32: gateway >= 1\.0x etcd gateway \(1\.10×\)/);
   assert.match(md, /- v2-get-c32 \/ edge-gateway: req\/s spread 55 %/);

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { CliIo } from '../../../core/cli.js';
 import { gatewayMain } from '../../../gateway/cli.js';
-import { startEcho } from '../../helpers/gateway.js';
+import { DATA_PATHS, startEcho } from '../../helpers/gateway.js';
 import { eventually } from '../../helpers/etcd.js';
 
 function io(argv: string[], signal = new AbortController().signal): CliIo & { out: () => string; err: () => string } {
@@ -47,14 +47,16 @@ test('gateway start --help lists every flag with its env variable', async () => 
   }
 });
 
-test('gateway start serves until the signal fires, then returns 0', async (t) => {
-  const a = await startEcho(t, 'a');
-  const ac = new AbortController();
-  const x = io(['start', '--listen-addr', '127.0.0.1:0', '--endpoints', `127.0.0.1:${a.port}`, '--log-level', 'silent'], ac.signal);
-  const run = gatewayMain(x);
-  t.after(() => ac.abort());
-  // The start-up probe reaching the backend shows the gateway started.
-  await eventually(async () => a.accepted() >= 1, 5000, 20);
-  ac.abort();
-  assert.equal(await run, 0);
-});
+for (const dataPath of DATA_PATHS) {
+  test(`gateway start serves until the signal fires, then returns 0 [${dataPath}]`, async (t) => {
+    const a = await startEcho(t, 'a');
+    const ac = new AbortController();
+    const x = io(['start', '--listen-addr', '127.0.0.1:0', '--endpoints', `127.0.0.1:${a.port}`, '--log-level', 'silent', '--data-path', dataPath], ac.signal);
+    const run = gatewayMain(x);
+    t.after(() => ac.abort());
+    // The start-up probe reaching the backend shows the gateway started.
+    await eventually(async () => a.accepted() >= 1, 5000, 20);
+    ac.abort();
+    assert.equal(await run, 0);
+  });
+}

@@ -98,3 +98,18 @@ for (const c of urlCases) {
     assert.deepEqual(controlUrls(parseEndpoint(c.raw, 'test'), c.preferHttps), c.want);
   });
 }
+
+test('--max-connections, --idle-timeout and --data-path, from flags and ETCD_EDGE_* variables', () => {
+  const d = parseGatewayFlags([], {});
+  assert.equal(d.maxConnections, 0);
+  assert.equal(d.idleTimeoutMs, 0);
+  assert.equal(d.dataPath, undefined);
+  const c = parseGatewayFlags(['--max-connections', '100', '--idle-timeout', '5m', '--data-path', 'js'], {});
+  assert.equal(c.maxConnections, 100);
+  assert.equal(c.idleTimeoutMs, 300_000);
+  assert.equal(c.dataPath, 'js');
+  const e = parseGatewayFlags([], { ETCD_EDGE_MAX_CONNECTIONS: '7', ETCD_EDGE_IDLE_TIMEOUT: '1s', ETCD_EDGE_DATA_PATH: 'native' });
+  assert.deepEqual([e.maxConnections, e.idleTimeoutMs, e.dataPath], [7, 1000, 'native']);
+  assert.throws(() => parseGatewayFlags(['--data-path', 'fast'], {}), (err: { code: string }) => err.code === 'EDGE_CONFIG_INVALID' || err.code === 'EDGE_USAGE');
+  assert.throws(() => parseGatewayFlags(['--max-connections', '-1'], {}), (err: { code: string }) => err.code === 'EDGE_CONFIG_INVALID' || err.code === 'EDGE_USAGE');
+});
