@@ -14,6 +14,7 @@ import { etcdctl, eventually, requireTool, startBundledCluster, tempDir } from '
 import { peerEntry, startMember } from '../helpers/etcd-member.js';
 import { freePort, freePorts } from '../helpers/ports.js';
 import { listMembers } from './membership-support.js';
+import { printed } from '../helpers/plan-lines.js';
 
 function dig(port: number, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -107,18 +108,6 @@ test('bundled up restarted after a demote starts the cluster as it now is', asyn
   });
   assert.equal(got, 'yes', 'the gateway serves the cluster that is left');
 });
-
-/** Splits a printed command line into words (plan quotes with single quotes only where needed). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] ?? ''));
-}
-
-/** The one printed `etcd-edge <sub> ...` line of a plan, as argv for etcd-edge. */
-function printed(planOut: string, sub: string): string[] {
-  const lines = planOut.split('\n').filter((l) => l.startsWith(`etcd-edge ${sub} `));
-  assert.equal(lines.length, 1, `one "etcd-edge ${sub}" line in:\n${planOut}`);
-  return words(lines[0] ?? '').slice(1);
-}
 
 test('plan --data-dir: its up, promote and demote lines work verbatim, in order, and keep state where they say', async (t) => {
   requireTool('etcd', 'etcd-server');

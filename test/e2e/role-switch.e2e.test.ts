@@ -16,18 +16,7 @@ import { eventually, requireTool, startBundledCluster } from '../helpers/etcd.js
 import { freePort, freePorts } from '../helpers/ports.js';
 import { cleanupStack, listMembers, tempDirIn, url } from './membership-support.js';
 import { curl } from './proxy-support.js';
-
-/** Splits a printed command line into words (plan quotes with single quotes only where needed). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] ?? ''));
-}
-
-/** The one line of plan's output that starts with `etcd-edge <sub> `, as argv for etcd-edge. */
-function printed(planOut: string, sub: string): string[] {
-  const lines = planOut.split('\n').filter((l) => l.startsWith(`etcd-edge ${sub} `));
-  assert.equal(lines.length, 1, `one "etcd-edge ${sub}" line in:\n${planOut}`);
-  return words(lines[0] ?? '').slice(1);
-}
+import { printed } from '../helpers/plan-lines.js';
 
 test('role switch: plan\'s proxy, promote and demote commands, run verbatim, move hosts between roles', async (t) => {
   requireTool('etcd', 'etcd-server');

@@ -13,6 +13,7 @@ import { isolationProblems } from '../netns/isolation.js';
 import { INFRA } from './topologies.js';
 import { bedSuite, teardownTest } from './world.js';
 import type { World } from './world.js';
+import { printed } from '../helpers/plan-lines.js';
 
 const WORKER = '10.231.0.20';
 const HOSTS: readonly HostSpec[] = [
@@ -31,18 +32,6 @@ hosts:
   infra2: {address: ${INFRA.infra2}, member: {}}
   worker0: {address: ${WORKER}, role: proxy, member: {}}
 `;
-}
-
-/** Splits a printed command line into words (plan quotes with single quotes only where needed). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] ?? ''));
-}
-
-/** The one printed `etcd-edge <sub> ...` line of a plan, as etcd-edge's argv. */
-function printed(plan: string, sub: string): string[] {
-  const lines = plan.split('\n').filter((l) => l.startsWith(`etcd-edge ${sub} `));
-  assert.equal(lines.length, 1, `one "etcd-edge ${sub}" line in:\n${plan}`);
-  return words(lines[0] ?? '').slice(1);
 }
 
 interface CaWorld extends World { readonly plans: ReadonlyMap<string, string> }
