@@ -8,8 +8,15 @@ import type { TLSSocket } from 'node:tls';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-/** The ALPN protocols of the https client listeners, preferred first. */
-export const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
+/**
+ * Chooses the protocol of an https client connection from the ALPN list it offers: h2 only for clients that offer
+ * no HTTP/1.1 (gRPC clients offer h2 alone), so curl, browsers and etcdctl v2, which offer both, keep the
+ * HTTP/1.1 path that serves v2 and the v3 JSON gateway. Undefined (the handshake is refused) when neither is offered.
+ */
+export function chooseAlpn(offered: readonly string[]): string | undefined {
+  if (offered.includes('http/1.1')) return 'http/1.1';
+  return offered.includes('h2') ? 'h2' : undefined;
+}
 
 /** The HTTP/2 side of the client listeners. */
 export interface H2Front {

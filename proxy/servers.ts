@@ -11,7 +11,7 @@ import { readPem } from '../core/tls.js';
 import { rejectConnect } from './answers.js';
 import type { ListenUrl, ProxyConfig } from './config.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
-import { ALPN_PROTOCOLS } from './h2.js';
+import { chooseAlpn } from './h2.js';
 import type { H2Front } from './h2.js';
 import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -49,7 +49,7 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
   if (!l.tls || !cfg.serverTls) return http.createServer(opts, handler);
   const t = cfg.serverTls;
   return https.createServer({
-    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNProtocols: [...ALPN_PROTOCOLS],
+    ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNCallback: ({ protocols }) => chooseAlpn(protocols),
     ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
     requestCert: t.clientCertAuth, rejectUnauthorized: t.clientCertAuth,
   }, handler);

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { requireTool } from '../../helpers/etcd.js';
 import { createProxy, parseProxyFlags } from '../../../proxy/index.js';
+import { chooseAlpn } from '../../../proxy/h2.js';
 import { members, request, startProxy, tmp } from './fakes.js';
 
 type Handler = (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => void;
@@ -148,3 +149,12 @@ test('https listener: ALPN h2 carries gRPC, to a member over https with the peer
   assert.deepEqual(r.body, msg);
   assert.equal(m.streams(), 1);
 });
+
+for (const c of [
+  { offered: ['h2'], want: 'h2' },
+  { offered: ['h2', 'http/1.1'], want: 'http/1.1' },
+  { offered: ['http/1.1'], want: 'http/1.1' },
+  { offered: ['spdy/3'], want: undefined },
+]) {
+  test(`https ALPN: a client offering ${JSON.stringify(c.offered)} gets ${String(c.want)}`, () => assert.equal(chooseAlpn(c.offered), c.want));
+}
