@@ -10,9 +10,10 @@ export const edgeFactory: EdgeFactory = {
   validate(flags) {
     parseGatewayFlags([], {}, flags);
   },
-  create(flags, logger): EdgeComponent {
+  create(flags, logger, context): EdgeComponent {
     const cfg = parseGatewayFlags([], {}, flags);
-    const gw = createGateway(cfg, { logger });
+    // Under up, the gateway shares the process's descriptors with the proxy and tunnels: the caps split the pool.
+    const gw = createGateway(cfg, { logger, ...(context?.listeners ? { listeners: context.listeners } : {}) });
     return {
       start: (opts) => gw.start(opts),
       close: () => gw.close(),

@@ -41,6 +41,8 @@ export interface GatewayDeps {
   readonly loop?: LoopDeps;
   /** Loads the native addon (tests point it elsewhere); returns the reason when it cannot. */
   readonly loadAddon?: () => RelayAddon | string;
+  /** How many connection-capped listeners share this process (`up` with a proxy and a gateway: 2). */
+  readonly listeners?: number;
 }
 
 /** A point-in-time view of a gateway. */
@@ -200,7 +202,7 @@ class TcpGateway implements Gateway {
   #createDataPath(): DataPath {
     const cfg = this.#cfg;
     const nofile = raiseNofileLimit();
-    this.#maxConnections = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2 });
+    this.#maxConnections = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2, listeners: this.#deps.listeners ?? 1 });
     const events: DataPathEvents = {
       onDialFailure: (key, err) => {
         this.#metrics.dialFailure(key);

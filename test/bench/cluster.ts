@@ -39,7 +39,8 @@ async function status(clientUrl: string): Promise<Status> {
 
 /** Starts the bundled 3-member cluster (clients on P..P+2, peers on P+3..P+5) and waits until it is up. */
 export async function startCluster(procs: ProcSet, basePort: number, dataDir: string): Promise<BenchCluster> {
-  const proc = procs.start('etcd-edge up', process.execPath, [BIN, 'up', '--base-port', String(basePort), '--edge=false', '--data-dir', dataDir]);
+  // No metrics listener: its bundled slot (P+8) is where the bench puts a target.
+  const proc = procs.start('etcd-edge up', process.execPath, [BIN, 'up', '--base-port', String(basePort), '--edge=false', '--listen-metrics-urls=', '--data-dir', dataDir]);
   await proc.waitFor(/"msg":"etcd-edge is up"/, 90_000);
   const clientUrl = (i: number): string => `http://127.0.0.1:${basePort + i}`;
   const members: BenchMember[] = [];
