@@ -81,7 +81,9 @@ export async function waitForEarlierRun(o: EarlierRunOptions): Promise<number> {
     const left = find(o.dataDirs);
     const waited = Date.now() - t0;
     if (left.length === 0) {
-      if (waited > 0) o.progress(`members of the earlier run have exited (waited ${(waited / 1000).toFixed(1)}s)`);
+      // Nothing was found on the first look (nothing reported yet): nothing was waited for, and nothing to say.
+      if (lastReport === -Infinity) return 0;
+      o.progress(`members of the earlier run have exited (waited ${(waited / 1000).toFixed(1)}s)`);
       return waited;
     }
     const pids = left.map((l) => l.pid).join(', ');

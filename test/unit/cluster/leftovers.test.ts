@@ -23,6 +23,13 @@ test('returns at once, silently, when nothing runs', async () => {
   assert.deepEqual(lines, []);
 });
 
+test('stays silent and returns 0 when the one look at /proc takes a while and finds nothing', async () => {
+  const lines: string[] = [];
+  const slowFind = (): Leftover[] => { const end = Date.now() + 15; while (Date.now() < end) { /* a slow /proc scan */ } return []; };
+  assert.equal(await waitForEarlierRun({ dataDirs: ['/d/x'], progress: (l) => lines.push(l), find: slowFind }), 0);
+  assert.deepEqual(lines, [], 'a fresh start prints no "have exited" line');
+});
+
 test('gives up after the bound with EDGE_DATA_DIR naming the pids', async () => {
   await assert.rejects(waitForEarlierRun({ dataDirs: ['/d/x'], boundMs: 300, progress: () => undefined, find: () => [{ pid: 7, dataDir: '/d/x' }] }),
     (err: { code: string; message: string; hint?: string }) => err.code === 'EDGE_DATA_DIR' && /pids 7/.test(err.message) && /kill 7/.test(err.hint ?? ''));
