@@ -489,9 +489,13 @@ static double get_num(napi_env env, napi_value obj, const char *name) {
   return d;
 }
 
+// The gateway behind a handle; NULL, with a TypeError pending, for anything that is not one of ours.
 static gw_t *get_gw(napi_env env, napi_value v) {
   void *p = NULL;
-  napi_get_value_external(env, v, &p);
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, NULL, "not a gateway relay handle");
+    return NULL;
+  }
   return p;
 }
 
@@ -580,10 +584,11 @@ static napi_value js_port(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   gw_t *g = get_gw(env, argv[0]);
+  if (!g) return NULL;
   struct sockaddr_storage sa;
   socklen_t len = sizeof(sa);
   int port = 0;
-  if (g && g->lfd >= 0 && getsockname(g->lfd, (struct sockaddr *)&sa, &len) == 0) {
+  if (g->lfd >= 0 && getsockname(g->lfd, (struct sockaddr *)&sa, &len) == 0) {
     port = sa.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&sa)->sin_port) : ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
   }
   CHECK(napi_create_int32(env, port, &out));
@@ -596,6 +601,7 @@ static napi_value js_set_endpoints(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   gw_t *g = get_gw(env, argv[0]);
+  if (!g) return NULL;
   uint32_t n = 0;
   CHECK(napi_get_array_length(env, argv[1], &n));
   endpoint_t *eps = calloc(n ? n : 1, sizeof(*eps));
@@ -635,6 +641,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1], out, v;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   gw_t *g = get_gw(env, argv[0]);
+  if (!g) return NULL;
   uint64_t vals[6] = { ALOAD(g->accepted), ALOAD(g->active), ALOAD(g->refused), ALOAD(g->bytes_in), ALOAD(g->bytes_out), ALOAD(g->no_endpoint) };
   CHECK(napi_create_array_with_length(env, 6, &out));
   for (uint32_t i = 0; i < 6; i++) {
@@ -650,6 +657,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   gw_t *g = get_gw(env, argv[0]);
+  if (!g) return NULL;
   double d = 0;
   napi_get_value_double(env, argv[1], &d);
   g->drain_ms = d > 0 ? (uint64_t)d : 0;
@@ -667,6 +675,7 @@ static napi_value js_join(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   gw_t *g = get_gw(env, argv[0]);
+  if (!g) return NULL;
   if (g->running && !g->joined) {
     pthread_join(g->thread, NULL);
     g->joined = 1;

@@ -177,3 +177,13 @@ for (const dataPath of PATHS) {
       .catch(() => assert.equal(openDescriptors(), fdsBefore, 'descriptors held after everything closed'));
   });
 }
+
+test('the addon refuses a handle that is not its own with a TypeError instead of crashing', () => {
+  const addon = loadAddon(process.env.GATEWAY_ADDON);
+  assert.equal(typeof addon, 'object', `the addon loads (${String(addon)})`);
+  if (typeof addon === 'string') return;
+  const bogus = {};
+  for (const call of [() => addon.stats(bogus), () => addon.port(bogus), () => addon.setEndpoints(bogus, []), () => addon.close(bogus, 0), () => addon.join(bogus)]) {
+    assert.throws(call, (err: Error) => err instanceof TypeError && /not a gateway relay handle/.test(err.message));
+  }
+});
