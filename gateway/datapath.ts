@@ -33,13 +33,17 @@ export interface DataPath extends RelayCounters {
   close(drainMs: number): Promise<number>;
 }
 
-/** Options of the JavaScript data path. */
-export interface JsDataPathOptions {
-  readonly remotes: Remotes;
+/** What every data path is made with: its timeouts, its cap and where it reports to. */
+export interface DataPathLimits {
   readonly dialTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
   readonly events: DataPathEvents;
+}
+
+/** Options of the JavaScript data path. */
+export interface JsDataPathOptions extends DataPathLimits {
+  readonly remotes: Remotes;
 }
 
 /** Creates the JavaScript data path (Node streams; the fallback when the addon is not there). */

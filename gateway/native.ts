@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { EdgeError } from '../core/errors.js';
 import { formatHostPort, isIp } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
-import type { DataPath, DataPathEvents } from './datapath.js';
+import type { DataPath, DataPathLimits } from './datapath.js';
 import type { RemoteView } from './remotes.js';
 
 /** The addon's functions (see relay.c). */
@@ -37,12 +37,8 @@ export function loadAddon(path: string = DEFAULT_ADDON_PATH): RelayAddon | strin
 }
 
 /** Options of the native data path. */
-export interface NativeOptions {
+export interface NativeOptions extends DataPathLimits {
   readonly addon: RelayAddon;
-  readonly dialTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly maxConnections: number;
-  readonly events: DataPathEvents;
 }
 
 /** Creates the native data path; listen() binds and starts its thread. */
