@@ -108,7 +108,8 @@ export async function waitForEarlierRun(o: EarlierRunOptions): Promise<number> {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Tells whether a process exists (EPERM: it exists, owned by someone else). */
+export function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 

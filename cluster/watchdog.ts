@@ -12,7 +12,7 @@ import { hasSetpriv } from '../core/etcd-binary.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsFiles } from '../core/tls.js';
-import { findLeftovers } from './leftovers.js';
+import { findLeftovers, pidAlive } from './leftovers.js';
 
 /** The built watchdog entry point. */
 export const WATCHDOG_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/etcd-edge-watchdog.js');
@@ -34,15 +34,11 @@ export const WATCHDOG_READY = 'watchdog ready';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
-
 async function stopPids(pids: readonly number[], graceMs: number): Promise<boolean> {
   for (const p of pids) { try { process.kill(p, 'SIGTERM'); } catch { /* gone */ } }
   const t0 = Date.now();
-  while (pids.some(alive) && Date.now() - t0 < graceMs) await sleep(50);
-  const left = pids.filter(alive);
+  while (pids.some(pidAlive) && Date.now() - t0 < graceMs) await sleep(50);
+  const left = pids.filter(pidAlive);
   for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   return left.length === 0;
 }
