@@ -3,7 +3,7 @@
 // because etcd exits when a variable duplicates a flag.
 import { flagToEnv, ENV_PREFIX } from '../core/flags.js';
 import type { MemberTls } from '../core/edge.js';
-import type { EtcdBinary } from '../core/etcd-binary.js';
+import type { EtcdBinary } from '../etcd/index.js';
 import type { MemberDecl, Topology } from './topology.js';
 import { initialClusterOf } from './validate.js';
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { dataDirState, isInitialized } from '../core/data-dir.js';
 import { EdgeError } from '../core/errors.js';
-import { endpointStatus, isHealthy } from '../core/etcd-client.js';
+import { endpointStatus, isHealthy } from '../etcd/index.js';
 import { lifecycleGuard, sleep } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
 import { noopLogger } from '../core/log.js';

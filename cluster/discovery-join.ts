@@ -1,7 +1,7 @@
 // Before members bootstrap through a discovery token: find the ones the token has no room for and turn them
 // into etcd-edge proxies for that cluster (--discovery-fallback proxy) or refuse (exit), before etcd runs.
 // etcd's own fallback creates member/ first and then proxy/, and the next restart dies (etcd-behavior §3.3).
-import { getDiscoveryCluster } from '../core/discovery-client.js';
+import { getDiscoveryCluster } from '../etcd/index.js';
 import { EdgeError } from '../core/errors.js';
 import { dataDirState } from '../core/data-dir.js';
 import type { HostDecl, Topology } from './topology.js';

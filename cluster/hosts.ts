@@ -7,7 +7,7 @@ import { isLoopbackHost, parseEtcdUrl, parseHostPort, urlHost } from '../core/ne
 import { memberFlags, toArgv } from './args.js';
 import type { MemberTls } from '../core/edge.js';
 import type { ClusterMemberConfig } from './cluster.js';
-import type { EtcdBinary } from '../core/etcd-binary.js';
+import type { EtcdBinary } from '../etcd/index.js';
 import type { HostDecl, Topology } from './topology.js';
 import { isMultiMachine } from './validate.js';
 

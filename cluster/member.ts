@@ -5,7 +5,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
-import { dyingWithParent } from '../core/etcd-binary.js';
+import { dyingWithParent } from '../etcd/index.js';
 import { tailLines } from '../core/log-tail.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';

@@ -11,7 +11,7 @@ import { memberFlags, toArgv, toEnvFile } from './args.js';
 import type { EdgeFactories, EdgeTlsDefaults } from './edge.js';
 import { planCaDir, planTls, switchLines } from './plan-switch.js';
 import { factoryFor, withDefaults } from './edge.js';
-import { etcdFeatures } from '../core/etcd-binary.js';
+import { etcdFeatures } from '../etcd/index.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
 import { parseTopology } from './topology.js';
 import { validateTopology } from './validate.js';

@@ -1,8 +1,8 @@
 // The status table `up` and `status` print: one row per member, as `etcdctl endpoint status -w table` shows it,
 // plus health, and the member list. Gathering is separate from rendering so tests can check both.
 import Table from 'cli-table3';
-import { endpointStatus, isHealthy, memberList } from '../core/etcd-client.js';
-import type { EndpointStatus, EtcdMember } from '../core/etcd-client.js';
+import { endpointStatus, isHealthy, memberList } from '../etcd/index.js';
+import type { EndpointStatus, EtcdMember } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 
 /** One row of the status table. */

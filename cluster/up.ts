@@ -17,7 +17,7 @@ import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
 import type { EdgeComponent, EdgeContext, EdgeFactories, EdgeTlsDefaults } from './edge.js';
-import { detectEtcd, memberEnv } from '../core/etcd-binary.js';
+import { detectEtcd, memberEnv } from '../etcd/index.js';
 import { checkFree, listenAddresses, memberConfigs, selectHosts } from './hosts.js';
 import { collectStatus, renderEdgeTable } from './status.js';
 import { buildStatusDoc, renderTable } from './status-json.js';

@@ -1,6 +1,6 @@
 // The durable store behind the discovery service: any etcd cluster reached through its v3 JSON gateway
 // (POST /v3/kv/range and /v3/kv/txn), with fail-over between the given client URLs.
-import { b64, v3Call } from '../core/etcd-client.js';
+import { b64, v3Call } from '../etcd/index.js';
 import { EdgeError, isEdgeError } from '../core/errors.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 

@@ -2,7 +2,7 @@
 // it reports the store revision once the watch exists, then resolves with the first event a filter accepts.
 import http from 'node:http';
 import https from 'node:https';
-import { b64 } from '../core/etcd-client.js';
+import { b64 } from '../etcd/index.js';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import type { ClientTlsOptions } from '../core/tls.js';

@@ -2,7 +2,7 @@
 // `plan` derive): SRV records for etcd's discovery names, A/AAAA records for the targets.
 import net from 'node:net';
 import { EdgeError } from '../core/errors.js';
-import { srvRecordNames } from '../core/srv.js';
+import { srvRecordNames } from '../etcd/index.js';
 import { parseTopology } from '../core/topology.js';
 
 /** One SRV record's data. */

@@ -1,10 +1,8 @@
 // createGateway(): the L4 gateway (etcd's `etcd gateway start`, etcdmain/gateway.go + proxy/tcpproxy): resolve
 // the endpoints, guard against loops, listen, probe, then relay connections while auto-sync follows the cluster.
 import type { AddressInfo } from 'node:net';
-import { lookupSrv } from '../core/srv.js';
-import { getDiscoveryCluster } from '../core/discovery-client.js';
-import { memberList, peerMembers } from '../core/etcd-client.js';
-import type { EtcdMember } from '../core/etcd-client.js';
+import { getDiscoveryCluster, lookupSrv, memberList, peerMembers } from '../etcd/index.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';

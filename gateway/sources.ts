@@ -2,9 +2,7 @@
 // token. Unlike etcd, SRV discovery that yields nothing usable is an error naming what was found and why it was
 // rejected; it never falls back to 127.0.0.1:2379.
 import { EdgeError } from '../core/errors.js';
-import type { EtcdMember } from '../core/etcd-client.js';
-import type { SrvLookupOptions, SrvLookupResult } from '../core/srv.js';
-import type { DiscoveryCluster, DiscoveryClientOptions } from '../core/discovery-client.js';
+import type { DiscoveryClientOptions, DiscoveryCluster, EtcdMember, SrvLookupOptions, SrvLookupResult } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { GatewayConfig } from './config.js';
 import { parseEndpoint } from './endpoint.js';

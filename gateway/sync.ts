@@ -1,7 +1,7 @@
 // Endpoint auto-sync: read the member list through any endpoint and adopt the members' client URLs, so a
 // rolling replacement of every member never strands the gateway (etcd-io/etcd#8132; clientv3's Sync rules:
 // learners and members not started yet are skipped). URLs unusable from here never replace a working set.
-import type { EtcdMember } from '../core/etcd-client.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { isIp, isLoopbackHost } from '../core/net.js';

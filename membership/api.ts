@@ -1,8 +1,8 @@
 // The membership calls over the v3 JSON API with endpoint failover: each call tries the endpoints in order until
 // one answers; an answer from etcd itself (an `etcdserver: …` error) is final and not retried elsewhere.
 import { EdgeError, isEdgeError } from '../core/errors.js';
-import { decToHex, hexToDec, isHealthy, v3Call } from '../core/etcd-client.js';
-import type { EndpointStatus, EtcdCallOptions } from '../core/etcd-client.js';
+import { decToHex, hexToDec, isHealthy, v3Call } from '../etcd/index.js';
+import type { EndpointStatus, EtcdCallOptions } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { MemberView } from './format.js';
 

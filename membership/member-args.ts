@@ -1,7 +1,7 @@
 // Pure: the etcd command line and environment of the joining member. Everything goes in flags and the env is
 // built from scratch, because etcd exits when an ETCD_* variable duplicates a flag (etcd-behavior.md §6.5).
 import type { PromoteConfig } from './config.js';
-import type { EtcdBinary } from '../core/etcd-binary.js';
+import type { EtcdBinary } from '../etcd/index.js';
 
 /** Returns the etcd argv for the new member, joining with state existing and the add's initial cluster. */
 export function joinArgs(cfg: Pick<PromoteConfig, 'name' | 'memberDataDir' | 'peerUrls' | 'clientUrls' | 'listenPeerUrls' | 'listenClientUrls' | 'extraEtcdArgs'>,

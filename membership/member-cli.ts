@@ -3,7 +3,7 @@
 import { printWarnings } from '../core/cli.js';
 import type { CliMain } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
-import { hexToDec } from '../core/etcd-client.js';
+import { hexToDec } from '../etcd/index.js';
 import { renderHelp } from '../core/flags.js';
 import type { ParsedFlags } from '../core/flags.js';
 import { parseEtcdUrl } from '../core/net.js';

@@ -2,7 +2,7 @@
 // appended to a log file; then supervised: restarted with backoff after a crash, and let go (not restarted)
 // once the cluster no longer lists it, which is how a `demote` elsewhere ends a `promote`.
 import { spawn as nodeSpawn } from 'node:child_process';
-import { dyingWithParent } from '../core/etcd-binary.js';
+import { dyingWithParent } from '../etcd/index.js';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { tailLines } from '../core/log-tail.js';

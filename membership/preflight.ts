@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { EdgeError } from '../core/errors.js';
-import { peerMembers } from '../core/etcd-client.js';
+import { peerMembers } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';

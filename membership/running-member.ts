@@ -8,7 +8,7 @@ import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
 import { proxyPeersOf } from './format.js';
 import type { MemberView } from './format.js';
-import { memberEnv } from '../core/etcd-binary.js';
+import { memberEnv } from '../etcd/index.js';
 import { spawnEtcd, superviseMember } from './member-process.js';
 import type { EtcdChild, MemberSupervisor } from './member-process.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';

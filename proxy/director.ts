@@ -3,7 +3,7 @@
 // fails a round trip is left out for failureWaitMs. One keep-alive connection pool per endpoint, kept across refreshes.
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
-import type { EtcdMember } from '../core/etcd-client.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { urlHost } from '../core/net.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { UpstreamPool } from './upstream.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { EdgeError } from '../core/errors.js';
 import type { EdgeComponent } from '../core/edge.js';
-import { peerMembers } from '../core/etcd-client.js';
+import { peerMembers } from '../etcd/index.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';

@@ -8,7 +8,7 @@ import { runBin } from '../helpers/bin.js';
 import { eventually, requireTool, tempDir } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { BAD_TOPOLOGIES, SEED } from '../helpers/topologies.js';
-import { isHealthy } from '../../core/etcd-client.js';
+import { isHealthy } from '../../etcd/etcd-client.js';
 
 test('up refuses each invalid topology with exit 2, a hint, and no data dir', async (t) => {
   const dir = tempDir(t);

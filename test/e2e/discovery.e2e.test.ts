@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { getDiscoveryCluster } from '../../core/discovery-client.js';
+import { getDiscoveryCluster } from '../../etcd/discovery-client.js';
 import { cleanEnv, runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { etcdctl, eventually, startBundledCluster, tempDir } from '../helpers/etcd.js';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lookupSrv } from '../../core/srv.js';
+import { lookupSrv } from '../../etcd/srv.js';
 import { spawnBin } from '../helpers/bin.js';
 import { requireTool, tempDir } from '../helpers/etcd.js';
 import { freePort } from '../helpers/ports.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { kvGet } from '../../core/etcd-client.js';
+import { kvGet } from '../../etcd/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool } from '../helpers/etcd.js';

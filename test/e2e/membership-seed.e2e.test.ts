@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { kvGet, kvPut } from '../../core/etcd-client.js';
+import { kvGet, kvPut } from '../../etcd/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';

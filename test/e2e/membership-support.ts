@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { kvPut } from '../../core/etcd-client.js';
+import { kvPut } from '../../etcd/etcd-client.js';
 import { spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { etcdctl } from '../helpers/etcd.js';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { kvGet, kvPut } from '../../core/etcd-client.js';
+import { kvGet, kvPut } from '../../etcd/etcd-client.js';
 import { BIN, runBin, spawnBin, spawnCmd } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool, startBundledCluster, tempDir } from '../helpers/etcd.js';

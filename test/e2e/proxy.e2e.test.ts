@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { kvGet, memberAdd, memberList, memberRemove, isHealthy } from '../../core/etcd-client.js';
+import { kvGet, memberAdd, memberList, memberRemove, isHealthy } from '../../etcd/etcd-client.js';
 import { runBin, cleanEnv } from '../helpers/bin.js';
 import { etcdctl, eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { kvGet, kvPut } from '../../core/etcd-client.js';
+import { kvGet, kvPut } from '../../etcd/etcd-client.js';
 import { runBin, spawnBin } from '../helpers/bin.js';
 import type { BinProcess } from '../helpers/bin.js';
 import { eventually, requireTool, startBundledCluster } from '../helpers/etcd.js';

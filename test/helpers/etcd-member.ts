@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { isHealthy } from '../../core/etcd-client.js';
+import { isHealthy } from '../../etcd/etcd-client.js';
 import { cleanEnv } from './bin.js';
 import { eventually, requireTool } from './etcd.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EdgeError, exitCodeFor, formatForCli, isEdgeError, toEdgeError } from '../../../core/errors.js';
-import { decToHex, hexToDec, parsePeerMembers } from '../../../core/etcd-client.js';
+import { decToHex, hexToDec, parsePeerMembers } from '../../../etcd/etcd-client.js';
 import { parseHostPort } from '../../../core/net.js';
 
 test('usage and config errors exit 2, runtime errors 1', () => {

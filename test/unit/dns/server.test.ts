@@ -1,4 +1,4 @@
-// Unit tests of dns/server.ts on 127.0.0.1:0: UDP and TCP answers, core/srv.ts lookupSrv against it, and
+// Unit tests of dns/server.ts on 127.0.0.1:0: UDP and TCP answers, etcd/srv.ts lookupSrv against it, and
 // survival of malformed packets on both transports.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { DecodedPacket } from 'dns-packet';
-import { lookupSrv } from '../../../core/srv.js';
+import { lookupSrv } from '../../../etcd/srv.js';
 import { createDnsServer } from '../../../dns/server.js';
 import type { DnsServer } from '../../../dns/server.js';
 import { buildZone } from '../../../dns/zone.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import type { EtcdMember } from '../../../core/etcd-client.js';
+import type { EtcdMember } from '../../../etcd/etcd-client.js';
 import { probeTcp } from '../../../gateway/dial.js';
 import { parseEndpoint } from '../../../gateway/endpoint.js';
 import type { Endpoint } from '../../../gateway/endpoint.js';

@@ -2,7 +2,7 @@
 // every-second retry while nothing is available, peers handed on for persistence, and close().
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EtcdMember } from '../../../core/etcd-client.js';
+import type { EtcdMember } from '../../../etcd/etcd-client.js';
 import { noopLogger } from '../../../core/log.js';
 import { createDirector, shuffle } from '../../../proxy/director.js';
 import type { DirectorOptions } from '../../../proxy/director.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { EtcdMember } from '../../../core/etcd-client.js';
+import type { EtcdMember } from '../../../etcd/etcd-client.js';
 import { createProxy, parseProxyFlags } from '../../../proxy/index.js';
 import type { Proxy, ProxyDeps } from '../../../proxy/index.js';
 

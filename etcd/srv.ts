@@ -1,7 +1,7 @@
 // DNS SRV lookups for etcd's discovery records (pkg/srv/srv.go, embed/config.go GetDNSClusterNames): the -ssl
 // record gives https URLs, the plain one http URLs, each optionally suffixed with -<discovery-srv-name>.
 import { Resolver } from 'node:dns/promises';
-import { EdgeError } from './errors.js';
+import { EdgeError } from '../core/errors.js';
 
 /** What to look up. */
 export interface SrvLookupOptions {

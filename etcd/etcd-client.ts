@@ -1,9 +1,9 @@
 // A thin typed client for the etcd calls the edge needs, over the v3 JSON gateway (POST /v3/...) and the peer
 // /members endpoint. uint64 IDs stay lossless: the JSON gateway sends them as strings, and /members' bare numbers
 // are quoted before parsing. IDs are returned as lowercase unpadded hex, as etcdctl prints them.
-import { EdgeError } from './errors.js';
-import { httpRequest } from './http-client.js';
-import type { ClientTlsOptions } from './tls.js';
+import { EdgeError } from '../core/errors.js';
+import { httpRequest } from '../core/http-client.js';
+import type { ClientTlsOptions } from '../core/tls.js';
 
 /** Options shared by every call. */
 export interface EtcdCallOptions {

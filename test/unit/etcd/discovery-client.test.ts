@@ -1,10 +1,10 @@
-// Unit tests of core/discovery-client.ts against a fake v2 keys server on 127.0.0.1:0 (etcd's v2 discovery wire format).
+// Unit tests of etcd/discovery-client.ts against a fake v2 keys server on 127.0.0.1:0 (etcd's v2 discovery wire format).
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getDiscoveryCluster } from '../../../core/discovery-client.js';
+import { getDiscoveryCluster } from '../../../etcd/discovery-client.js';
 
 interface FakeNode { key: string; value: string; createdIndex: number }
 interface Fake { url: string; requests: string[]; nodes: FakeNode[]; index: number; register(n: FakeNode): void }

@@ -1,7 +1,7 @@
-// Pure helpers of core/etcd-binary.ts: version parsing and comparison, and the parent-death wrapper.
+// Pure helpers of etcd/etcd-binary.ts: version parsing and comparison, and the parent-death wrapper.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atLeast, dyingWithParent, parseEtcdVersion } from '../../../core/etcd-binary.js';
+import { atLeast, dyingWithParent, parseEtcdVersion } from '../../../etcd/etcd-binary.js';
 
 test('dyingWithParent runs etcd through setpriv --pdeathsig TERM when setpriv exists, and etcd as is otherwise', () => {
   assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a', '--data-dir=/d'], '/usr/bin/setpriv'),

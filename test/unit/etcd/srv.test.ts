@@ -1,11 +1,11 @@
-// Unit tests of core/srv.ts against a tiny UDP DNS server (dns-packet) on 127.0.0.1:0 that logs the names asked.
+// Unit tests of etcd/srv.ts against a tiny UDP DNS server (dns-packet) on 127.0.0.1:0 that logs the names asked.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
 import type { SrvAnswer } from 'dns-packet';
-import { lookupSrv, srvRecordNames } from '../../../core/srv.js';
+import { lookupSrv, srvRecordNames } from '../../../etcd/srv.js';
 
 /** Answers SRV questions from a table (NXDOMAIN otherwise) and records every name asked. */
 async function startDns(t: TestContext, records: Record<string, SrvAnswer['data'][]>): Promise<{ server: string; asked: string[] }> {

@@ -1,10 +1,10 @@
 // The client side of etcd's v2 discovery (etcdserver/api/v2discovery/discovery.go GetCluster): read a token's
 // size and registrations, optionally wait until the cluster is full, with clear errors instead of raw v2 ones.
-import { EdgeError } from './errors.js';
-import { httpRequest } from './http-client.js';
-import type { HttpResponse } from './http-client.js';
-import { sleep } from './lifecycle.js';
-import type { ClientTlsOptions } from './tls.js';
+import { EdgeError } from '../core/errors.js';
+import { httpRequest } from '../core/http-client.js';
+import type { HttpResponse } from '../core/http-client.js';
+import { sleep } from '../core/lifecycle.js';
+import type { ClientTlsOptions } from '../core/tls.js';
 
 /** Options of getDiscoveryCluster. */
 export interface DiscoveryClientOptions {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { EdgeError } from './errors.js';
+import { EdgeError } from '../core/errors.js';
 
 /** What the chosen etcd binary supports. */
 export interface EtcdBinary {
