@@ -3,6 +3,7 @@
 // URLs, loopback advertise URLs in a multi-machine cluster, duplicate names and ports, malformed URLs.
 import { EdgeError } from '../core/errors.js';
 import { isIp, isLoopbackHost, parseEtcdUrl, parseHostPort, urlHost } from '../core/net.js';
+import { parseInitialCluster, peerUrlsByName } from '../etcd/index.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
 
 /** Validates the edge sections (proxy, gateway, tunnel flags) with the owning component's own parser. */
@@ -10,23 +11,6 @@ export type EdgeSectionValidator = (kind: 'proxy' | 'gateway' | 'tunnel', host: 
 
 function fail(t: Topology, msg: string, hint: string): never {
   throw new EdgeError('EDGE_TOPOLOGY_INVALID', `${t.source}: ${msg}`, { hint });
-}
-
-/** Parses `name=url,name=url` into a name → URLs map, in order. */
-export function parseInitialCluster(s: string, where: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) {
-      throw new EdgeError('EDGE_TOPOLOGY_INVALID', `${where}: malformed initial-cluster entry ${JSON.stringify(part)}`, {
-        hint: 'write it as name=http://ip:2380,name2=http://ip2:2380',
-      });
-    }
-    const name = part.slice(0, eq);
-    parseEtcdUrl(part.slice(eq + 1), `${where} initial-cluster`);
-    out.set(name, [...(out.get(name) ?? []), part.slice(eq + 1)]);
-  }
-  return out;
 }
 
 /** Returns the members of a topology, in host order. */
@@ -89,7 +73,11 @@ function checkMemberUrls(t: Topology, h: HostDecl, m: MemberDecl, multi: boolean
 
 function checkInitialCluster(t: Topology): void {
   if (t.initialCluster === undefined) return;
-  const ic = parseInitialCluster(t.initialCluster, t.source);
+  const ic = peerUrlsByName(parseInitialCluster(t.initialCluster, {
+    code: 'EDGE_TOPOLOGY_INVALID', where: `${t.source} initial-cluster`,
+    message: (entry) => `${t.source}: malformed initial-cluster entry ${JSON.stringify(entry)}`,
+    hint: 'write it as name=http://ip:2380,name2=http://ip2:2380',
+  }));
   for (const m of standbysOf(t)) {
     if (ic.has(m.name)) {
       fail(t, `member ${JSON.stringify(m.name)} is on a host with role: proxy, but initial-cluster lists it`,

@@ -4,3 +4,4 @@ export * from './etcd-client.js';
 export * from './discovery-client.js';
 export * from './srv.js';
 export * from './etcd-binary.js';
+export * from './initial-cluster.js';

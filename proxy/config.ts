@@ -6,6 +6,7 @@ import { parseFlags } from '../core/flags.js';
 import type { ParsedFlags } from '../core/flags.js';
 import type { LogLevel } from '../core/log.js';
 import { parseEtcdUrl, urlHost } from '../core/net.js';
+import { initialClusterUrls, parseInitialCluster } from '../etcd/index.js';
 import { PROXY_FLAGS } from './flags.js';
 import { checkListenerAuth } from './listener-auth.js';
 
@@ -186,7 +187,7 @@ function parsePeerSource(f: ParsedFlags): PeerSourceConfig {
     const dns = f.str('dns-server');
     return { kind: 'srv', domain: f.str('discovery-srv') ?? '', ...(name ? { name } : {}), ...(dns ? { dnsServer: dns } : {}) };
   }
-  return { kind: 'initial-cluster', peers: parseInitialCluster(f.str('initial-cluster') ?? 'default=http://localhost:2380') };
+  return { kind: 'initial-cluster', peers: initialClusterPeers(f.str('initial-cluster') ?? 'default=http://localhost:2380') };
 }
 
 function parseDiscoveryUrl(url: string): void {
@@ -197,18 +198,13 @@ function parseDiscoveryUrl(url: string): void {
   }
 }
 
-/** Parses etcd's `name=url,name=url` into the distinct URLs, in order. */
-export function parseInitialCluster(value: string): string[] {
-  const urls: string[] = [];
-  for (const part of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) {
-      throw new EdgeError('EDGE_CONFIG_INVALID', `invalid --initial-cluster entry ${JSON.stringify(part)}`, { hint: 'write it as name=http://host:2380,name2=http://host2:2380' });
-    }
-    const u = parseEtcdUrl(part.slice(eq + 1), '--initial-cluster');
-    const s = `${u.protocol}//${u.host}`;
-    if (!urls.includes(s)) urls.push(s);
-  }
+/** Parses etcd's `name=url,name=url` into the distinct peer URLs, in order. */
+function initialClusterPeers(value: string): string[] {
+  const urls = initialClusterUrls(parseInitialCluster(value, {
+    code: 'EDGE_CONFIG_INVALID', where: '--initial-cluster',
+    message: (entry) => `invalid --initial-cluster entry ${JSON.stringify(entry)}`,
+    hint: 'write it as name=http://host:2380,name2=http://host2:2380',
+  }));
   if (urls.length === 0) throw new EdgeError('EDGE_CONFIG_INVALID', '--initial-cluster is empty', { hint: 'pass name=http://host:2380 pairs' });
   return urls;
 }

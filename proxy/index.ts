@@ -4,7 +4,7 @@ export { proxyMain } from './cli.js';
 export { edgeFactory } from './edge.js';
 export { createProxy } from './proxy.js';
 export type { Proxy, ProxyDeps } from './proxy.js';
-export { parseProxyFlags, configFromFlags, parseInitialCluster } from './config.js';
+export { parseProxyFlags, configFromFlags } from './config.js';
 export type { ProxyConfig, PeerSourceConfig, ListenUrl } from './config.js';
 export { PROXY_FLAGS, DEFAULT_MAX_REQUEST_BYTES } from './flags.js';
 export { statePaths, readClusterFile } from './state.js';
