@@ -75,7 +75,8 @@ export async function v3Call(endpoint: string, path: string, body: unknown, opts
   return json;
 }
 
-function toMember(m: Record<string, unknown>): EtcdMember {
+/** Converts a member as the JSON gateway or /members sends it (decimal IDs, omitted empty fields) to an EtcdMember. */
+export function memberFromJson(m: Record<string, unknown>): EtcdMember {
   return {
     id: decToHex(m.ID as string | undefined ?? m.id as string | undefined),
     name: typeof m.name === 'string' ? m.name : '',
@@ -88,7 +89,7 @@ function toMember(m: Record<string, unknown>): EtcdMember {
 /** Lists the members through a client URL (POST /v3/cluster/member/list). */
 export async function memberList(endpoint: string, opts: EtcdCallOptions = {}): Promise<EtcdMember[]> {
   const json = await v3Call(endpoint, '/v3/cluster/member/list', {}, opts);
-  return ((json.members as Record<string, unknown>[] | undefined) ?? []).map(toMember);
+  return ((json.members as Record<string, unknown>[] | undefined) ?? []).map(memberFromJson);
 }
 
 /** Adds a member (optionally as a learner) and returns it with the full list after the add. */
@@ -96,8 +97,8 @@ export async function memberAdd(endpoint: string, peerURLs: readonly string[], i
 Promise<{ member: EtcdMember; members: EtcdMember[] }> {
   const json = await v3Call(endpoint, '/v3/cluster/member/add', { peerURLs, isLearner }, opts);
   return {
-    member: toMember(json.member as Record<string, unknown>),
-    members: ((json.members as Record<string, unknown>[] | undefined) ?? []).map(toMember),
+    member: memberFromJson(json.member as Record<string, unknown>),
+    members: ((json.members as Record<string, unknown>[] | undefined) ?? []).map(memberFromJson),
   };
 }
 
@@ -158,7 +159,7 @@ export function parsePeerMembers(body: string): EtcdMember[] {
   const quoted = body.replace(/"id"\s*:\s*(\d+)/g, '"id":"$1"');
   const arr = JSON.parse(quoted) as unknown;
   if (!Array.isArray(arr)) throw new Error('peer /members did not return a JSON array');
-  return (arr as Record<string, unknown>[]).map(toMember);
+  return (arr as Record<string, unknown>[]).map(memberFromJson);
 }
 
 /** Fetches GET <peerURL>/members from the first peer that answers (etcd's GetClusterFromRemotePeers). */

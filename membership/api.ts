@@ -1,15 +1,14 @@
 // The membership calls over the v3 JSON API with endpoint failover: each call tries the endpoints in order until
 // one answers; an answer from etcd itself (an `etcdserver: …` error) is final and not retried elsewhere.
 import { EdgeError, isEdgeError } from '../core/errors.js';
-import { decToHex, hexToDec, isHealthy, v3Call } from '../etcd/index.js';
-import type { EndpointStatus, EtcdCallOptions } from '../etcd/index.js';
+import { decToHex, hexToDec, isHealthy, memberFromJson, v3Call } from '../etcd/index.js';
+import type { EndpointStatus, EtcdCallOptions, EtcdMember } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
-import type { MemberView } from './format.js';
 
 /** A member list with the cluster ID it came with. */
 export interface MemberListing {
   readonly clusterId: string;
-  readonly members: readonly MemberView[];
+  readonly members: readonly EtcdMember[];
 }
 
 /** The membership API of one cluster. */
@@ -19,7 +18,7 @@ export interface MembershipApi {
   /** Replaces the endpoints (e.g. with the members' client URLs once the list is known). */
   setEndpoints(eps: readonly string[]): void;
   list(): Promise<MemberListing>;
-  add(peerURLs: readonly string[], isLearner: boolean): Promise<MemberListing & { member: MemberView }>;
+  add(peerURLs: readonly string[], isLearner: boolean): Promise<MemberListing & { member: EtcdMember }>;
   remove(idHex: string): Promise<MemberListing>;
   promote(idHex: string): Promise<MemberListing>;
   status(endpoint: string): Promise<EndpointStatus & { isLearner: boolean }>;
@@ -35,20 +34,9 @@ export interface MembershipApiOptions {
   readonly timeoutMs: number;
 }
 
-/** Converts a JSON-gateway member (decimal string IDs, omitted empty fields) to a MemberView. */
-export function toView(m: Record<string, unknown>): MemberView {
-  return {
-    id: decToHex(m.ID as string | undefined),
-    name: typeof m.name === 'string' ? m.name : '',
-    peerURLs: Array.isArray(m.peerURLs) ? (m.peerURLs as string[]) : [],
-    clientURLs: Array.isArray(m.clientURLs) ? (m.clientURLs as string[]) : [],
-    isLearner: m.isLearner === true,
-  };
-}
-
 function listing(j: Record<string, unknown>): MemberListing {
   const h = (j.header ?? {}) as Record<string, string | undefined>;
-  return { clusterId: decToHex(h.cluster_id), members: ((j.members as Record<string, unknown>[] | undefined) ?? []).map(toView) };
+  return { clusterId: decToHex(h.cluster_id), members: ((j.members as Record<string, unknown>[] | undefined) ?? []).map(memberFromJson) };
 }
 
 /** Tells whether an error is etcd's own answer (final) rather than a transport failure (try the next endpoint). */
@@ -89,7 +77,7 @@ export function createMembershipApi(opts: MembershipApiOptions): MembershipApi {
     list: async () => listing(await call('/v3/cluster/member/list', {})),
     async add(peerURLs, isLearner) {
       const j = await call('/v3/cluster/member/add', { peerURLs, isLearner });
-      return { ...listing(j), member: toView(j.member as Record<string, unknown>) };
+      return { ...listing(j), member: memberFromJson(j.member as Record<string, unknown>) };
     },
     remove: async (idHex) => listing(await call('/v3/cluster/member/remove', { ID: hexToDec(idHex) })),
     promote: async (idHex) => listing(await call('/v3/cluster/member/promote', { ID: hexToDec(idHex) })),

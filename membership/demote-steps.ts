@@ -9,7 +9,7 @@ import { createMembershipApi, isServerAnswer, serverMessage } from './api.js';
 import { retryWhileUnhealthy } from './retry.js';
 import type { MembershipApi } from './api.js';
 import type { DemoteConfig } from './config.js';
-import type { MemberView } from './format.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { promoteSupervisor, readMemberPid } from './pidfile.js';
 import type { MemberPidRecord } from './pidfile.js';
 import { findEtcdByDataDir, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
@@ -33,13 +33,13 @@ export interface FoundMember {
   readonly supervisor: number | undefined;
   /** Without a promote: the etcd running on <data-dir>/<name>.etcd here (started by up, systemd or by hand). */
   readonly external: LocalEtcd | undefined;
-  readonly member: MemberView | undefined;
-  readonly members: readonly MemberView[];
+  readonly member: EtcdMember | undefined;
+  readonly members: readonly EtcdMember[];
 }
 
 
 /** Hands leadership to a healthy voting member when m leads; returns what happened. */
-export async function moveLeadership(api: MembershipApi, m: MemberView, members: readonly MemberView[]): Promise<string> {
+export async function moveLeadership(api: MembershipApi, m: EtcdMember, members: readonly EtcdMember[]): Promise<string> {
   const url = m.clientURLs[0];
   const st = url ? await api.status(url).catch(() => undefined) : undefined;
   if (!st || st.leader !== m.id) return st ? `not the leader (the leader is ${st.leader})` : 'not reachable; nothing to move';
@@ -103,7 +103,7 @@ export async function findMember(c: DemoteCtx): Promise<FoundMember> {
 }
 
 /** Refuses to remove the last voter, or a member that runs but not on this host's data dir. */
-export async function checkRemovable(c: DemoteCtx, f: FoundMember, member: MemberView): Promise<void> {
+export async function checkRemovable(c: DemoteCtx, f: FoundMember, member: EtcdMember): Promise<void> {
   const { cfg } = c;
   if (!member.isLearner && f.members.filter((m) => !m.isLearner).length <= 1) {
     throw new EdgeError('EDGE_MEMBERSHIP', `${JSON.stringify(cfg.name)} is the cluster's only voting member`, { hint: 'removing it would end the cluster; add another member first' });
@@ -119,7 +119,7 @@ export async function checkRemovable(c: DemoteCtx, f: FoundMember, member: Membe
 }
 
 /** Steps 2-3: moves leadership away, removes the member; returns the members left. */
-export async function removeMember(c: DemoteCtx, f: FoundMember, member: MemberView): Promise<readonly MemberView[]> {
+export async function removeMember(c: DemoteCtx, f: FoundMember, member: EtcdMember): Promise<readonly EtcdMember[]> {
   const { cfg, print } = c;
   print.step(2, 'move leadership away if it leads');
   print.detail(await moveLeadership(f.api, member, f.members));

@@ -12,7 +12,7 @@ import type { DemoteConfig } from './config.js';
 import { archiveDataDir, checkRemovable, findMember, removeMember, stopMember } from './demote-steps.js';
 import type { DemoteCtx, FoundMember } from './demote-steps.js';
 import { proxyPeersOf } from './format.js';
-import type { MemberView } from './format.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { proxyDirHolder } from './local-proxy.js';
 import { startProxyChild } from './proxy-child.js';
 import { localMemberTls, proxyTlsArgsFor } from './proxy-tls.js';
@@ -56,7 +56,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
   let exitedResolve: (code: number) => void = () => undefined;
   const exited = new Promise<number>((r) => { exitedResolve = r; });
 
-  const replace = async (f: FoundMember, left: readonly MemberView[], tlsArgs: readonly string[]): Promise<void> => {
+  const replace = async (f: FoundMember, left: readonly EtcdMember[], tlsArgs: readonly string[]): Promise<void> => {
     const listen = proxyListen(cfg, f);
     c.print.step(6, cfg.startProxy ? `start an etcd-edge proxy on ${listen.join(',')}` : 'proxy: not requested (--start-proxy=false)');
     if (!cfg.startProxy) return;

@@ -1,14 +1,6 @@
 // etcdctl v3's simple output for member add/remove/promote/list, byte for byte (etcdctl/ctlv3/command/
 // printer_simple.go): IDs as %16x (space-padded) in the headlines and %x in lists, values quoted like Go's %q.
-
-/** One member as the formatters need it; IDs are lowercase hex without padding. */
-export interface MemberView {
-  readonly id: string;
-  readonly name: string;
-  readonly peerURLs: readonly string[];
-  readonly clientURLs: readonly string[];
-  readonly isLearner: boolean;
-}
+import type { EtcdMember } from '../etcd/index.js';
 
 /** Pads a hex ID on the left with spaces to 16 characters, as Go's %16x does. */
 export function padHex16(hex: string): string {
@@ -49,18 +41,18 @@ export function compareHexIds(a: string, b: string): number {
  * Builds ETCD_INITIAL_CLUSTER as etcdctl does: one name=url per peer URL of every member, ordered by member ID
  * ascending; the new member gets newName, another unstarted member an empty name.
  */
-export function initialClusterOf(members: readonly MemberView[], newId: string, newName: string): string {
+export function initialClusterOf(members: readonly EtcdMember[], newId: string, newName: string): string {
   return [...members].sort((a, b) => compareHexIds(a.id, b.id))
     .flatMap((m) => m.peerURLs.map((u) => `${m.id === newId ? newName : m.name}=${u}`)).join(',');
 }
 
 /** The --initial-cluster a local proxy gets from a member list (an unnamed, unstarted member by its ID). */
-export function proxyPeersOf(members: readonly MemberView[]): string {
+export function proxyPeersOf(members: readonly EtcdMember[]): string {
   return members.flatMap((m) => m.peerURLs.map((u) => `${m.name || m.id}=${u}`)).join(',');
 }
 
 /** Renders `etcdctl member add` output: the headline, a blank line and the four ETCD_* lines. */
-export function formatMemberAdded(r: { clusterId: string; member: MemberView; members: readonly MemberView[]; name: string; peerUrls: string }): string {
+export function formatMemberAdded(r: { clusterId: string; member: EtcdMember; members: readonly EtcdMember[]; name: string; peerUrls: string }): string {
   return [
     `Member ${padHex16(r.member.id)} added to cluster ${padHex16(r.clusterId)}`,
     '',
@@ -82,7 +74,7 @@ export function formatMemberPromoted(id: string, clusterId: string): string {
 }
 
 /** Renders `etcdctl member list` (simple): one line per member, ordered by ID ascending. */
-export function formatMemberList(members: readonly MemberView[]): string {
+export function formatMemberList(members: readonly EtcdMember[]): string {
   return [...members].sort((a, b) => compareHexIds(a.id, b.id)).map((m) => [
     m.id, m.name === '' ? 'unstarted' : 'started', m.name, m.peerURLs.join(','), m.clientURLs.join(','), String(m.isLearner),
   ].join(', ') + '\n').join('');

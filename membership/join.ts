@@ -10,9 +10,8 @@ import { retryWhileUnhealthy } from './retry.js';
 import { isServerAnswer, serverMessage } from './api.js';
 import type { PromoteConfig } from './config.js';
 import { memberEnv } from '../etcd/index.js';
-import type { EtcdBinary } from '../etcd/index.js';
+import type { EtcdBinary, EtcdMember } from '../etcd/index.js';
 import { initialClusterOf } from './format.js';
-import type { MemberView } from './format.js';
 import { moveProxyState, proxyPaths, restartProxy, restoreProxyState, stopLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { joinArgs } from './member-args.js';
@@ -28,9 +27,9 @@ export interface JoinInput {
   readonly api: MembershipApi;
   readonly etcd: EtcdBinary;
   readonly proxy: ProxyRecord | undefined;
-  readonly members: readonly MemberView[];
+  readonly members: readonly EtcdMember[];
   /** A member an interrupted run added but never started: reused instead of adding another. */
-  readonly pending?: MemberView;
+  readonly pending?: EtcdMember;
   readonly learner: boolean;
   readonly print: StepPrinter;
   readonly logger: Logger;
@@ -40,14 +39,14 @@ export interface JoinInput {
 
 /** A joined, running member. */
 export interface Joined {
-  readonly member: MemberView;
+  readonly member: EtcdMember;
   readonly child: EtcdChild;
   readonly args: readonly string[];
 }
 
 /** What has been done so far, for the rollback. */
 interface Done {
-  added?: MemberView;
+  added?: EtcdMember;
   proxyStopped?: ProxyRecord;
   archived?: string;
   child?: EtcdChild;
@@ -64,7 +63,7 @@ async function addRetrying(i: JoinInput): Promise<Awaited<ReturnType<MembershipA
   }
 }
 
-async function addMember(i: JoinInput, d: Done): Promise<{ member: MemberView; initialCluster: string }> {
+async function addMember(i: JoinInput, d: Done): Promise<{ member: EtcdMember; initialCluster: string }> {
   if (i.pending) {
     d.added = i.pending;
     i.print.detail(`member ${i.pending.id} was added by an earlier run but never started; using it`);

@@ -8,16 +8,16 @@ import { peerMembers } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
-import type { MemberView } from './format.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { proxyPaths } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { promoteSupervisor, readMemberPid } from './pidfile.js';
 
 /** What step 1 found. */
 export type Preflight =
-  | { readonly kind: 'already'; readonly member: MemberView; readonly how: string }
-  | { readonly kind: 'restart'; readonly member: MemberView; readonly members: readonly MemberView[] }
-  | { readonly kind: 'join'; readonly members: readonly MemberView[]; readonly pending?: MemberView };
+  | { readonly kind: 'already'; readonly member: EtcdMember; readonly how: string }
+  | { readonly kind: 'restart'; readonly member: EtcdMember; readonly members: readonly EtcdMember[] }
+  | { readonly kind: 'join'; readonly members: readonly EtcdMember[]; readonly pending?: EtcdMember };
 
 const sameUrls = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && [...a].sort().every((u, i) => u === [...b].sort()[i]);
@@ -43,13 +43,13 @@ export async function endpointsFromProxyState(dataDir: string, tls: ClientTlsOpt
 }
 
 /** Client URLs of started members, minus the ones that are this host's proxy (it is about to stop). */
-export function memberEndpoints(members: readonly MemberView[], proxy: ProxyRecord | undefined, skipId?: string): string[] {
+export function memberEndpoints(members: readonly EtcdMember[], proxy: ProxyRecord | undefined, skipId?: string): string[] {
   const own = new Set((proxy?.listenUrls ?? []).map(norm));
   return members.filter((m) => m.name !== '' && m.id !== skipId).flatMap((m) => m.clientURLs.map(norm)).filter((u) => !own.has(u));
 }
 
 /** Names each member that is unstarted or does not answer /health. */
-export async function unhealthyMembers(api: MembershipApi, members: readonly MemberView[], skipId?: string): Promise<string[]> {
+export async function unhealthyMembers(api: MembershipApi, members: readonly EtcdMember[], skipId?: string): Promise<string[]> {
   const checks = members.filter((m) => m.id !== skipId).map(async (m) => {
     if (m.name === '') return `member ${m.id} (${m.peerURLs.join(',')}) was added but never started`;
     for (const u of m.clientURLs) if (await api.healthy(u)) return undefined;
@@ -82,7 +82,7 @@ export async function checkPorts(urls: readonly string[], proxy: ProxyRecord | u
 
 
 /** Classifies the cluster against the requested member (first run, second run, interrupted run). */
-export async function classify(cfg: PromoteConfig, api: MembershipApi, members: readonly MemberView[], initialized: boolean): Promise<Preflight> {
+export async function classify(cfg: PromoteConfig, api: MembershipApi, members: readonly EtcdMember[], initialized: boolean): Promise<Preflight> {
   const byUrl = members.find((m) => sameUrls(m.peerURLs, cfg.peerUrls));
   const byName = members.find((m) => m.name === cfg.name);
   if (byName && byName !== byUrl) {

@@ -14,8 +14,7 @@ import { createMembershipApi } from './api.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
 import { atLeast, detectEtcd, memberEnv } from '../etcd/index.js';
-import type { EtcdBinary } from '../etcd/index.js';
-import type { MemberView } from './format.js';
+import type { EtcdBinary, EtcdMember } from '../etcd/index.js';
 import { join } from './join.js';
 import { findLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
@@ -65,12 +64,12 @@ interface Found {
   readonly api: MembershipApi;
   readonly proxy: ProxyRecord | undefined;
   readonly etcd: EtcdBinary;
-  readonly members: readonly MemberView[];
+  readonly members: readonly EtcdMember[];
 }
 
 /** A member that runs and has caught up. */
 interface Started {
-  readonly member: MemberView;
+  readonly member: EtcdMember;
   readonly child: EtcdChild;
   readonly args: readonly string[];
 }
@@ -102,7 +101,7 @@ async function learnerSupported(c: Ctx, f: Found): Promise<boolean> {
 }
 
 /** The checks that must pass before the add, then the transactional steps 2-6. */
-async function joinNew(c: Ctx, f: Found, pending: MemberView | undefined, signal: AbortSignal | undefined): Promise<Started> {
+async function joinNew(c: Ctx, f: Found, pending: EtcdMember | undefined, signal: AbortSignal | undefined): Promise<Started> {
   const { cfg, print } = c;
   const bad = await unhealthyMembers(f.api, f.members, pending?.id);
   if (bad.length > 0) {
@@ -123,7 +122,7 @@ async function joinNew(c: Ctx, f: Found, pending: MemberView | undefined, signal
 }
 
 /** Starts a member that joined before from its data dir (nothing to roll back: membership does not change). */
-async function restartJoined(c: Ctx, f: Found, member: MemberView, signal: AbortSignal | undefined): Promise<Started> {
+async function restartJoined(c: Ctx, f: Found, member: EtcdMember, signal: AbortSignal | undefined): Promise<Started> {
   const { cfg } = c;
   c.print.detail(`member ${member.id} joined before and ${cfg.memberDataDir} holds its data; starting it again`);
   // etcd ignores the initial cluster once a WAL exists; it is passed only to keep one argv for every start.

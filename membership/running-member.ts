@@ -7,7 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
 import { proxyPeersOf } from './format.js';
-import type { MemberView } from './format.js';
+import type { EtcdMember } from '../etcd/index.js';
 import { memberEnv } from '../etcd/index.js';
 import { spawnEtcd, superviseMember } from './member-process.js';
 import type { EtcdChild, MemberSupervisor } from './member-process.js';
@@ -25,7 +25,7 @@ export interface RunningMemberInput {
   readonly cfg: PromoteConfig;
   readonly api: MembershipApi;
   readonly etcdPath: string;
-  readonly member: MemberView;
+  readonly member: EtcdMember;
   readonly child: EtcdChild;
   readonly args: readonly string[];
   readonly logger: Logger;
@@ -44,7 +44,7 @@ export interface RunningMember {
 
 async function printSummary(i: RunningMemberInput): Promise<void> {
   const { cfg, print } = i;
-  const members = (await i.api.list().catch(() => ({ members: [] as MemberView[] }))).members;
+  const members = (await i.api.list().catch(() => ({ members: [] as EtcdMember[] }))).members;
   print.line(`member ${cfg.name} (${i.member.id}) is a voting member; the cluster has ${members.length} members: ${members.map((m) => m.name || m.id).join(', ')}`);
   print.line(`running it until Ctrl-C/SIGTERM (etcd stops with this command). to keep it running, run this command again (it restarts the member from ${cfg.memberDataDir}), or etcd itself:`);
   print.line(`  ${shellLine([i.etcdPath, ...i.args.filter((a) => !a.startsWith('--initial-cluster'))])}`);

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareHexIds, formatMemberAdded, formatMemberList, formatMemberPromoted, formatMemberRemoved, goQuote, initialClusterOf, padHex16 } from '../../../membership/format.js';
-import type { MemberView } from '../../../membership/format.js';
+import type { EtcdMember } from '../../../etcd/index.js';
 
-const m = (id: string, name: string, peer: string, client = '', isLearner = false): MemberView =>
+const m = (id: string, name: string, peer: string, client = '', isLearner = false): EtcdMember =>
   ({ id, name, peerURLs: peer.split(','), clientURLs: client ? client.split(',') : [], isLearner });
 
 // The members of etcd-behavior.md §6.1 (m1..m3 plus the new m4), in insertion order, not ID order.

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MembershipApi } from '../../../membership/api.js';
 import { parsePromoteFlags } from '../../../membership/config.js';
-import type { MemberView } from '../../../membership/format.js';
+import type { EtcdMember } from '../../../etcd/index.js';
 import { classify, memberEndpoints, unhealthyMembers } from '../../../membership/preflight.js';
 
 const cfg = parsePromoteFlags(['--name', 'm4', '--peer-urls', 'http://127.0.0.1:4', '--client-urls', 'http://127.0.0.1:14', '--data-dir', '/nonexistent/px'], {}, '/').config;
 if (!cfg) throw new Error('config');
 
-const m = (id: string, name: string, peer: string, client = ''): MemberView => ({ id, name, peerURLs: [peer], clientURLs: client ? [client] : [], isLearner: false });
+const m = (id: string, name: string, peer: string, client = ''): EtcdMember => ({ id, name, peerURLs: [peer], clientURLs: client ? [client] : [], isLearner: false });
 const M1 = m('a1', 'm1', 'http://127.0.0.1:1', 'http://127.0.0.1:11');
 const M2 = m('a2', 'm2', 'http://127.0.0.1:2', 'http://127.0.0.1:12');
 
@@ -22,7 +22,7 @@ function fakeApi(healthy: (url: string) => boolean): MembershipApi {
   };
 }
 
-const cases: { name: string; members: MemberView[]; healthy?: boolean; initialized?: boolean; kind?: string; re?: RegExp }[] = [
+const cases: { name: string; members: EtcdMember[]; healthy?: boolean; initialized?: boolean; kind?: string; re?: RegExp }[] = [
   { name: 'first run: join', members: [M1, M2], kind: 'join' },
   { name: 'an earlier run added it but never started it: join with it', members: [M1, m('a4', '', 'http://127.0.0.1:4')], kind: 'join' },
   { name: 'second run, member healthy: already', members: [M1, m('a4', 'm4', 'http://127.0.0.1:4', 'http://127.0.0.1:14')], healthy: true, kind: 'already' },
