@@ -1,6 +1,6 @@
-// The one metrics and health listener of a long-running command (etcd's --listen-metrics-urls): GET /metrics
-// (Prometheus text), /livez, /readyz (200 "ok" or 503 with the reason), plus the routes a command adds (the
-// status page of `up`). Plain http on loopback by default, like etcd's metrics listener.
+// The one metrics and health listener of every long-running command (etcd's --listen-metrics-urls): GET /metrics
+// (Prometheus text), /livez, /readyz (200 "ok" or 503 with the reason), /health (etcd's JSON), plus the routes a
+// command adds (the status page of `up`). Plain http on loopback by default, like etcd's metrics listener.
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,31 +67,41 @@ export function createMetricsServer(config: Readonly<MetricsServerConfig>): Metr
     if (path === '/metrics') {
       config.metrics().then((text) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text),
         (err: unknown) => send(res, 500, 'text/plain', `${String(err)}\n`));
-    } else if (path === '/livez' || path === '/health') {
+    } else if (path === '/livez') {
       send(res, 200, 'text/plain', 'ok\n');
     } else if (path === '/readyz') {
       Promise.resolve(config.notReady()).then((why) => send(res, why === undefined ? 200 : 503, 'text/plain', `${why ?? 'ok'}\n`),
         (err: unknown) => send(res, 503, 'text/plain', `${String(err)}\n`));
+    } else if (path === '/health') {
+      // etcd's /health shape, so probes written for a member work here too; healthy means ready.
+      Promise.resolve(config.notReady()).then((why) => why, (err: unknown) => String(err)).then((why) =>
+        send(res, why === undefined ? 200 : 503, 'application/json', `${JSON.stringify({ health: String(why === undefined) })}\n`));
     } else {
       const route = config.routes?.[path];
       if (route) route(req, res);
       else send(res, 404, 'text/plain', 'not found\n');
     }
   };
+  const closeServers = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+  };
   return {
     async start() {
       guard.beginStart();
-      for (const addr of config.listen) {
-        const s = http.createServer(handle);
-        s.keepAliveTimeout = 5000;
-        servers.push(s);
-        bound.push(await listen(s, addr, config.flag ?? '--listen-metrics-urls'));
+      try {
+        for (const addr of config.listen) {
+          const s = http.createServer(handle);
+          s.keepAliveTimeout = 5000;
+          servers.push(s);
+          bound.push(await listen(s, addr, config.flag ?? '--listen-metrics-urls'));
+        }
+      } catch (err) {
+        await closeServers();
+        throw err;
       }
     },
     close() {
-      return guard.closeOnce(async () => {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
-      });
+      return guard.closeOnce(closeServers);
     },
     addresses: () => [...bound],
     urls: () => bound.map((a) => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`),

@@ -23,7 +23,7 @@ export const GATEWAY_FLAGS: FlagSpecs = {
   'endpoints-auto-sync-interval': { kind: 'duration', default: 30_000, describe: 'how often to adopt the client URLs of the current member list (0: never)' },
   'dial-timeout': { kind: 'duration', default: 1000, describe: 'how long one dial to an endpoint may take before the next endpoint is tried' },
   'drain-timeout': { kind: 'duration', default: 5000, describe: 'on shutdown, how long open connections may finish before they are cut' },
-  'listen-metrics-urls': { kind: 'list', describe: 'http://host:port URLs serving /metrics (Prometheus) and /readyz' },
+  'listen-metrics-urls': { kind: 'list', describe: 'http://host:port URLs serving /metrics (Prometheus), /readyz, /livez and /health' },
   'dns-server': { kind: 'string', describe: 'DNS server (ip or ip:port) for --discovery-srv lookups instead of the system resolver' },
   'cert-file': { kind: 'string', describe: 'client certificate for the gateway\'s own control-plane calls to members with --client-cert-auth (never for proxied traffic)' },
   'key-file': { kind: 'string', describe: 'key of --cert-file' },

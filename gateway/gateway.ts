@@ -18,8 +18,9 @@ import { controlUrls, keysOf } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';
 import { assertNoLoops, createLoopGuard } from './loop.js';
 import type { LoopDeps } from './loop.js';
-import { createGatewayMetrics, serveMetrics } from './metrics.js';
-import type { GatewayMetrics, MetricsServer, RelayCounters } from './metrics.js';
+import { createGatewayMetrics } from './metrics.js';
+import type { GatewayMetrics, RelayCounters } from './metrics.js';
+import type { MetricsServer } from '../core/metrics-server.js';
 import { createJsDataPath } from './datapath.js';
 import type { DataPath, DataPathEvents } from './datapath.js';
 import { createNativeDataPath, loadAddon } from './native.js';
@@ -80,7 +81,7 @@ class TcpGateway implements Gateway {
   readonly #metrics: GatewayMetrics;
   readonly #remotes: Remotes;
   readonly #source: EndpointSource;
-  readonly #metricsServers: MetricsServer[] = [];
+  #metricsServer: MetricsServer | undefined;
   #tls: ClientTlsOptions | undefined;
   #dataPath: DataPath | undefined;
   #maxConnections = 0;
@@ -136,7 +137,7 @@ class TcpGateway implements Gateway {
       if (open > 0) this.#log.info({ connections: open, drainTimeoutMs: this.#cfg.drainTimeoutMs }, 'draining connections');
       const cut = dp ? await dp.close(this.#cfg.drainTimeoutMs) : 0;
       if (cut > 0) this.#log.warn({ connections: cut }, 'drain timeout: closing the remaining connections');
-      await Promise.all(this.#metricsServers.map((m) => m.close()));
+      await this.#metricsServer?.close();
       if (this.#bound) this.#log.info({}, 'gateway stopped');
     });
   }
@@ -147,7 +148,7 @@ class TcpGateway implements Gateway {
   }
 
   metricsAddresses(): AddressInfo[] {
-    return this.#metricsServers.map((m) => m.address);
+    return this.#metricsServer?.addresses() ?? [];
   }
 
   status(): GatewayStatus {
@@ -180,8 +181,16 @@ class TcpGateway implements Gateway {
     this.#dataPath.setEndpoints(this.#remotes.list());
     await this.#remotes.probeAll();
     this.#checkClosed();
-    for (const addr of cfg.listenMetrics) {
-      this.#metricsServers.push(await serveMetrics(addr, await this.#metrics.registry(), () => !this.#guard.closed && this.#remotes.liveCount() > 0));
+    if (cfg.listenMetrics.length > 0) {
+      // Loaded only here: a gateway without --listen-metrics-urls never loads prom-client.
+      const { createMetricsServer } = await import('../core/metrics-server.js');
+      const registry = await this.#metrics.registry();
+      this.#metricsServer = createMetricsServer({
+        listen: cfg.listenMetrics,
+        metrics: () => registry.metrics(),
+        notReady: () => (!this.#guard.closed && this.#remotes.liveCount() > 0 ? undefined : 'no endpoint is up'),
+      });
+      await this.#metricsServer.start();
       this.#checkClosed();
     }
     if (cfg.autoSyncIntervalMs > 0) {

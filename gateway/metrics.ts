@@ -1,12 +1,8 @@
-// Prometheus metrics of one gateway, on a registry of its own (never prom-client's global one), and the small
-// HTTP server that serves them with /readyz on --listen-metrics-urls. The data path and the control plane only
+// Prometheus metrics of one gateway, on a registry of its own (never prom-client's global one), served on
+// --listen-metrics-urls by core's metrics listener. The data path and the control plane only
 // bump plain counters; prom-client is loaded when metrics are first rendered or served, so a gateway without
 // --listen-metrics-urls never loads it (less memory).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { listen } from '../core/net.js';
-import type { HostPort } from '../core/net.js';
 import type { ByteCounts } from './relay.js';
 
 /** The gateway's metrics that the control plane updates (rare events only). */
@@ -83,36 +79,5 @@ export function createGatewayMetrics(relay: () => RelayCounters): GatewayMetrics
       else up.set(endpoint, isUp ? 1 : 0);
     },
     registry: () => (built ??= build()),
-  };
-}
-
-/** A running metrics listener. */
-export interface MetricsServer {
-  readonly address: AddressInfo;
-  close(): Promise<void>;
-}
-
-/** Serves GET /metrics and /readyz (200 while an endpoint is up, 503 otherwise) on addr. */
-export async function serveMetrics(addr: HostPort, registry: Registry, ready: () => boolean): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
-    if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
-      );
-    } else if (path === '/readyz') {
-      const ok = ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'no endpoint is up\n');
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    }
-  });
-  server.keepAliveTimeout = 5000;
-  const address = await listen(server, addr, '--listen-metrics-urls');
-  return {
-    address,
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

@@ -37,7 +37,7 @@ export const PROXY_FLAGS: FlagSpecs = {
   'peer-key-file': { kind: 'string', describe: 'client key presented to peers and members' },
   'peer-trusted-ca-file': { kind: 'string', describe: 'CA that verifies the peers\' and members\' certificates' },
   'peer-auto-tls': { kind: 'boolean', default: false, describe: 'members use etcd --auto-tls certificates: do not verify them' },
-  'listen-metrics-urls': { kind: 'list', describe: 'extra http URLs serving /metrics and /readyz (ours)' },
+  'listen-metrics-urls': { kind: 'list', describe: 'extra http URLs serving /metrics, /readyz, /livez and /health (ours)' },
   'access-log': { kind: 'string', default: 'off', choices: ['off', 'debug', 'info', 'warn'], describe: 'log every request through pino-http at this level (ours; off costs nothing)' },
   'config-file': { kind: 'string', describe: 'YAML file with flag-named keys; layered under flags and env (etcd makes its file exclusive)' },
   ...LOG_LEVEL_FLAG,

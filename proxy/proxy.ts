@@ -10,6 +10,8 @@ import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+import { createMetricsServer } from '../core/metrics-server.js';
+import type { MetricsServer } from '../core/metrics-server.js';
 import { createConnectionCap } from '../core/conn-cap.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
@@ -30,7 +32,7 @@ import { createMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { resolvePeers } from './peers.js';
 import type { PeerSourceDeps } from './peers.js';
-import { bindAll, metricsListener } from './servers.js';
+import { bindAll } from './servers.js';
 import type { Bound } from './servers.js';
 import { claimPidFile, processAlive, releasePidFile, statePaths, writeClusterFile } from './state.js';
 
@@ -77,7 +79,7 @@ class EdgeProxy implements Proxy {
   readonly #via = newViaToken();
   #director: Director | undefined;
   #bound: Bound | undefined;
-  #metricsBound: Bound | undefined;
+  #metricsServer: MetricsServer | undefined;
   #cap: ConnectionCap | undefined;
   #h2: H2Front | undefined;
   #sessions: SessionPool | undefined;
@@ -119,10 +121,17 @@ class EdgeProxy implements Proxy {
     this.#isSelf = selfMatcher([...own, ...advertise]);
     if (!(await d.refresh())) this.#log.warn({ peers: d.peers() }, 'no peer answered yet; retrying every second, requests get 503 meanwhile');
     this.#checkCancelled(signal);
-    if (cfg.metricsListen.length > 0) this.#metricsBound = await metricsListener(cfg.metricsListen, this.#metrics, () => d.availableUrls().length > 0);
+    if (cfg.metricsListen.length > 0) {
+      this.#metricsServer = createMetricsServer({
+        listen: cfg.metricsListen.map((l) => ({ host: l.host, port: l.port })),
+        metrics: () => this.#metrics.registry.metrics(),
+        notReady: () => (d.availableUrls().length > 0 ? undefined : 'no endpoint available'),
+      });
+      await this.#metricsServer.start();
+    }
     d.startTimer();
     this.#log.info({
-      listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsBound?.urls ?? [],
+      listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsServer?.urls() ?? [],
       advertiseClientUrls: this.#rewriteTo ?? [], dataDir: cfg.dataDir,
     }, 'ready to proxy client requests');
   }
@@ -182,7 +191,7 @@ class EdgeProxy implements Proxy {
     // Order: stop accepting → drain open requests up to shutdownTimeoutMs → cut the rest (watches) → stop the
     // director (refresh timer, failure timers, member agents) → release the pid file.
     return this.#guard.closeOnce(async () => {
-      await this.#metricsBound?.close(0);
+      await this.#metricsServer?.close();
       // HTTP/2 sessions (gRPC) drain next to the HTTP/1.1 connections: the listeners close once both are gone.
       await Promise.all([this.#bound?.close(this.#config.shutdownTimeoutMs), this.#h2?.close(this.#config.shutdownTimeoutMs)]);
       this.#sessions?.destroy();
@@ -203,7 +212,7 @@ class EdgeProxy implements Proxy {
   }
 
   metricsUrls(): string[] {
-    return this.#metricsBound?.urls ?? [];
+    return this.#metricsServer?.urls() ?? [];
   }
 
   endpoints(): string[] {

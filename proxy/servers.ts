@@ -1,5 +1,5 @@
 // The proxy's listeners: one http(s) server per --listen-client-urls entry (client timeouts, malformed requests
-// answered 400 without disturbing others, graceful drain on close), and the plain-http metrics listener.
+// answered 400 without disturbing others, graceful drain on close). The metrics listener is core's.
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,9 +13,7 @@ import type { ListenUrl, ProxyConfig } from './config.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { chooseAlpn } from './h2.js';
 import type { H2Front } from './h2.js';
-import { serveMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
-import { pathOf } from './routes.js';
 
 /** Bound servers with their addresses and a draining close. */
 export interface Bound {
@@ -96,22 +94,4 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
     return s;
   });
   return bindServers(servers, cfg.listen, '--listen-client-urls');
-}
-
-/** Serves GET /metrics and /readyz (200 while an endpoint is available, else 503) on the metrics URLs. */
-export async function metricsListener(listenUrls: readonly ListenUrl[], metrics: ProxyMetrics, ready: () => boolean): Promise<Bound> {
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = pathOf(req.url ?? '/');
-    if (path === '/metrics') {
-      serveMetrics(metrics.registry, res, () => { res.writeHead(500); res.end(); });
-    } else if (path === '/readyz' || path === '/livez') {
-      const ok = path === '/livez' || ready();
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(ok ? 'ok\n' : 'no endpoint available\n');
-    } else {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('404 page not found\n');
-    }
-  };
-  return bindServers(listenUrls.map(() => http.createServer(handler)), listenUrls, '--listen-metrics-urls');
 }

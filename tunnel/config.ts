@@ -27,7 +27,7 @@ export const TUNNEL_FLAGS: FlagSpecs = {
   'reconnect-max-delay': { kind: 'duration', env: 'ETCD_EDGE_TUNNEL_RECONNECT_MAX_DELAY', default: 30_000, describe: 'cap of the exponential reconnect backoff (it starts at 500ms, with jitter)' },
   'max-connections': { kind: 'int', env: 'ETCD_EDGE_MAX_CONNECTIONS', default: 0, describe: 'connections carried at once over all forwards; more are closed at once and counted (0: derived from the open-file limit, keeping a reserve)' },
   'idle-timeout': { kind: 'duration', env: 'ETCD_EDGE_IDLE_TIMEOUT', default: 0, describe: 'close a -L connection with no traffic either way for this long (0: off; an idle etcd watch is closed too)' },
-  'listen-metrics-urls': { kind: 'list', env: 'ETCD_EDGE_TUNNEL_LISTEN_METRICS_URLS', describe: 'serve /metrics and /health on these http:// URLs (e.g. http://127.0.0.1:2381)' },
+  'listen-metrics-urls': { kind: 'list', env: 'ETCD_EDGE_TUNNEL_LISTEN_METRICS_URLS', describe: 'serve /metrics, /health, /readyz and /livez on these http:// URLs (e.g. http://127.0.0.1:2381)' },
   ...LOG_LEVEL_FLAG,
 };
 

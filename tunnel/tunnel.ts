@@ -18,8 +18,9 @@ import { createConnectionCap } from '../core/conn-cap.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import { createLocalForward } from './local-forward.js';
-import { createTunnelMetrics, serveMetrics } from './metrics.js';
-import type { MetricsServers } from './metrics.js';
+import { createTunnelMetrics } from './metrics.js';
+import { createMetricsServer } from '../core/metrics-server.js';
+import type { MetricsServer } from '../core/metrics-server.js';
 import { createRemoteForward } from './remote-forward.js';
 import { forwardStatus, warnAllInterfaces } from './status.js';
 import type { ForwardStatus, TunnelState, TunnelStatus } from './status.js';
@@ -53,7 +54,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
   let reconnects = 0;
   let lastError: EdgeError | undefined;
   let lastErrorAt: Date | undefined;
-  let servers: MetricsServers | undefined;
+  let servers: MetricsServer | undefined;
   let supervisor: Promise<void> | undefined;
   let cap: ConnectionCap | undefined;
   const capOf = (): ConnectionCap | undefined => cap;
@@ -156,13 +157,20 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
     const identity = loadIdentity(config);
     log.debug({ via: identity.via }, 'identity loaded');
     cap = makeCap();
-    if (config.metricsListen.length) servers = await serveMetrics(config.metricsListen, metrics.registry, () => state === 'connected' && forwards().every((f) => f.up));
+    if (config.metricsListen.length) {
+      servers = createMetricsServer({
+        listen: config.metricsListen,
+        metrics: () => metrics.registry.metrics(),
+        notReady: () => (state === 'connected' && forwards().every((f) => f.up) ? undefined : 'tunnel not connected or a forward is down'),
+      });
+      await servers.start();
+    }
     warnAllInterfaces(config.forwards, log);
     for (const l of locals) await l.listen();
     setForwardGauges();
     await new Promise<void>((resolve, reject) => {
       supervisor = supervise(identity, (first) => {
-        const fields = { forwards: forwards(), metrics: servers?.addresses.map((a) => `${a.address}:${a.port}`) ?? [] };
+        const fields = { forwards: forwards(), metrics: servers?.addresses().map((a) => `${a.address}:${a.port}`) ?? [] };
         if (first) { log.info(fields, 'tunnel ready'); resolve(); } else log.info({ ...fields, reconnects }, 'tunnel reconnected');
       }).catch((err: unknown) => {
         reject(err);
@@ -197,7 +205,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
       ...(lastError ? { lastError: { code: lastError.code, message: lastError.message, at: (lastErrorAt ?? new Date()).toISOString() } } : {}),
     }),
     forwards,
-    metricsAddresses: () => servers?.addresses ?? [],
+    metricsAddresses: () => servers?.addresses() ?? [],
     registry: metrics.registry,
     metrics: () => metrics.registry.metrics(),
     describe: () => ({ kind: 'tunnel', address: ssh, detail: `${forwards().map((f) => f.text).join(', ')} ${state}` }),

@@ -130,6 +130,8 @@ for (const dataPath of DATA_PATHS) {
     await a.close();
     await roundTrip(port, 'x');
     assert.equal((await fetch(`http://127.0.0.1:${m.port}/readyz`)).status, 503);
+    assert.equal((await fetch(`http://127.0.0.1:${m.port}/health`)).status, 503, 'the same paths as every metrics listener');
+    assert.equal((await fetch(`http://127.0.0.1:${m.port}/livez`)).status, 200);
   });
 
   test(`lifecycle: a second start throws, close is idempotent and safe before start [${dataPath}]`, async (t) => {

@@ -107,6 +107,8 @@ test('serves /v2/config/local/proxy and /metrics itself, and /readyz on the metr
   assert.match(metrics, /etcd_proxy_endpoints\{state="available"\} 1/);
   assert.match((await request(`${p.urls()[0]}/metrics`)).body, /etcd_proxy_requests_total/);
   assert.equal((await request(`${p.metricsUrls()[0]}/readyz`)).status, 200);
+  assert.equal((await request(`${p.metricsUrls()[0]}/livez`)).status, 200);
+  assert.equal((await request(`${p.metricsUrls()[0]}/health`)).body, '{"health":"true"}\n', 'the same paths as every metrics listener');
 });
 
 test('follows the member list, keeps the last endpoints when the peers fail, and persists the peers', async (t) => {
