@@ -1,6 +1,7 @@
 // Flag, environment and config-file parsing shared by every subcommand. It mirrors etcd's pkg/flags rules:
 // unknown flags are errors, each flag has an ETCD_* variable, setting one option by both flag and env is an error,
 // and unknown ETCD_* variables only warn. Unlike etcd, a --config-file is layered (flag/env > file > default).
+import { parseArgs } from 'node:util';
 import { EdgeError } from './errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { envNamesOf } from './env-names.js';
@@ -64,43 +65,66 @@ export function parseFlags(
   env: Readonly<Record<string, string | undefined>>,
   opts: ParseOptions,
 ): ParsedFlags {
+  const { values, positionals } = tokenize(specs, argv, opts.command);
   const fromFlags = new Map<string, Value>();
-  const positionals: string[] = [];
-  let help = false;
-  const shorts = new Map<string, string>();
-  for (const [name, s] of Object.entries(specs)) if (s.short) shorts.set(s.short, name);
-
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i] ?? '';
-    if (tok === '--') { positionals.push(...argv.slice(i + 1)); break; }
-    if (tok === '--help' || tok === '-h' || tok === '-help') { help = true; continue; }
-    if (!tok.startsWith('-') || tok === '-') { positionals.push(tok); continue; }
-    const body = tok.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const rawName = eq === -1 ? body : body.slice(0, eq);
-    const name = specs[rawName] ? rawName : shorts.get(rawName);
-    const spec = name === undefined ? undefined : specs[name];
-    if (name === undefined || spec === undefined) throw unknownFlag(rawName, specs, opts.command);
-    let raw: string | undefined = eq === -1 ? undefined : body.slice(eq + 1);
-    if (spec.kind === 'boolean') {
-      fromFlags.set(name, raw === undefined ? true : parseBool(raw, name));
-      continue;
-    }
-    if (raw === undefined) {
-      raw = argv[i + 1];
-      if (raw === undefined) {
-        throw new EdgeError('EDGE_USAGE', `flag needs an argument: --${name}`, { hint: `pass --${name}=VALUE` });
-      }
-      i++;
-    }
-    const prev = fromFlags.get(name);
-    const v = convert(spec, name, raw);
-    fromFlags.set(name, spec.kind === 'list' && Array.isArray(prev) ? [...(prev as string[]), ...(v as string[])] : v);
+  for (const [name, spec] of Object.entries(specs)) {
+    const seen = values[name];
+    if (!Array.isArray(seen) || seen.length === 0) continue;
+    if (spec.kind === 'boolean') fromFlags.set(name, seen[seen.length - 1] === true);
+    else if (spec.kind === 'list') fromFlags.set(name, seen.flatMap((raw) => convert(spec, name, String(raw)) as string[]));
+    else fromFlags.set(name, convert(spec, name, String(seen[seen.length - 1])));
   }
   checkPositionals(positionals, opts);
   const { fromEnv, warnings } = readEnv(specs, env, fromFlags);
   const fromFile = readFile(specs, opts);
-  return makeParsed({ specs, fromFlags, fromEnv, fromFile, positionals, warnings, help });
+  return makeParsed({ specs, fromFlags, fromEnv, fromFile, positionals, warnings, help: values.help === true });
+}
+
+/** parseArgs' view of argv: every flag by its long name, repeated values in order, booleans true or false. */
+function tokenize(specs: FlagSpecs, argv: readonly string[], command: string): { values: Record<string, unknown>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple: boolean }> = { help: { type: 'boolean', multiple: false } };
+  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', multiple: true };
+  try {
+    const { values, positionals } = parseArgs({ args: toLongForm(specs, argv, command), options, strict: true, allowPositionals: true, allowNegative: true });
+    return { values, positionals };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const name = /'--?([^' =]+)/.exec(e.message)?.[1] ?? '';
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw unknownFlag(name, specs, command);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new EdgeError('EDGE_USAGE', `flag needs an argument: --${name}`, { hint: `pass --${name}=VALUE`, cause: err });
+    }
+    throw err;
+  }
+}
+
+// etcd's flags follow Go's flag package, which parseArgs does not: a long flag may take one dash
+// (-listen-client-urls), a boolean takes =true/=false, and a value may start with a dash (--x -1).
+// This rewrites those forms into the POSIX ones parseArgs reads; an unknown flag is left for parseArgs to refuse,
+// and everything after `--` is left alone.
+function toLongForm(specs: FlagSpecs, argv: readonly string[], command: string): string[] {
+  const shorts = new Map<string, string>();
+  for (const [name, s] of Object.entries(specs)) if (s.short) shorts.set(s.short, name);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i] ?? '';
+    if (tok === '--') { out.push(...argv.slice(i)); break; }
+    if (!tok.startsWith('-') || tok === '-') { out.push(tok); continue; }
+    const body = tok.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const raw = eq === -1 ? body : body.slice(0, eq);
+    if (raw === 'help' || raw === 'h') { out.push('--help'); continue; }
+    const name = specs[raw] ? raw : shorts.get(raw);
+    const spec = name === undefined ? undefined : specs[name];
+    // --no-X is parseArgs' spelling of X=false, which etcd does not accept: it stays an unknown flag.
+    if (raw.startsWith('no-') && (raw === 'no-help' || specs[raw.slice(3)]?.kind === 'boolean')) throw unknownFlag(raw, specs, command);
+    if (name === undefined || spec === undefined) { out.push(`--${body}`); continue; }
+    if (spec.kind === 'boolean') out.push(eq === -1 || parseBool(body.slice(eq + 1), name) ? `--${name}` : `--no-${name}`);
+    else if (eq !== -1) out.push(`--${name}=${body.slice(eq + 1)}`);
+    else if (argv[i + 1]?.startsWith('-')) out.push(`--${name}=${argv[++i] ?? ''}`);
+    else out.push(`--${name}`);
+  }
+  return out;
 }
 
 /** Returns only the environment warnings parseFlags would report for specs (for commands parsed elsewhere). */
