@@ -12,6 +12,7 @@ import { backoffDelay } from './backoff.js';
 import { sshAddress } from './config.js';
 import type { TunnelConfig } from './config.js';
 import { connectSsh, isFatalConnectError } from './connection.js';
+import type { ConnectOptions } from './connection.js';
 import { loadIdentity } from './identity.js';
 import type { Identity } from './identity.js';
 import { createConnectionCap } from '../core/conn-cap.js';
@@ -30,6 +31,8 @@ export interface TunnelDeps {
   readonly logger?: Logger;
   /** How many connection-capped listeners share this process (`up` with a proxy, a gateway and a tunnel: 3). */
   readonly listeners?: number;
+  /** Opens one SSH connection (default: connectSsh); tests pass a fake client to drive the reconnect loop. */
+  readonly connect?: (o: ConnectOptions) => Promise<Client>;
 }
 
 /** A running tunnel. */
@@ -49,6 +52,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
   const metrics = createTunnelMetrics();
   const life = new AbortController();
   const retryMaxMs = Math.min(5000, config.reconnectMaxDelayMs);
+  const connect = deps.connect ?? connectSsh;
   let current: Client | undefined;
   let state: TunnelState = 'idle';
   let reconnects = 0;
@@ -119,7 +123,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
       let c: Client;
       try {
         state = everUp ? 'reconnecting' : 'connecting';
-        c = await connectSsh({ ...config, identity, signal: life.signal, log });
+        c = await connect({ ...config, identity, signal: life.signal, log });
       } catch (err) {
         const e = toEdgeError(err, 'EDGE_SSH_CONNECT', 'ssh connect failed');
         if (e.code === 'EDGE_ABORTED' || (!everUp && isFatalConnectError(e))) throw e;
