@@ -1,7 +1,7 @@
 // The membership calls over the v3 JSON API with endpoint failover: each call tries the endpoints in order until
 // one answers; an answer from etcd itself (an `etcdserver: …` error) is final and not retried elsewhere.
 import { EdgeError, isEdgeError } from '../core/errors.js';
-import { decToHex, hexToDec, isHealthy, memberFromJson, v3Call } from '../etcd/index.js';
+import { decToHex, endpointStatus, hexToDec, isHealthy, memberFromJson, moveLeader, v3Call } from '../etcd/index.js';
 import type { EndpointStatus, EtcdCallOptions, EtcdMember } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 
@@ -82,17 +82,10 @@ export function createMembershipApi(opts: MembershipApiOptions): MembershipApi {
     remove: async (idHex) => listing(await call('/v3/cluster/member/remove', { ID: hexToDec(idHex) })),
     promote: async (idHex) => listing(await call('/v3/cluster/member/promote', { ID: hexToDec(idHex) })),
     async status(endpoint) {
-      const j = await v3Call(endpoint, '/v3/maintenance/status', {}, callOpts);
-      const h = (j.header ?? {}) as Record<string, string | undefined>;
-      return {
-        memberId: decToHex(h.member_id), clusterId: decToHex(h.cluster_id), version: String(j.version ?? ''),
-        dbSize: Number(j.dbSize ?? 0), leader: decToHex(j.leader as string | undefined),
-        raftTerm: Number(j.raftTerm ?? 0), raftIndex: Number(j.raftIndex ?? 0), isLearner: j.isLearner === true,
-      };
+      const st = await endpointStatus(endpoint, callOpts);
+      return { ...st, isLearner: st.isLearner === true };
     },
     healthy: (endpoint) => isHealthy(endpoint, { timeoutMs: Math.min(opts.timeoutMs, 3000), ...(opts.tls ? { tls: opts.tls } : {}) }),
-    moveLeader: async (leaderEndpoint, targetHex) => {
-      await v3Call(leaderEndpoint, '/v3/maintenance/transfer-leadership', { targetID: hexToDec(targetHex) }, callOpts);
-    },
+    moveLeader: (leaderEndpoint, targetHex) => moveLeader(leaderEndpoint, targetHex, callOpts),
   };
 }
