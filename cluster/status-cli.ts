@@ -7,7 +7,7 @@ import { readYamlFile } from '../core/config-file.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import type { FlagSpecs } from '../core/flags.js';
 import { EdgeError } from '../core/errors.js';
-import { parseMetricsUrls } from '../core/metrics-server.js';
+import { parseMetricsUrls } from '../core/net.js';
 import { loadClientTls } from '../core/tls.js';
 import { collectStatus, renderMemberTable } from './status.js';
 import { buildStatusDoc, renderStatusDoc } from './status-json.js';

@@ -2,7 +2,7 @@
 // layout defaults to kubeadm's etcd metrics port 2381, or --base-port + 8 after the proxy and gateway), and
 // how it reads the members and edge components this up runs.
 import type { EdgeComponent } from '../core/edge.js';
-import { parseMetricsUrls } from '../core/metrics-server.js';
+import { parseMetricsUrls } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import type { Cluster } from './cluster.js';

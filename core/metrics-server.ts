@@ -5,7 +5,6 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { EdgeError } from './errors.js';
 import { lifecycleGuard } from './lifecycle.js';
 import type { Component } from './lifecycle.js';
 import { mergeMetricsTexts } from './metrics-text.js';
@@ -36,20 +35,6 @@ export interface MetricsServer {
   addresses(): AddressInfo[];
   /** Returns the bound addresses as http:// URLs. */
   urls(): string[];
-}
-
-/** Parses --listen-metrics-urls values: http://host:port only (etcd also takes https; we serve no TLS here). */
-export function parseMetricsUrls(values: readonly string[], flag = '--listen-metrics-urls'): HostPort[] {
-  return values.filter((v) => v !== '').map((raw) => {
-    let u: URL;
-    try { u = new URL(raw); } catch (cause) {
-      throw new EdgeError('EDGE_CONFIG_INVALID', `malformed URL ${JSON.stringify(raw)} in ${flag}`, { hint: 'write it as http://127.0.0.1:2381', cause });
-    }
-    if (u.protocol !== 'http:' || u.port === '' || (u.pathname !== '/' && u.pathname !== '')) {
-      throw new EdgeError('EDGE_CONFIG_INVALID', `unsupported URL ${JSON.stringify(raw)} in ${flag}`, { hint: 'write it as http://host:port (https is not served here)' });
-    }
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
-  });
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string): void {

@@ -95,3 +95,17 @@ export function listen(server: net.Server, addr: HostPort, flag: string): Promis
     server.listen({ host: addr.host, port: addr.port, backlog: LISTEN_BACKLOG });
   });
 }
+
+/** Parses --listen-metrics-urls values: http://host:port only (etcd also takes https; we serve no TLS here). */
+export function parseMetricsUrls(values: readonly string[], flag = '--listen-metrics-urls'): HostPort[] {
+  return values.filter((v) => v !== '').map((raw) => {
+    let u: URL;
+    try { u = new URL(raw); } catch (cause) {
+      throw new EdgeError('EDGE_CONFIG_INVALID', `malformed URL ${JSON.stringify(raw)} in ${flag}`, { hint: 'write it as http://127.0.0.1:2381', cause });
+    }
+    if (u.protocol !== 'http:' || u.port === '' || (u.pathname !== '/' && u.pathname !== '')) {
+      throw new EdgeError('EDGE_CONFIG_INVALID', `unsupported URL ${JSON.stringify(raw)} in ${flag}`, { hint: 'write it as http://host:port (https is not served here)' });
+    }
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
+  });
+}

@@ -6,7 +6,8 @@ import { readYamlFile } from '../core/config-file.js';
 import { EdgeError } from '../core/errors.js';
 import { parseFlags, renderHelp } from '../core/flags.js';
 import { NEW_FLAGS, SERVE_FLAGS, parseDiscoveryNewFlags, parseDiscoveryServeFlags } from './config.js';
-import { parseMetricsUrls, withMetricsListener } from '../core/metrics-server.js';
+import { withMetricsListener } from '../core/metrics-server.js';
+import { parseMetricsUrls } from '../core/net.js';
 import { newToken } from './new.js';
 import { createDiscoveryService } from './service.js';
 

@@ -4,7 +4,7 @@ import { EdgeError } from '../core/errors.js';
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
 import { flagToEnv, parseFlags } from '../core/flags.js';
 import type { FlagSpecs, ParsedFlags } from '../core/flags.js';
-import { formatHostPort, parseHostPort } from '../core/net.js';
+import { formatHostPort, parseHostPort, parseMetricsUrls } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { ClientTlsFiles } from '../core/tls.js';
 import { parseEndpoint } from './endpoint.js';
@@ -116,7 +116,7 @@ export function gatewayConfigFrom(f: ParsedFlags): GatewayConfig {
     dialTimeoutMs: positive(f, 'dial-timeout'),
     drainTimeoutMs: f.ms('drain-timeout') ?? 5000,
     requestTimeoutMs: 5000,
-    listenMetrics: f.list('listen-metrics-urls').map(parseMetricsUrl),
+    listenMetrics: parseMetricsUrls(f.list('listen-metrics-urls')),
     tls: {
       ...(caFile === undefined ? {} : { caFile }),
       ...(certFile === undefined ? {} : { certFile }),
@@ -165,19 +165,6 @@ function dataPathOf(v: string | undefined): 'native' | 'js' | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'native' || v === 'js') return v;
   throw invalid(`--data-path must be native or js, not ${JSON.stringify(v)}`, 'pass --data-path native or --data-path js');
-}
-
-function parseMetricsUrl(raw: string): HostPort {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch (cause) {
-    throw new EdgeError('EDGE_CONFIG_INVALID', `malformed URL ${JSON.stringify(raw)} in --listen-metrics-urls`, { hint: 'write it as http://127.0.0.1:9379', cause });
-  }
-  if (u.protocol !== 'http:' || u.port === '' || (u.pathname !== '/' && u.pathname !== '')) {
-    throw invalid(`unsupported URL ${JSON.stringify(raw)} in --listen-metrics-urls`, 'write it as http://host:port (https metrics are not supported)');
-  }
-  return parseListenAddr(`${u.hostname}:${u.port}`, '--listen-metrics-urls');
 }
 
 function invalid(message: string, hint: string): EdgeError {

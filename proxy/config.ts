@@ -5,7 +5,8 @@ import { EdgeError } from '../core/errors.js';
 import { parseFlags } from '../core/flags.js';
 import type { ParsedFlags } from '../core/flags.js';
 import type { LogLevel } from '../core/log.js';
-import { parseEtcdUrl, urlHost } from '../core/net.js';
+import { parseEtcdUrl, parseMetricsUrls, urlHost } from '../core/net.js';
+import type { HostPort } from '../core/net.js';
 import { initialClusterUrls, parseInitialCluster } from '../etcd/index.js';
 import { PROXY_FLAGS } from './flags.js';
 import { checkListenerAuth } from './listener-auth.js';
@@ -47,7 +48,7 @@ export interface ProxyConfig {
   readonly insecureUnauthenticatedListener: boolean;
   readonly serverTls?: { readonly certFile: string; readonly keyFile: string; readonly trustedCaFile?: string; readonly clientCertAuth: boolean };
   readonly peerTls: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string; readonly insecureSkipVerify: boolean };
-  readonly metricsListen: readonly ListenUrl[];
+  readonly metricsListen: readonly HostPort[];
   readonly advertiseClientUrls: readonly string[];
   readonly rewriteMemberUrls: boolean;
   readonly accessLog: 'off' | 'debug' | 'info' | 'warn';
@@ -82,10 +83,7 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
   const listen = parseListenUrls(f.list('listen-client-urls'), '--listen-client-urls');
   if (listen.length === 0) throw new EdgeError('EDGE_CONFIG_INVALID', '--listen-client-urls is empty', { hint: 'pass --listen-client-urls http://127.0.0.1:2379' });
   const serverTls = parseServerTls(f, listen);
-  const metricsListen = parseListenUrls(f.list('listen-metrics-urls'), '--listen-metrics-urls');
-  if (metricsListen.some((l) => l.tls)) {
-    throw new EdgeError('EDGE_CONFIG_INVALID', '--listen-metrics-urls takes http URLs only', { hint: 'serve metrics on a loopback http URL, e.g. http://127.0.0.1:9379' });
-  }
+  const metricsListen = parseMetricsUrls(f.list('listen-metrics-urls'));
   const rewrite = f.bool('proxy-rewrite-member-urls');
   const advertise = parseAdvertise(f, listen, rewrite);
   const dataDir = f.str('data-dir') ?? 'default.etcd';

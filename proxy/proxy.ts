@@ -123,7 +123,7 @@ class EdgeProxy implements Proxy {
     this.#checkCancelled(signal);
     if (cfg.metricsListen.length > 0) {
       this.#metricsServer = createMetricsServer({
-        listen: cfg.metricsListen.map((l) => ({ host: l.host, port: l.port })),
+        listen: cfg.metricsListen,
         metrics: () => this.#metrics.registry.metrics(),
         notReady: () => (d.availableUrls().length > 0 ? undefined : 'no endpoint available'),
       });

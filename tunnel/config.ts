@@ -4,7 +4,7 @@ import { EdgeError } from '../core/errors.js';
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
 import { parseFlags } from '../core/flags.js';
 import type { FlagSpecs, ParsedFlags } from '../core/flags.js';
-import { formatHostPort, parseEtcdUrl, urlHost } from '../core/net.js';
+import { formatHostPort, parseMetricsUrls } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import { parseForwardSpec } from './forward-spec.js';
 import type { ForwardSpec } from './forward-spec.js';
@@ -106,7 +106,7 @@ function buildConfig(f: ParsedFlags, env: Readonly<Record<string, string | undef
     reconnectInitialDelayMs: 500,
     reconnectMaxDelayMs: maxDelay,
     readyTimeoutMs: 20_000,
-    metricsListen: Object.freeze(f.list('listen-metrics-urls').map(metricsAddress)),
+    metricsListen: Object.freeze(parseMetricsUrls(f.list('listen-metrics-urls'))),
     shutdownTimeoutMs: 2000,
     maxConnections: nonNegativeInt(f.int('max-connections') ?? 0, '--max-connections'),
     idleTimeoutMs: f.ms('idle-timeout') ?? 0,
@@ -145,12 +145,6 @@ function checkDuplicates(forwards: readonly ForwardSpec[]): void {
     if (seen.has(key)) throw invalid(`duplicate forward listen address ${JSON.stringify(fw.label)}`, 'give each forward its own listen port');
     seen.add(key);
   }
-}
-
-function metricsAddress(value: string): HostPort {
-  const u = parseEtcdUrl(value, '--listen-metrics-urls');
-  if (u.protocol !== 'http:') throw invalid(`unsupported --listen-metrics-urls ${JSON.stringify(value)}`, 'metrics are served over plain http:// only; bind them to 127.0.0.1');
-  return { host: urlHost(u), port: Number(u.port) };
 }
 
 // Topology entries may use the ssh-style short keys (L, R, i); they are folded into the long flag names.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMetricsServer, parseMetricsUrls, withMetricsListener } from '../../../core/metrics-server.js';
+import { createMetricsServer, withMetricsListener } from '../../../core/metrics-server.js';
+import { parseMetricsUrls } from '../../../core/net.js';
 
 test('serves /metrics, /livez, /readyz (200 or 503 with the reason), /health (etcd JSON), extra routes, 404 and 405', async (t) => {
   let why: string | undefined = 'members not healthy';

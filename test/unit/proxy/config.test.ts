@@ -54,7 +54,7 @@ const bad: { name: string; argv: string[]; env?: Record<string, string>; code: s
   { name: 'zero refresh', argv: ['--proxy-refresh-interval', '0'], code: 'EDGE_CONFIG_INVALID', msg: /greater than 0/ },
   { name: 'bad initial-cluster', argv: ['--initial-cluster', 'http://h:2380'], code: 'EDGE_CONFIG_INVALID', msg: /invalid --initial-cluster entry/ },
   { name: 'peer cert without key', argv: ['--peer-cert-file', 'c.pem'], code: 'EDGE_CONFIG_INVALID', msg: /go together/ },
-  { name: 'https metrics', argv: ['--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /http URLs only/ },
+  { name: 'https metrics', argv: ['--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /unsupported URL "https:\/\/127.0.0.1:9" in --listen-metrics-urls/ },
 ];
 for (const c of bad) {
   test(`rejects: ${c.name}`, () => {

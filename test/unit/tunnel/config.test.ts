@@ -68,7 +68,7 @@ const errors: { name: string; argv: string[]; env?: Record<string, string>; file
   { name: 'MD5 fingerprint', argv: ['--ssh', 'u@h', '-i', '/k', '-L', '1:a:2', '--host-key-fingerprint', 'MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48'], code: 'EDGE_CONFIG_INVALID', msg: /invalid --host-key-fingerprint/ },
   { name: 'malformed forward', argv: [...base, '-R', '23690:127.0.0.1'], code: 'EDGE_CONFIG_INVALID', msg: /malformed forward -R/ },
   { name: 'duplicate listen port', argv: [...base, '-L', '23690:127.0.0.1:1'], code: 'EDGE_CONFIG_INVALID', msg: /duplicate forward/ },
-  { name: 'https metrics', argv: [...base, '--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /unsupported --listen-metrics-urls/ },
+  { name: 'https metrics', argv: [...base, '--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /unsupported URL "https:\/\/127.0.0.1:9" in --listen-metrics-urls/ },
   { name: 'unknown flag', argv: [...base, '-g'], code: 'EDGE_USAGE', msg: /flag provided but not defined: --g/ },
   { name: 'flag and env', argv: base, env: { ETCD_EDGE_TUNNEL_SSH: 'u@h' }, code: 'EDGE_CONFIG_CONFLICT', msg: /ETCD_EDGE_TUNNEL_SSH/ },
   { name: 'unknown section key', argv: [], file: { ssh: 'u@h', gateway: 'x' }, code: 'EDGE_CONFIG_INVALID', msg: /unknown key "gateway"/ },
