@@ -1,7 +1,6 @@
-// Flag, environment and config-file parsing shared by every subcommand, over node:util parseArgs (strict). It
-// mirrors etcd's pkg/flags rules: unknown flags are errors, each flag has an ETCD_* variable, setting one option by
-// both flag and env is an error, and unknown ETCD_* variables only warn. Unlike etcd, a --config-file is layered
-// (flag/env > file > default).
+// Flag, env and config-file parsing for every subcommand, over node:util parseArgs (strict), with etcd's pkg/flags
+// rules: unknown flags are errors, each flag has an ETCD_* variable, flag and env for one option is an error, and
+// unknown ETCD_* variables only warn. Unlike etcd, a --config-file is layered (flag/env > file > default).
 import { parseArgs } from 'node:util';
 import { EdgeError } from './errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
