@@ -111,6 +111,13 @@ for (const via of PATHS) {
     assert.deepEqual(p.endpoints(), [m.url], 'the dead member is marked unavailable');
   });
 
+  test(`${via.name}: no member reachable: UNAVAILABLE from the proxy itself`, async (t) => {
+    const p = await startProxy(t, () => ['http://127.0.0.1:1'], via.flags);
+    const r = await call(p.urls()[0] as string, '/etcdserverpb.KV/Range', msg);
+    assert.equal(statusOf(r), '14');
+    assert.match(decodeURIComponent(String(r.headers['grpc-message'] ?? r.trailers['grpc-message'])), /etcd-edge proxy/);
+  });
+
   test(`${via.name}: grpc-timeout: a member that never answers gives DEADLINE_EXCEEDED at the deadline`, async (t) => {
     let seen: string | undefined;
     const m = await h2Member(t, (_s, h) => { seen = String(h['grpc-timeout']); });
