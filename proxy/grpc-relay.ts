@@ -40,6 +40,8 @@ const UNKNOWN = 2;
 const INTERNAL = 13;
 const UNAVAILABLE = 14;
 const MAX_FRAME = 16_384;
+/** How long one side may stay open after the other is gone. */
+const LINGER_MS = 2000;
 
 interface Call {
   readonly rec: { handled(code: number): void };
@@ -113,18 +115,25 @@ class RelayConn {
     this.#ep = ep;
     const up = new FrameCutter({ head: (h) => this.#upHead(h), frame: (h, p) => this.#upFrame(h, p) }, true);
     const down = new FrameCutter({ head: (h, inject) => this.#downHead(h, inject), frame: (h, p) => this.#downFrame(h, p) }, false);
-    let clientFirst: boolean | undefined;
     // A FIN, an error or a close on one side ends the other (FIN after what is queued, so that the peer reads an
-    // orderly close rather than a reset); the other side's FIN or close then completes the connection.
+    // orderly close rather than a reset; destroyed if it has not closed within LINGER_MS); the calls still open
+    // end then: CANCELLED when the client went first, UNAVAILABLE when the member did.
+    let lost = false;
+    const finish = (byClient: boolean): void => {
+      if (lost) return;
+      lost = true;
+      this.#endAll(byClient ? CANCELLED : UNAVAILABLE);
+      const other = byClient ? member : client;
+      other.end();
+      setTimeout(() => other.destroy(), LINGER_MS).unref();
+    };
     const stop = (byClient: boolean) => (): void => {
-      clientFirst ??= byClient;
-      (byClient ? member : client).end();
-      if (byClient ? client.destroyed : member.destroyed) return;
+      finish(byClient);
       (byClient ? client : member).destroy();
     };
     this.closed = new Promise((resolve) => {
       let n = 0;
-      const both = (): void => { if (++n === 2) { this.#endAll(clientFirst === false ? UNAVAILABLE : CANCELLED); resolve(); } };
+      const both = (): void => { if (++n === 2) resolve(); };
       client.once('close', both);
       member.once('close', both);
     });
@@ -132,8 +141,8 @@ class RelayConn {
     member.on('error', stop(false));
     client.once('close', stop(true));
     member.once('close', stop(false));
-    client.once('end', () => { clientFirst ??= true; member.end(); });
-    member.once('end', () => { clientFirst ??= false; client.end(); });
+    client.once('end', () => finish(true));
+    member.once('end', () => finish(false));
     this.#pump(client, member, up);
     this.#pump(member, client, down);
   }
