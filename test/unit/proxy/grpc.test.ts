@@ -17,15 +17,16 @@ import { members, request, startProxy, tmp } from './fakes.js';
 type Handler = (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => void;
 
 /** A fake member answering gRPC calls with handler; counts the streams it saw. */
-async function h2Member(t: TestContext, handler: Handler, tls?: http2.SecureServerOptions): Promise<{ url: string; streams: () => number }> {
+async function h2Member(t: TestContext, handler: Handler, tls?: http2.SecureServerOptions): Promise<{ url: string; streams: () => number; stop: () => Promise<void> }> {
   let n = 0;
   const server = tls ? http2.createSecureServer(tls) : http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
   server.on('stream', (s, h) => { n++; s.on('error', () => undefined); handler(s, h); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { for (const s of sessions) s.destroy(); server.close(() => r()); }));
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`, streams: () => n };
+  const stop = (): Promise<void> => new Promise<void>((r) => { for (const s of sessions) s.destroy(); if (server.listening) server.close(() => r()); else r(); });
+  t.after(stop);
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`, streams: () => n, stop };
 }
 
 /** Echoes every request message back as it comes, then OK with a custom trailer. */
@@ -109,6 +110,36 @@ for (const via of PATHS) {
     assert.equal(statusOf(r), '0');
     assert.deepEqual(r.body, msg);
     assert.deepEqual(p.endpoints(), [m.url], 'the dead member is marked unavailable');
+  });
+
+  test(`${via.name}: a member lost between calls: the next call goes to another member`, async (t) => {
+    const a = await h2Member(t, echo);
+    const b = await h2Member(t, echo);
+    const p = await startProxy(t, () => [a.url, b.url], via.flags, { order: (u) => [...u].sort((x) => (x === a.url ? -1 : 1)) });
+    const url = p.urls()[0] as string;
+    assert.equal(statusOf(await call(url, '/etcdserverpb.KV/Range', msg)), '0');
+    assert.deepEqual([a.streams(), b.streams()], [1, 0]);
+    await a.stop();
+    const r = await call(url, '/etcdserverpb.KV/Range', msg);
+    assert.equal(statusOf(r), '0');
+    assert.deepEqual(r.body, msg);
+    assert.deepEqual([a.streams(), b.streams()], [1, 1]);
+  });
+
+  test(`${via.name}: a member lost mid-call: the call ends and counts as UNAVAILABLE`, async (t) => {
+    let opened!: () => void;
+    const open = new Promise<void>((r) => { opened = r; });
+    const m = await h2Member(t, () => opened());
+    const p = await startProxy(t, () => [m.url], via.flags);
+    const pending = call(p.urls()[0] as string, '/etcdserverpb.Watch/Watch', msg).then(statusOf, (err: Error) => err.message);
+    await open;
+    await m.stop();
+    const t0 = Date.now();
+    // node:http2 answers UNAVAILABLE; the relay closes the client's connection (the client reconnects).
+    const outcome = await pending;
+    assert.ok(Date.now() - t0 < 3000);
+    if (!via.relay) assert.equal(outcome, '14');
+    assert.match(await p.metrics?.() ?? '', /etcd_proxy_grpc_handled_total\{grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="14"\} 1/);
   });
 
   test(`${via.name}: no member reachable: UNAVAILABLE from the proxy itself`, async (t) => {
