@@ -8,7 +8,7 @@ import type { ClientTlsOptions } from '../core/tls.js';
 import type { Director, Endpoint } from './director.js';
 import type { GrpcMetrics } from './grpc-metrics.js';
 import { MEMBER_LIST_PATH, rewriteMemberListBody } from './grpc-rewrite.js';
-import { blockFragment, FLAG, FRAME, frameHeader, FrameCutter } from './h2-frames.js';
+import { blockFragment, dataFrames, FLAG, FRAME, frameHeader, FrameCutter } from './h2-frames.js';
 import type { FrameAction, FrameHead } from './h2-frames.js';
 import { HpackDecoder } from './hpack.js';
 import type { HeaderField } from './hpack.js';
@@ -39,7 +39,6 @@ const CANCELLED = 1;
 const UNKNOWN = 2;
 const INTERNAL = 13;
 const UNAVAILABLE = 14;
-const MAX_FRAME = 16_384;
 /** How long one side may stay open after the other is gone. */
 const LINGER_MS = 2000;
 
@@ -76,22 +75,6 @@ class BlockReader {
 function field(fields: readonly HeaderField[], name: string): string | undefined {
   for (const f of fields) if (f[0] === name) return f[1];
   return undefined;
-}
-
-/** DATA frames carrying body, padded so that their flow-controlled size is at least size. */
-function dataFrames(stream: number, body: Buffer, size: number, end: boolean): Buffer[] {
-  const out: Buffer[] = [];
-  for (let pos = 0; pos < body.length; pos += MAX_FRAME) {
-    const part = body.subarray(pos, pos + MAX_FRAME);
-    out.push(frameHeader(part.length, FRAME.DATA, 0, stream), part);
-  }
-  // Flow control: the member counts what it sent (size), the client what it gets; pad the difference.
-  for (let missing = size - body.length; missing > 0; missing -= 256) {
-    const pad = Math.min(missing, 256) - 1;
-    out.push(frameHeader(pad + 1, FRAME.DATA, FLAG.PADDED, stream), Buffer.alloc(pad + 1, 0).fill(pad, 0, 1));
-  }
-  if (end) out.push(frameHeader(0, FRAME.DATA, FLAG.END_STREAM, stream));
-  return out;
 }
 
 /** One relayed client connection. */
@@ -242,7 +225,8 @@ class RelayConn {
     if (call === undefined) return;
     this.#calls.delete(stream);
     call.rec.handled(code);
-    if (this.#draining && this.#calls.size === 0) this.#finish();
+    // Called while the frame that ended the call is being cut: finish once it has been written.
+    if (this.#draining && this.#calls.size === 0) queueMicrotask(() => this.#finish());
   }
 
   #endAll(code: number): void {
@@ -274,7 +258,8 @@ export function createGrpcRelay(ctx: RelayContext): GrpcRelay {
   let closing = false;
   const place = (client: Socket, eps: readonly Endpoint[], i: number): void => {
     const ep = eps[i];
-    if (ep === undefined || closing || client.destroyed) { dialing.delete(client); if (closing) client.destroy(); else ctx.fallback(client); return; }
+    if (closing || client.destroyed) { dialing.delete(client); client.destroy(); return; }
+    if (ep === undefined) { dialing.delete(client); ctx.fallback(client); return; }
     dialMember(ep.url, { tls: ctx.tls, timeoutMs: ctx.dialTimeoutMs }, (err, member) => {
       if (err !== undefined || member === undefined) { ctx.director.fail(ep, err); place(client, eps, i + 1); return; }
       dialing.delete(client);

@@ -46,6 +46,25 @@ export function blockFragment(h: FrameHead, p: Buffer): Buffer {
   return p.subarray(start, end);
 }
 
+/** Largest frame payload every peer accepts (SETTINGS_MAX_FRAME_SIZE's initial value). */
+const MAX_FRAME = 16_384;
+
+/** DATA frames carrying body, padded so that their flow-controlled size is at least size. */
+export function dataFrames(stream: number, body: Buffer, size: number, end: boolean): Buffer[] {
+  const out: Buffer[] = [];
+  for (let pos = 0; pos < body.length; pos += MAX_FRAME) {
+    const part = body.subarray(pos, pos + MAX_FRAME);
+    out.push(frameHeader(part.length, FRAME.DATA, 0, stream), part);
+  }
+  // Flow control: the member counts what it sent (size), the client what it gets; pad the difference.
+  for (let missing = size - body.length; missing > 0; missing -= 256) {
+    const pad = Math.min(missing, 256) - 1;
+    out.push(frameHeader(pad + 1, FRAME.DATA, FLAG.PADDED, stream), Buffer.alloc(pad + 1, 0).fill(pad, 0, 1));
+  }
+  if (end) out.push(frameHeader(0, FRAME.DATA, FLAG.END_STREAM, stream));
+  return out;
+}
+
 /** One direction of a relayed connection. */
 export class FrameCutter {
   readonly #h: FrameHandler;

@@ -142,6 +142,25 @@ for (const via of PATHS) {
     assert.match(await p.metrics?.() ?? '', /etcd_proxy_grpc_handled_total\{grpc_service="etcdserverpb.Watch",grpc_method="Watch",grpc_code="14"\} 1/);
   });
 
+  test(`${via.name}: close lets a call in flight finish, then ends the connection`, async (t) => {
+    const slow: Handler = (s) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+      s.resume();
+      setTimeout(() => s.end(msg), 150);
+    };
+    const m = await h2Member(t, slow);
+    const p = await startProxy(t, () => [m.url], [...via.flags, '--proxy-shutdown-timeout', '2000']);
+    const pending = call(p.urls()[0] as string, '/etcdserverpb.KV/Range', msg);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await p.close();
+    const r = await pending;
+    assert.equal(statusOf(r), '0');
+    assert.deepEqual(r.body, msg);
+    assert.ok(Date.now() - t0 < 1500, 'closed once the call was done, before the shutdown timeout');
+  });
+
   test(`${via.name}: no member reachable: UNAVAILABLE from the proxy itself`, async (t) => {
     const p = await startProxy(t, () => ['http://127.0.0.1:1'], via.flags);
     const r = await call(p.urls()[0] as string, '/etcdserverpb.KV/Range', msg);
