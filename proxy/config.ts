@@ -44,6 +44,8 @@ export interface ProxyConfig {
   readonly maxConnections: number;
   /** Closes a client connection idle for this long; 0: never. */
   readonly idleTimeoutMs: number;
+  /** Readwrite gRPC goes through the frame relay (else, and always in readonly mode, through node:http2). */
+  readonly grpcRelay: boolean;
   /** The operator allowed plain-http loopback listeners although the proxy presents a client certificate upstream. */
   readonly insecureUnauthenticatedListener: boolean;
   readonly serverTls?: { readonly certFile: string; readonly keyFile: string; readonly trustedCaFile?: string; readonly clientCertAuth: boolean };
@@ -100,7 +102,7 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
       insecureSkipVerify: f.bool('peer-auto-tls'),
     },
     maxConnections: nonNegative(f, 'max-connections'), idleTimeoutMs: f.ms('idle-timeout') ?? 0,
-    insecureUnauthenticatedListener: f.bool('insecure-unauthenticated-listener'),
+    insecureUnauthenticatedListener: f.bool('insecure-unauthenticated-listener'), grpcRelay: f.bool('grpc-relay'),
     metricsListen, advertiseClientUrls: advertise, rewriteMemberUrls: rewrite,
     accessLog: (f.str('access-log') ?? 'off') as ProxyConfig['accessLog'], logLevel: (f.str('log-level') ?? 'info') as LogLevel,
   };

@@ -28,6 +28,7 @@ export const PROXY_FLAGS: FlagSpecs = {
   'max-request-bytes': { kind: 'int', default: DEFAULT_MAX_REQUEST_BYTES, describe: 'largest request body accepted (buffered so a request can be retried on another member); 413 beyond' },
   'max-connections': { kind: 'int', default: 0, env: 'ETCD_EDGE_MAX_CONNECTIONS', describe: 'client connections held at once; more are closed at accept and counted (ours; 0: derived from the open-file limit, keeping a reserve)' },
   'idle-timeout': { kind: 'duration', default: 0, env: 'ETCD_EDGE_IDLE_TIMEOUT', describe: 'close a client connection with no traffic either way for this long (ours; 0: off; an idle watch is closed too)' },
+  'grpc-relay': { kind: 'boolean', default: true, env: 'ETCD_EDGE_GRPC_RELAY', describe: 'readwrite mode: relay gRPC connections frame by frame to one member each; false: terminate every call in node:http2 (readonly always does) (ours)' },
   'insecure-unauthenticated-listener': { kind: 'boolean', default: false, env: 'ETCD_EDGE_INSECURE_UNAUTHENTICATED_LISTENER', describe: 'allow plain-http (unauthenticated) loopback listeners although the proxy presents --peer-cert-file to the members on every client\'s behalf (ours)' },
   'cert-file': { kind: 'string', describe: 'server certificate for https listen URLs' },
   'key-file': { kind: 'string', describe: 'server key for https listen URLs' },

@@ -126,6 +126,8 @@ export class GrpcCall {
 
   #onUpEnd(): void {
     if (this.#finished) return;
+    // A member that goes away before answering ends its stream without response headers.
+    if (!this.#stream.headersSent) { this.fail(14, 'etcd-edge proxy: the member closed the stream without an answer'); return; }
     if (this.transform !== undefined && this.#collected.length > 0) this.#stream.write(this.transform(Buffer.concat(this.#collected)));
     this.#finish(Number(this.#trailers?.['grpc-status'] ?? 13));
     this.#stream.end();

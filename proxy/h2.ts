@@ -22,6 +22,8 @@ export function chooseAlpn(offered: readonly string[]): string | undefined {
 export interface H2Front {
   /** Routes the connections of one HTTP/1.1 server (http or https) between it and the HTTP/2 server. */
   attach(server: HttpServer, tls: boolean): void;
+  /** Hands an HTTP/2 connection to the node:http2 server (the relay's fallback). */
+  adopt(socket: Socket): void;
   /** Sends GOAWAY to every session, waits up to drainMs for their streams, then destroys what is left. */
   close(drainMs: number): Promise<void>;
 }
@@ -55,8 +57,15 @@ function sniff(socket: Socket, timeoutMs: number, done: (h2: boolean) => void): 
   socket.once('end', onEnd);
 }
 
-/** Creates the HTTP/2 server whose streams go to onStream. */
-export function createH2Front(opts: { sniffTimeoutMs: number; onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void }): H2Front {
+/**
+ * Creates the HTTP/2 server whose streams go to onStream; with relay, HTTP/2 connections go to the relay instead
+ * (which gives back, through adopt(), those it cannot place).
+ */
+export function createH2Front(opts: {
+  sniffTimeoutMs: number;
+  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  relay?: ((socket: Socket) => void) | undefined;
+}): H2Front {
   const sessions = new Set<http2.ServerHttp2Session>();
   // Connections that have not sent enough to tell the protocol yet: no server knows them, close() cuts them.
   const sniffing = new Set<Socket>();
@@ -78,6 +87,7 @@ export function createH2Front(opts: { sniffTimeoutMs: number; onStream: (stream:
       const route = (s: Socket, h2: boolean): void => {
         if (!h2) toHttp1(s);
         else if (closing) s.destroy();
+        else if (opts.relay !== undefined) opts.relay(s);
         // Bytes already read stay in the socket's buffer; the http2 session takes them from there.
         else server.emit('connection', s);
       };
@@ -89,6 +99,10 @@ export function createH2Front(opts: { sniffTimeoutMs: number; onStream: (stream:
           sniff(s, opts.sniffTimeoutMs, (h2) => { sniffing.delete(s); route(s, h2); });
         }
       });
+    },
+    adopt(s) {
+      if (closing) s.destroy();
+      else server.emit('connection', s);
     },
     async close(drainMs) {
       closing = true;

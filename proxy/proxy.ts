@@ -23,6 +23,8 @@ import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
 import { createGrpcHandler } from './grpc-forward.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
+import { createGrpcRelay } from './grpc-relay.js';
+import type { GrpcRelay } from './grpc-relay.js';
 import { createSessionPool } from './grpc-sessions.js';
 import type { SessionPool } from './grpc-sessions.js';
 import { createH2Front } from './h2.js';
@@ -82,6 +84,7 @@ class EdgeProxy implements Proxy {
   #metricsServer: MetricsServer | undefined;
   #cap: ConnectionCap | undefined;
   #h2: H2Front | undefined;
+  #relay: GrpcRelay | undefined;
   #sessions: SessionPool | undefined;
   #pidClaimed = false;
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
@@ -180,11 +183,17 @@ class EdgeProxy implements Proxy {
     const cfg = this.#config;
     const sessions = createSessionPool({ tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs });
     this.#sessions = sessions;
+    const metrics = createGrpcMetrics(this.#metrics.registry);
     const onStream = createGrpcHandler({
-      director: d, sessions, metrics: createGrpcMetrics(this.#metrics.registry), readonly: cfg.mode === 'readonly',
-      rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
+      director: d, sessions, metrics, readonly: cfg.mode === 'readonly', rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
     });
-    return createH2Front({ sniffTimeoutMs: cfg.clientTimeoutMs, onStream });
+    // Readwrite gRPC is relayed frame by frame; readonly needs every call terminated to inspect it.
+    const relay = cfg.mode === 'readwrite' && cfg.grpcRelay
+      ? createGrpcRelay({ director: d, metrics, rewriteTo: () => this.#rewriteTo, tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs, fallback: (s) => front.adopt(s) })
+      : undefined;
+    this.#relay = relay;
+    const front = createH2Front({ sniffTimeoutMs: cfg.clientTimeoutMs, onStream, relay: relay ? (s) => relay.relay(s) : undefined });
+    return front;
   }
 
   close(): Promise<void> {
@@ -193,7 +202,8 @@ class EdgeProxy implements Proxy {
     return this.#guard.closeOnce(async () => {
       await this.#metricsServer?.close();
       // HTTP/2 sessions (gRPC) drain next to the HTTP/1.1 connections: the listeners close once both are gone.
-      await Promise.all([this.#bound?.close(this.#config.shutdownTimeoutMs), this.#h2?.close(this.#config.shutdownTimeoutMs)]);
+      const drainMs = this.#config.shutdownTimeoutMs;
+      await Promise.all([this.#bound?.close(drainMs), this.#h2?.close(drainMs), this.#relay?.close(drainMs)]);
       this.#sessions?.destroy();
       this.#cap?.close();
       this.#director?.close();

@@ -47,25 +47,32 @@ test('gRPC through etcd-edge proxy against a real cluster', { timeout: 180_000 }
   const c = await startBundledCluster(t);
   const peers = ['--initial-cluster', `infra1=${c.peerUrls[0]}`];
   const rw = await startProxyBin(t, peers);
+  // The readwrite proxy relays gRPC frame by frame; this one terminates every call in node:http2 instead.
+  const rwh2 = await startProxyBin(t, [...peers, '--grpc-relay=false']);
   const ro = await startProxyBin(t, [...peers, '--proxy', 'readonly']);
+  const readwrite = [{ name: 'relay', p: rw }, { name: 'node:http2', p: rwh2 }];
 
-  await t.test('etcdctl v3 through the readwrite proxy: put, get, watch, lease keep-alive, txn, member list', async (t2) => {
-    assert.equal((await ctl(rw.url, ['put', 'g/a', 'one'])).stdout.trim(), 'OK');
-    assert.equal((await ctl(rw.url, ['get', 'g/a', '--print-value-only'])).stdout.trim(), 'one');
-    const w = watchCtl(t2, rw.url, 'g/w');
+  for (const { name, p: { url: rwUrl } } of readwrite) await t.test(`etcdctl v3 through the readwrite proxy (${name}): put, get, watch, lease keep-alive, txn, member list`, async (t2) => {
+    assert.equal((await ctl(rwUrl, ['put', 'g/a', 'one'])).stdout.trim(), 'OK');
+    assert.equal((await ctl(rwUrl, ['get', 'g/a', '--print-value-only'])).stdout.trim(), 'one');
+    const w = watchCtl(t2, rwUrl, 'g/w');
     await new Promise((r) => setTimeout(r, 700));
-    await ctl(rw.url, ['put', 'g/w', 'event-1']);
-    await eventually(async () => w.output().includes('event-1'), 10_000, 50);
+    await ctl(rwUrl, ['put', 'g/w', `event-${name}`]);
+    await eventually(async () => w.output().includes(`event-${name}`), 10_000, 50);
     assert.ok(w.running(), 'the watch is still open when the event arrives');
-    const lease = /lease ([0-9a-f]+) granted/.exec((await ctl(rw.url, ['lease', 'grant', '60'])).stdout)?.[1];
+    const lease = /lease ([0-9a-f]+) granted/.exec((await ctl(rwUrl, ['lease', 'grant', '60'])).stdout)?.[1];
     assert.ok(lease);
-    assert.match((await ctl(rw.url, ['lease', 'keep-alive', '--once', lease])).stdout, new RegExp(`lease ${lease} keepalived with TTL\\(\\d+\\)`));
-    const txn = await ctl(rw.url, ['txn'], 'value("g/a") = "one"\n\nput g/a two\n\nget g/a\n\n');
+    assert.match((await ctl(rwUrl, ['lease', 'keep-alive', '--once', lease])).stdout, new RegExp(`lease ${lease} keepalived with TTL\\(\\d+\\)`));
+    const txn = await ctl(rwUrl, ['txn'], 'value("g/a") = "one"\n\nput g/a two\n\nget g/a\n\n');
     assert.match(txn.stdout, /^SUCCESS/);
-    assert.equal((await ctl(rw.url, ['get', 'g/a', '--print-value-only'])).stdout.trim(), 'two');
-    const members = (await ctl(rw.url, ['member', 'list'])).stdout.trim().split('\n');
+    assert.equal((await ctl(rwUrl, ['get', 'g/a', '--print-value-only'])).stdout.trim(), 'two');
+    const members = (await ctl(rwUrl, ['member', 'list'])).stdout.trim().split('\n');
     assert.equal(members.length, 3);
-    for (const m of members) assert.ok(m.endsWith(`, ${rw.url}, false`), `member list shows the proxy as client URL: ${m}`);
+    for (const m of members) assert.ok(m.endsWith(`, ${rwUrl}, false`), `member list shows the proxy as client URL: ${m}`);
+    // Per-endpoint commands send the whole URL as :authority: node:http2 refuses it, the relay leaves it to etcd.
+    const status = await ctl(rwUrl, ['endpoint', 'status']);
+    if (name === 'relay') assert.match(status.stdout, new RegExp(`^${rwUrl}, [0-9a-f]+, 3\\.4\\.`));
+    else assert.match(status.stderr, /PROTOCOL_ERROR/);
   });
 
   await t.test('the same port still answers v2 and v3 JSON over HTTP/1.1', async () => {
@@ -97,17 +104,21 @@ test('gRPC through etcd-edge proxy against a real cluster', { timeout: 180_000 }
   });
 
   await t.test('the npm etcd3 client (grpc-js) through both proxies, alarm disarm refused in readonly', async () => {
-    const rwc = new Etcd3({ hosts: rw.url });
     const roc = new Etcd3({ hosts: ro.url });
-    t.after(() => { rwc.close(); roc.close(); });
-    await rwc.put('g/js').value('from-js');
-    assert.equal(await rwc.get('g/js').string(), 'from-js');
-    const watcher = await rwc.watch().key('g/jsw').create();
-    const seen = new Promise<string>((resolve) => watcher.on('put', (kv) => resolve(kv.value.toString())));
-    await rwc.put('g/jsw').value('js-event');
-    assert.equal(await seen, 'js-event');
-    await watcher.cancel();
-    assert.equal(await roc.get('g/js').string(), 'from-js');
+    t.after(() => roc.close());
+    for (const { name, p } of readwrite) {
+      const rwc = new Etcd3({ hosts: p.url });
+      t.after(() => rwc.close());
+      await rwc.put('g/js').value(`from-js-${name}`);
+      assert.equal(await rwc.get('g/js').string(), `from-js-${name}`);
+      const watcher = await rwc.watch().key('g/jsw').create();
+      const seen = new Promise<string>((resolve) => watcher.on('put', (kv) => resolve(kv.value.toString())));
+      await rwc.put('g/jsw').value(`js-event-${name}`);
+      assert.equal(await seen, `js-event-${name}`);
+      await watcher.cancel();
+      assert.equal((await rwc.cluster.memberList({})).members.flatMap((m) => m.clientURLs).join(','), [p.url, p.url, p.url].join(','));
+    }
+    assert.equal(await roc.get('g/js').string(), 'from-js-node:http2');
     const before = await revisionAndMembers(c.clientUrls[0] as string);
     await assert.rejects(async () => { await roc.put('g/js').value('nope'); }, /readonly proxy/);
     await assert.rejects(roc.maintenance.alarm({ action: 'Deactivate', memberID: '0', alarm: 'Nospace' }), /readonly proxy/);
@@ -116,6 +127,12 @@ test('gRPC through etcd-edge proxy against a real cluster', { timeout: 180_000 }
   });
 
   await t.test('gRPC metrics per method and code', async () => {
+    for (const { p } of readwrite) {
+      const m = await (await fetch(`${p.metricsUrl}/metrics`)).text();
+      for (const method of ['Put', 'Range', 'Txn']) assert.match(m, new RegExp(`etcd_proxy_grpc_handled_total\\{grpc_service="etcdserverpb.KV",grpc_method="${method}",grpc_code="0"\\} [1-9]`));
+      assert.match(m, /etcd_proxy_grpc_handled_total\{grpc_service="etcdserverpb.Cluster",grpc_method="MemberList",grpc_code="0"\} [1-9]/);
+      assert.match(m, /etcd_proxy_grpc_started_total\{grpc_service="etcdserverpb.Watch",grpc_method="Watch"\} [1-9]/);
+    }
     const text = await (await fetch(`${ro.metricsUrl}/metrics`)).text();
     assert.match(text, /etcd_proxy_grpc_handled_total\{grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="7"\} [1-9]/);
     assert.match(text, /etcd_proxy_grpc_handled_total\{grpc_service="etcdserverpb.KV",grpc_method="Range",grpc_code="0"\} [1-9]/);

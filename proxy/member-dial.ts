@@ -1,0 +1,34 @@
+// Dials a member's client URL for the gRPC frame relay: TCP for http members, TLS with ALPN h2 (the proxy's
+// upstream TLS settings) for https ones, bounded by the dial timeout.
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { isIp, urlHost } from '../core/net.js';
+import type { ClientTlsOptions } from '../core/tls.js';
+
+/** Connects to url; done gets the connected socket, or the error (the socket is then destroyed). */
+export function dialMember(url: string, opts: { readonly tls: ClientTlsOptions | undefined; readonly timeoutMs: number },
+  done: (err: Error | undefined, socket?: Socket) => void): void {
+  const u = new URL(url);
+  const host = urlHost(u);
+  const https = u.protocol === 'https:';
+  const port = Number(u.port || (https ? 443 : 80));
+  let finished = false;
+  const s: Socket = https
+    ? tls.connect({ ...(opts.tls ?? { rejectUnauthorized: true }), host, port, ALPNProtocols: ['h2'], ...(isIp(host) ? {} : { servername: host }) })
+    : net.connect({ host, port });
+  const end = (err: Error | undefined): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    s.removeListener('error', end);
+    if (err !== undefined) { s.destroy(); done(err); } else { s.setNoDelay(true); done(undefined, s); }
+  };
+  const timer = setTimeout(() => end(Object.assign(new Error(`dial timeout after ${opts.timeoutMs}ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+  s.once('error', end);
+  if (https) {
+    s.once('secureConnect', () => end((s as tls.TLSSocket).alpnProtocol === 'h2' ? undefined : new Error(`member ${url} did not negotiate h2 (ALPN)`)));
+  } else {
+    s.once('connect', () => end(undefined));
+  }
+}
