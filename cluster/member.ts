@@ -9,6 +9,7 @@ import { dyingWithParent } from '../core/etcd-binary.js';
 import { tailLines } from '../core/log-tail.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
+import { backoffDelay } from '../host/index.js';
 
 /** The member's life as the supervisor sees it. */
 export type MemberState = 'idle' | 'running' | 'restarting' | 'failed' | 'removed' | 'stopped';
@@ -126,7 +127,7 @@ export function createMemberProcess(cfg: MemberProcessConfig): MemberProcess {
       cfg.onFailed?.(lastLines);
       return;
     }
-    const delay = Math.min(cfg.restart.maxDelayMs, cfg.restart.initialDelayMs * 2 ** (exits.length - 1));
+    const delay = backoffDelay(exits.length - 1, { initialMs: cfg.restart.initialDelayMs, maxMs: cfg.restart.maxDelayMs });
     state = 'restarting';
     log.warn({ code, signal, delayMs: delay }, 'member exited unexpectedly, restarting');
     timer = setTimeout(() => {

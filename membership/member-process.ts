@@ -10,6 +10,7 @@ import path from 'node:path';
 import { sleep } from '../core/lifecycle.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
+import { backoffDelay } from '../host/index.js';
 
 /** One etcd process. */
 export interface EtcdChild {
@@ -108,7 +109,7 @@ export function superviseMember(o: SuperviseOptions): MemberSupervisor {
       const now = Date.now();
       exits = [...exits.filter((t) => now - t < o.windowMs), now];
       if (exits.length > o.maxRestarts) return { end: 'failed', lastLines: tailLines(o.logFile, 15, child.logOffset) };
-      const delayMs = Math.min(5000, 500 * 2 ** (exits.length - 1));
+      const delayMs = backoffDelay(exits.length - 1, { initialMs: 500, maxMs: 5000 });
       o.logger.warn({ code, signal, delayMs }, 'member exited unexpectedly, restarting');
       try { await sleep(delayMs, wake.signal); } catch { return { end: 'stopped', lastLines: [] }; }
       try {
