@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import { readUpRecord } from '../core/up-record.js';
-import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
+import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {

@@ -2,7 +2,7 @@
 // etcd-edge process supervises the member, the etcd pid, and the URLs `demote` needs to find the cluster.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { etcdEdgeSubcommand, processAlive, readCmdline } from './proc.js';
+import { etcdEdgeSubcommand, processAlive, readCmdline } from '../host/index.js';
 
 /** What the pid file holds (JSON). */
 export interface MemberPidRecord {

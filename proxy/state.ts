@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { processAlive } from '../host/index.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
@@ -34,16 +35,6 @@ export function writeClusterFile(file: string, peers: readonly string[]): void {
   const tmp = `${file}.bak`;
   writeFileSync(tmp, JSON.stringify({ PeerURLs: [...peers].sort() }), { mode: 0o600 });
   renameSync(tmp, file);
-}
-
-/** Tells whether a process exists (EPERM means it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Claims the pid file for ownPid, refusing when it names another live process. */

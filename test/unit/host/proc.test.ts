@@ -1,8 +1,10 @@
-// Identifying processes through /proc before signalling them, and reading flags back from an argv.
+// Identifying processes through /proc before signalling them, the one liveness rule (a zombie is gone), and
+// reading flags back from an argv.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, waitGone } from '../../../membership/proc.js';
+import { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, waitGone } from '../../../host/proc.js';
 
 test('etcdEdgeSubcommand finds the subcommand after the etcd-edge script, whatever runs it', () => {
   for (const c of [
@@ -24,7 +26,11 @@ test('flagValue reads both spellings; the last one wins', () => {
 
 test('isEtcdArgv checks the binary name', () => {
   assert.equal(isEtcdArgv(['/usr/bin/etcd', '--name=a']), true);
+  assert.equal(isEtcdArgv(['/opt/etcd-v3.4/etcd-3.4']), true);
   assert.equal(isEtcdArgv(['/usr/bin/etcdctl']), false);
+  assert.equal(isEtcdArgv(['/usr/bin/etcdutl']), false);
+  assert.equal(isEtcdArgv(['/usr/local/bin/etcd-edge', 'up']), false);
+  assert.equal(isEtcdArgv(['/usr/bin/sleep']), false);
   assert.equal(isEtcdArgv(undefined), false);
 });
 
@@ -39,4 +45,19 @@ test('readCmdline, readCwd and processAlive on a real child; waitGone once it ex
   assert.equal(await waitGone(pid, 5000), true);
   assert.equal(processAlive(pid), false);
   assert.equal(readCmdline(2 ** 22 + 12345), undefined);
+});
+
+test('processAlive: a zombie (exited, not yet reaped by its parent) counts as gone', async (t) => {
+  // The shell starts a short sleep, prints its pid and execs a long sleep, which never reaps it.
+  const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => { parent.kill('SIGKILL'); });
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
+  assert.ok(pid > 0);
+  const state = (): string => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3); } catch { return 'gone'; } };
+  const t0 = Date.now();
+  while (state() !== 'Z' && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(state(), 'Z', 'the child is a zombie');
+  assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) still succeeds on a zombie');
+  assert.equal(processAlive(pid), false);
+  assert.equal(await waitGone(pid, 1000), true);
 });
