@@ -1,9 +1,10 @@
 // The bundled layout's memory of membership changes: <data-dir>/removed-members.json names the members the cluster
 // removed (demote, or `member remove`) while `up` ran them. A restarted bundled `up` starts what the cluster now is:
 // a removed member whose data dir is gone stays stopped; one with data again (promote brought it back) starts.
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isInitialized } from '../core/data-dir.js';
+import { writeFileAtomic } from '../host/index.js';
 import type { Topology } from './topology.js';
 
 /** The record's path under up's --data-dir. */
@@ -24,9 +25,7 @@ export function readRemovedMembers(stateDir: string): string[] {
 /** Writes the names atomically (tmp + rename). */
 export function writeRemovedMembers(stateDir: string, names: readonly string[]): void {
   const file = removedMembersPath(stateDir);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify({ removed: [...new Set(names)].sort() }) + '\n', { mode: 0o644 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ removed: [...new Set(names)].sort() }) + '\n', { mode: 0o644, mkdirMode: 0o700 });
 }
 
 /** Records that the cluster removed a member up ran. */

@@ -5,3 +5,5 @@ export type { BackoffOptions } from './backoff.js';
 export { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
 export { findEtcdProcesses } from './proc-scan.js';
 export type { EtcdProcess } from './proc-scan.js';
+export { writeFileAtomic } from './atomic-file.js';
+export type { AtomicWriteOptions } from './atomic-file.js';

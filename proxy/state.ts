@@ -1,10 +1,10 @@
 // The proxy's state in <data-dir>/proxy/: the `cluster` file etcd's proxy writes ({"PeerURLs":[...]}, 0600,
 // tmp + rename after every successful refresh; etcdmain/etcd.go startProxy) and our `pid` file, which lets
 // `promote` stop the proxy and keeps two proxies off one data dir.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { processAlive } from '../host/index.js';
+import { processAlive, writeFileAtomic } from '../host/index.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
@@ -31,10 +31,7 @@ export function readClusterFile(file: string): string[] | undefined {
 
 /** Writes the peer URLs, sorted, as etcd does: a temporary file, mode 0600, renamed over the old one. */
 export function writeClusterFile(file: string, peers: readonly string[]): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.bak`;
-  writeFileSync(tmp, JSON.stringify({ PeerURLs: [...peers].sort() }), { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify({ PeerURLs: [...peers].sort() }), { mode: 0o600, mkdirMode: 0o700 });
 }
 
 /** Claims the pid file for ownPid, refusing when it names another live process. */
@@ -52,8 +49,7 @@ export function claimPidFile(file: string, ownPid: number, alive: (pid: number) 
     });
   }
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${ownPid}\n`, { mode: 0o644 });
+    writeFileAtomic(file, `${ownPid}\n`, { mode: 0o644, mkdirMode: 0o700 });
   } catch (cause) {
     throw new EdgeError('EDGE_DATA_DIR', `cannot write the pid file ${JSON.stringify(file)}: ${(cause as Error).message}`, {
       hint: 'check that --data-dir is writable', cause,
