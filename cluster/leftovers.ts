@@ -2,8 +2,7 @@
 // they got SIGTERM through the parent-death signal; a leader then needs ~7 s): found through /proc by their
 // --data-dir, and waited for with a progress line and a bound before this up binds the same ports.
 import { EdgeError } from '../core/errors.js';
-import { findEtcdProcesses, processAlive } from '../host/index.js';
-import { readUpRecord } from '../core/up-record.js';
+import { findEtcdProcesses, processAlive, readUpRecord } from '../host/index.js';
 
 /** How long `up` waits for members of an earlier run to exit before it gives up. */
 export const EARLIER_RUN_WAIT_MS = 30_000;

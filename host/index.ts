@@ -7,3 +7,5 @@ export { findEtcdProcesses } from './proc-scan.js';
 export type { EtcdProcess } from './proc-scan.js';
 export { writeFileAtomic } from './atomic-file.js';
 export type { AtomicWriteOptions } from './atomic-file.js';
+export { readUpRecord, removeUpRecord, upRecordPath, writeUpRecord } from './up-record.js';
+export type { UpRecord } from './up-record.js';

@@ -7,8 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { readUpRecord } from '../core/up-record.js';
-import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from '../host/index.js';
+import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readUpRecord, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
