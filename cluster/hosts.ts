@@ -10,6 +10,7 @@ import type { ClusterMemberConfig } from './cluster.js';
 import type { EtcdBinary } from '../core/etcd-binary.js';
 import type { HostDecl, Topology } from './topology.js';
 import { isMultiMachine } from './validate.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** Picks the hosts to run: the named one, or all of a single-machine topology. */
 export function selectHosts(t: Topology, host: string | undefined): HostDecl[] {
@@ -34,14 +35,15 @@ export function memberConfigs(t: Topology, hosts: readonly HostDecl[], opts: {
   stateDir: string; etcd: EtcdBinary; tls?: (name: string) => MemberTls | undefined;
 }): ClusterMemberConfig[] {
   return hosts.flatMap((h) => (h.member ? [h.member] : [])).map((m) => {
-    const dataDir = path.resolve(opts.stateDir, m.dataDir ?? `${m.name}.etcd`);
+    const layout = dataDirLayout(path.resolve(opts.stateDir));
+    const dataDir = layout.memberDataDir(m.name, m.dataDir);
     const first = parseEtcdUrl(m.listenClientUrls[0] ?? '', 'listen-client-urls');
     const host = urlHost(first);
     const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : first.hostname;
     const tls = opts.tls?.(m.name);
     return {
       name: m.name, dataDir,
-      logFile: path.resolve(opts.stateDir, 'logs', `${m.name}.log`),
+      logFile: layout.memberLog(m.name),
       healthUrl: `${first.protocol}//${reach}:${first.port}`,
       argsFor: (initialized: boolean) => toArgv(memberFlags({ topology: t, member: m, etcd: opts.etcd, dataDir, initialized, ...(tls ? { tls } : {}) })),
     };

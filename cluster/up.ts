@@ -31,7 +31,7 @@ import { startWatchdog, stopMembersInOrder, watchdogRunningFor, watchdogSpecFor 
 import { applyRemovedMembers, markRemoved } from './bundled-members.js';
 import { caWatchFor, startWatchingCa } from './ca-check.js';
 import type { DiscoveryFallback } from './discovery-join.js';
-import { removeUpRecord, writeUpRecord } from '../host/index.js';
+import { dataDirLayout, removeUpRecord, writeUpRecord } from '../host/index.js';
 
 /** The flags of `etcd-edge up`. */
 export const UP_FLAGS: FlagSpecs = {
@@ -103,7 +103,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   for (const w of warnings) println(io.stdout, `warning: ${w}`);
   const join = await checkDiscoveryJoin(t, hosts, {
     fallback: (f.str('discovery-fallback') ?? 'proxy') as DiscoveryFallback, signal: io.signal,
-    dataDirOf: (name) => path.resolve(stateDir, membersOf(t).find((m) => m.name === name)?.dataDir ?? `${name}.etcd`),
+    dataDirOf: (name) => dataDirLayout(stateDir).memberDataDir(name, membersOf(t).find((m) => m.name === name)?.dataDir),
   });
   for (const n of join.notes) println(io.stdout, n);
   hosts = join.hosts;

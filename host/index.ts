@@ -9,3 +9,7 @@ export { writeFileAtomic } from './atomic-file.js';
 export type { AtomicWriteOptions } from './atomic-file.js';
 export { readUpRecord, removeUpRecord, upRecordPath, writeUpRecord } from './up-record.js';
 export type { UpRecord } from './up-record.js';
+export { dataDirState, isInitialized } from './data-dir.js';
+export type { DataDirState } from './data-dir.js';
+export { AUTO_CERT, AUTO_KEY, CA_CERT, CA_KEY, CLIENT_NAME, dataDirLayout, EDGE_AUTO_DIR, EDGE_NAME, PKI_DIR, pkiLayout } from './layout.js';
+export type { CertPair, DataDirLayout, PkiLayout } from './layout.js';

@@ -1,8 +1,8 @@
 // <data-dir>/up.json (host state): what a running `etcd-edge up` runs on this host (its members and edge components), so other
 // commands can tell whether stopping that up would stop only what they mean to stop (promote and a proxy-role host).
 import { readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { dataDirLayout } from './layout.js';
 
 /** The record, as JSON. */
 export interface UpRecord {
@@ -14,7 +14,7 @@ export interface UpRecord {
 
 /** The record's path under up's --data-dir. */
 export function upRecordPath(stateDir: string): string {
-  return path.join(stateDir, 'up.json');
+  return dataDirLayout(stateDir).upRecord;
 }
 
 /** Writes the record atomically (tmp + rename). */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readUpRecord, signalPid, waitGone } from '../host/index.js';
+import { dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readUpRecord, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
@@ -18,10 +18,9 @@ export interface ProxyRecord {
   readonly listenUrls: readonly string[];
 }
 
-/** Returns the proxy's state dir and pid file under a data dir (the names proxy/state.ts uses). */
+/** Returns the proxy's state dir, pid and cluster files under a data dir (the layout the proxy itself uses). */
 export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster: string } {
-  const dir = path.join(dataDir, 'proxy');
-  return { dir, pid: path.join(dir, 'pid'), cluster: path.join(dir, 'cluster') };
+  return dataDirLayout(dataDir).proxy;
 }
 
 function readPid(file: string): number | undefined {

@@ -2,7 +2,7 @@
 // transactional steps 2-6 (join.ts), then step 7, and resolves once the member is a healthy voter; it then
 // supervises the member until close() (or until the cluster removes it: `demote` on this host).
 import { existsSync } from 'node:fs';
-import { isInitialized } from '../core/data-dir.js';
+import { isInitialized } from '../host/index.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';

@@ -1,7 +1,6 @@
 // After a promotion: the member runs under this process (pid file next to its data dir, restarts after
 // crashes), step 7 starts the optional local proxy, and the one ready line is logged. close() stops the proxy,
 // then the member, then removes the pid file.
-import path from 'node:path';
 import { shellLine } from '../core/cli.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
@@ -16,6 +15,7 @@ import { startProxyChild } from './proxy-child.js';
 import { proxyTlsArgsFor, tlsSettingsOf } from './proxy-tls.js';
 import type { ProxyChild } from './proxy-child.js';
 import type { StepPrinter } from './steps.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** How a running member ended without close(). */
 export type RunEnd = { readonly end: 'removed' } | { readonly end: 'failed'; readonly lastLines: readonly string[] };
@@ -78,7 +78,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     ended,
     async startProxy() {
       print.step(7, cfg.proxyListenClientUrls.length ? `start a local etcd-edge proxy on ${cfg.proxyListenClientUrls.join(',')}` : 'local proxy: none requested (--proxy-listen-client-urls)');
-      const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
+      const logFile = dataDirLayout(cfg.dataDir).proxyLog;
       // The member is already a healthy voter: a proxy that fails to start is reported, not rolled back.
       if (cfg.proxyListenClientUrls.length) {
         try {

@@ -4,12 +4,11 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { processAlive, writeFileAtomic } from '../host/index.js';
+import { dataDirLayout, processAlive, writeFileAtomic } from '../host/index.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
-  const dir = path.join(dataDir, 'proxy');
-  return { dir, cluster: path.join(dir, 'cluster'), pid: path.join(dir, 'pid') };
+  return dataDirLayout(dataDir).proxy;
 }
 
 /** Reads the persisted peer URLs; undefined when the file is absent or holds no usable list. */
