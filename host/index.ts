@@ -13,3 +13,4 @@ export { dataDirState, isInitialized } from './data-dir.js';
 export type { DataDirState } from './data-dir.js';
 export { AUTO_CERT, AUTO_KEY, CA_CERT, CA_KEY, CLIENT_NAME, dataDirLayout, EDGE_AUTO_DIR, EDGE_NAME, PKI_DIR, pkiLayout } from './layout.js';
 export type { CertPair, DataDirLayout, PkiLayout } from './layout.js';
+export { probeListen } from './ports.js';
