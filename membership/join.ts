@@ -15,8 +15,8 @@ import { moveProxyState, proxyPaths, restartProxy, restoreProxyState, stopLocalP
 import type { ProxyRecord } from './local-proxy.js';
 import { joinArgs } from './member-args.js';
 import { memberEnv } from '../core/etcd-binary.js';
-import { spawnEtcd } from './member-process.js';
-import type { EtcdChild } from './member-process.js';
+import { spawnEtcd } from '../host/index.js';
+import type { EtcdChild } from '../host/index.js';
 import { promoteLearner, waitCaughtUp } from './readiness.js';
 import { describeError } from './steps.js';
 import type { StepPrinter } from './steps.js';

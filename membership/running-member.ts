@@ -8,8 +8,8 @@ import type { PromoteConfig } from './config.js';
 import { proxyPeersOf } from './format.js';
 import type { MemberView } from './format.js';
 import { memberEnv } from '../core/etcd-binary.js';
-import { spawnEtcd, superviseMember } from './member-process.js';
-import type { EtcdChild, MemberSupervisor } from './member-process.js';
+import { spawnEtcd, superviseEtcd } from '../host/index.js';
+import type { EtcdChild, EtcdSupervisor } from '../host/index.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';
 import { startProxyChild } from './proxy-child.js';
 import { proxyTlsArgsFor, tlsSettingsOf } from './proxy-tls.js';
@@ -60,11 +60,12 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
   });
   writePid(i.child.pid);
-  const sup: MemberSupervisor = superviseMember({
-    first: i.child, logger: log, logFile: cfg.logFile, maxRestarts: 5, windowMs: 60_000,
-    respawn: () => spawnEtcd({ bin: i.etcdPath, args: i.args, env: memberEnv(), logFile: cfg.logFile }),
+  const sup: EtcdSupervisor = superviseEtcd({
+    first: i.child, logger: log, logFile: cfg.logFile,
+    policy: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 },
+    spawn: () => spawnEtcd({ bin: i.etcdPath, args: i.args, env: memberEnv(), logFile: cfg.logFile }),
     isRemoved: async () => !(await i.api.list()).members.some((m) => m.id === i.member.id),
-    onRestart: (pid) => writePid(pid),
+    onRestart: (c) => writePid(c.pid),
   });
   // A stop through close() is not an end of its own: ended stays pending then.
   const ended = new Promise<RunEnd>((resolve) => {
@@ -99,7 +100,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
       }
       await printSummary(i);
       log.info({
-        memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current().pid,
+        memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current()?.pid,
         dataDir: cfg.memberDataDir, logFile: cfg.logFile, pidFile: cfg.pidFile, proxyUrls: proxy?.urls ?? [],
       }, 'member is ready');
     },
