@@ -2,7 +2,7 @@
 // backoff). A leaf package: it imports core/ only, and every component may import it through this file.
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
+export { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, readEnviron, readPidFile, signalPid, waitGone } from './proc.js';
 export { findEtcdProcesses } from './proc-scan.js';
 export type { EtcdProcess } from './proc-scan.js';
 export { writeFileAtomic } from './atomic-file.js';

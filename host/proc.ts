@@ -15,6 +15,16 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
+/** Reads a plain pid file (a positive integer and a newline); undefined when absent or not a pid. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a process's working directory. */
 export function readCwd(pid: number): string | undefined {
   try {

@@ -2,12 +2,12 @@
 // `etcd-edge proxy` of that data dir, recorded (argv, cwd, ETCD_* env) so it can be restarted as it was,
 // stopped with SIGTERM, and its state dir moved aside (and back) so the host can switch roles.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readUpRecord, signalPid, waitGone } from '../host/index.js';
+import { dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
@@ -23,15 +23,6 @@ export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster
   return dataDirLayout(dataDir).proxy;
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Keeps the variables an etcd-edge proxy reads (ETCD_*) and the few a process needs. */
 export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -41,7 +32,7 @@ export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, 
 
 /** The live process holding <data-dir>/proxy/pid (a proxy, or an up running one), if any. */
 export function proxyDirHolder(dataDir: string): { pid: number; what: string } | undefined {
-  const pid = readPid(proxyPaths(dataDir).pid);
+  const pid = readPidFile(proxyPaths(dataDir).pid);
   if (pid === undefined || !processAlive(pid)) return undefined;
   const sub = etcdEdgeSubcommand(readCmdline(pid) ?? []);
   return { pid, what: sub ? `etcd-edge ${sub}` : 'a process' };
@@ -66,7 +57,7 @@ export function upRunningOnlyTheProxy(dataDir: string, pid: number, argv: readon
 /** Finds the running proxy of dataDir; undefined when none runs; throws when the pid file names something else. */
 export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   const file = proxyPaths(dataDir).pid;
-  const pid = readPid(file);
+  const pid = readPidFile(file);
   if (pid === undefined || !processAlive(pid)) return undefined;
   const argv = readCmdline(pid) ?? [];
   const sub = etcdEdgeSubcommand(argv);

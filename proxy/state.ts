@@ -4,7 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { dataDirLayout, processAlive, writeFileAtomic } from '../host/index.js';
+import { dataDirLayout, processAlive, readPidFile, writeFileAtomic } from '../host/index.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
@@ -35,13 +35,7 @@ export function writeClusterFile(file: string, peers: readonly string[]): void {
 
 /** Claims the pid file for ownPid, refusing when it names another live process. */
 export function claimPidFile(file: string, ownPid: number, alive: (pid: number) => boolean = processAlive): void {
-  let other: number | undefined;
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    other = Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    other = undefined;
-  }
+  const other = readPidFile(file);
   if (other !== undefined && other !== ownPid && alive(other)) {
     throw new EdgeError('EDGE_DATA_DIR', `another proxy (pid ${other}) is using ${JSON.stringify(path.dirname(path.dirname(file)))}`, {
       hint: `stop it first (kill ${other}), or give this proxy its own --data-dir`,
@@ -59,7 +53,7 @@ export function claimPidFile(file: string, ownPid: number, alive: (pid: number) 
 /** Removes the pid file if it still names ownPid. */
 export function releasePidFile(file: string, ownPid: number): void {
   try {
-    if (Number(readFileSync(file, 'utf8').trim()) === ownPid) rmSync(file, { force: true });
+    if (readPidFile(file) === ownPid) rmSync(file, { force: true });
   } catch {
     // Already gone: nothing to release.
   }

@@ -2,9 +2,11 @@
 // reading flags back from an argv.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, waitGone } from '../../../host/proc.js';
+import { etcdEdgeSubcommand, flagValue, isEtcdArgv, processAlive, readCmdline, readCwd, readPidFile, waitGone } from '../../../host/proc.js';
 
 test('etcdEdgeSubcommand finds the subcommand after the etcd-edge script, whatever runs it', () => {
   for (const c of [
@@ -60,4 +62,18 @@ test('processAlive: a zombie (exited, not yet reaped by its parent) counts as go
   assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) still succeeds on a zombie');
   assert.equal(processAlive(pid), false);
   assert.equal(await waitGone(pid, 1000), true);
+});
+
+test('readPidFile reads a positive integer, and nothing else', (t) => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'host-pidfile-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const cases: { text: string | undefined; want: number | undefined }[] = [
+    { text: '1234\n', want: 1234 }, { text: ' 42 ', want: 42 }, { text: '0\n', want: undefined },
+    { text: '-5', want: undefined }, { text: '12.5', want: undefined }, { text: 'abc', want: undefined }, { text: undefined, want: undefined },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const file = path.join(d, `p${i}`);
+    if (c.text !== undefined) writeFileSync(file, c.text);
+    assert.equal(readPidFile(file), c.want, JSON.stringify(c.text));
+  }
 });
