@@ -2,15 +2,13 @@
 // directory, reused as they are when both exist (etcd never renews them), otherwise made fresh.
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { AUTO_CERT, AUTO_KEY } from '../host/index.js';
 import { exists, writeFiles } from './files.js';
 import type { SanHosts } from './hosts.js';
 import { issueCertificate } from './issue.js';
 import { AUTO_TLS_KEY } from './keys.js';
 
-/** The certificate file name etcd's auto-TLS uses. */
-export const AUTO_CERT = 'cert.pem';
-/** The key file name etcd's auto-TLS uses. */
-export const AUTO_KEY = 'key.pem';
+export { AUTO_CERT, AUTO_KEY };
 
 /** Where the auto-TLS pair is, and whether this call made it. */
 export interface AutoCert {

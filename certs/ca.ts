@@ -3,6 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { CA_CERT, CA_KEY } from '../host/index.js';
 import { readIfExists } from './files.js';
 import { issueCertificate } from './issue.js';
 import type { Issued, Issuer } from './issue.js';
@@ -10,10 +11,8 @@ import { loadPrivateKey, samePublicKey } from './keys.js';
 import type { KeySpec } from './keys.js';
 import { x509 } from './x509.js';
 
-/** The CA certificate's file name inside a CA directory. */
-export const CA_CERT = 'ca.crt';
-/** The CA key's file name inside a CA directory. */
-export const CA_KEY = 'ca.key';
+export { CA_CERT, CA_KEY };
+
 /** The CA's subject CN when --cn is not given. */
 export const DEFAULT_CA_CN = 'etcd-edge CA';
 

@@ -1,10 +1,10 @@
 // Writing certificates and keys: all-or-nothing existence check first, then each file written to a temp name and
 // moved into place (link when not forcing, so a file that appeared meanwhile is still never clobbered).
 // Keys are 0600, certificates 0644, new directories 0700.
-import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { writeFileAtomic } from '../host/index.js';
 
 /** One file to write. */
 export interface OutFile {
@@ -48,18 +48,11 @@ export async function writeFiles(dir: string, files: readonly OutFile[], opts: {
 
 async function writeOne(target: string, f: OutFile, force: boolean): Promise<void> {
   const mode = f.secret ? KEY_MODE : CERT_MODE;
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, f.content, { mode, flag: 'wx' });
-    // The umask may have narrowed the mode; set it exactly.
-    await chmod(tmp, mode);
-    if (force) await rename(tmp, target);
-    else await link(tmp, target);
+    writeFileAtomic(target, f.content, { mode, overwrite: force });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !force) throw existsError([target]);
     throw new EdgeError('EDGE_CERT', `cannot write ${JSON.stringify(target)}`, { hint: 'check --out and its permissions', cause });
-  } finally {
-    await unlink(tmp).catch(() => undefined);
   }
 }
 

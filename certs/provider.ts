@@ -7,6 +7,8 @@ import { shellQuote } from '../core/cli.js';
 import { EdgeError } from '../core/errors.js';
 import type { MemberTls, PreparedTls, TlsMemberRequest, TlsProvider } from '../core/edge.js';
 import { ensureAutoCert } from './auto-tls.js';
+import { CLIENT_NAME, EDGE_NAME, pkiLayout } from '../host/index.js';
+import type { CertPair, PkiLayout } from '../host/index.js';
 import { CA_CERT, CA_KEY, createCa, loadCa, parseCertPem } from './ca.js';
 import type { LoadedCa } from './ca.js';
 import { exists, readIfExists, writeFiles } from './files.js';
@@ -18,14 +20,7 @@ import type { KeySpec } from './keys.js';
 import type { ProfileName } from './profiles.js';
 import { PROFILES } from './profiles.js';
 
-/** The directory under the state dir that holds the managed CA and certificates. */
-export const PKI_DIR = 'pki';
-/** The CN (and file name) of the client certificate `up` makes for etcdctl, its health checks and the edge. */
-export const CLIENT_NAME = 'client';
-/** The CN (and file name) of the server certificate of the edge's https listeners (the proxy `up` starts). */
-export const EDGE_NAME = 'edge';
-/** The directory under pki/ that holds the edge's auto-TLS pair with `up --tls auto`. */
-export const EDGE_AUTO_DIR = 'edge-auto';
+export { CLIENT_NAME, EDGE_NAME, PKI_DIR } from '../host/index.js';
 /** A managed certificate with less than this left is reissued on the next `up`. */
 export const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -35,22 +30,22 @@ export interface TlsProviderDeps {
   readonly key?: KeySpec;
 }
 
-interface Leaf { readonly profile: ProfileName; readonly commonName: string; readonly hosts?: SanHosts; readonly dir: string; readonly base: string }
+interface Leaf { readonly profile: ProfileName; readonly commonName: string; readonly hosts?: SanHosts; readonly files: CertPair }
 
 /** Creates the TlsProvider `up` calls; the module's tlsProvider is this with the defaults. */
 export function createTlsProvider(deps: TlsProviderDeps = {}): TlsProvider {
   return {
     prepare: async ({ mode, stateDir, members, edgeHosts, caDir }) => {
-      const pki = path.resolve(stateDir, PKI_DIR);
+      const pki = pkiLayout(path.resolve(stateDir));
       return mode === 'auto' ? prepareAuto(pki, edgeHosts ?? [], deps)
         : prepareSelfSigned(pki, members, edgeHosts ?? [], deps, caDir === undefined ? undefined : path.resolve(caDir));
     },
   };
 }
 
-async function prepareAuto(pki: string, edgeHosts: readonly string[], deps: TlsProviderDeps): Promise<PreparedTls> {
+async function prepareAuto(pki: PkiLayout, edgeHosts: readonly string[], deps: TlsProviderDeps): Promise<PreparedTls> {
   // The edge's own auto-TLS pair, as each member makes one: serverAuth only, no client-cert check.
-  const edge = await ensureAutoCert({ dir: path.join(pki, EDGE_AUTO_DIR), hosts: sanHostsOf(edgeHosts), ...(deps.now ? { now: deps.now() } : {}) });
+  const edge = await ensureAutoCert({ dir: pki.edgeAutoDir, hosts: sanHostsOf(edgeHosts), ...(deps.now ? { now: deps.now() } : {}) });
   return Object.freeze({
     member: (): MemberTls => ({ mode: 'auto' }),
     client: { insecureSkipVerify: true },
@@ -61,22 +56,21 @@ async function prepareAuto(pki: string, edgeHosts: readonly string[], deps: TlsP
   });
 }
 
-async function prepareSelfSigned(pki: string, members: readonly TlsMemberRequest[], edgeHosts: readonly string[], deps: TlsProviderDeps, caDir: string | undefined): Promise<PreparedTls> {
+async function prepareSelfSigned(pki: PkiLayout, members: readonly TlsMemberRequest[], edgeHosts: readonly string[], deps: TlsProviderDeps, caDir: string | undefined): Promise<PreparedTls> {
   const now = deps.now?.() ?? new Date();
   // With the cluster's one CA (--ca or the topology's ca:), this host never makes a CA of its own.
-  const ca = caDir === undefined ? await ensureCa(pki, now, deps.key) : await sharedCa(caDir, now);
+  const ca = caDir === undefined ? await ensureCa(pki.dir, now, deps.key) : await sharedCa(caDir, now);
   const byName = new Map<string, MemberTls>();
   for (const m of members) {
-    const dir = path.join(pki, 'members');
-    const client = await ensureLeaf({ profile: 'member', commonName: m.name, hosts: sanHostsOf(m.clientHosts), dir, base: m.name }, ca, now, deps.key);
-    const peer = await ensureLeaf({ profile: 'peer', commonName: m.name, hosts: sanHostsOf(m.peerHosts), dir, base: `${m.name}-peer` }, ca, now, deps.key);
+    const client = await ensureLeaf({ profile: 'member', commonName: m.name, hosts: sanHostsOf(m.clientHosts), files: pki.member(m.name) }, ca, now, deps.key);
+    const peer = await ensureLeaf({ profile: 'peer', commonName: m.name, hosts: sanHostsOf(m.peerHosts), files: pki.memberPeer(m.name) }, ca, now, deps.key);
     byName.set(m.name, Object.freeze({
       mode: 'self-signed', certFile: client.certFile, keyFile: client.keyFile,
       peerCertFile: peer.certFile, peerKeyFile: peer.keyFile, trustedCaFile: ca.certFile,
     }));
   }
-  const user = await ensureLeaf({ profile: 'client', commonName: CLIENT_NAME, dir: pki, base: CLIENT_NAME }, ca, now, deps.key);
-  const edge = await ensureLeaf({ profile: 'member', commonName: EDGE_NAME, hosts: sanHostsOf([...edgeHosts, 'localhost', '127.0.0.1']), dir: pki, base: EDGE_NAME }, ca, now, deps.key);
+  const user = await ensureLeaf({ profile: 'client', commonName: CLIENT_NAME, files: pki.client }, ca, now, deps.key);
+  const edge = await ensureLeaf({ profile: 'member', commonName: EDGE_NAME, hosts: sanHostsOf([...edgeHosts, 'localhost', '127.0.0.1']), files: pki.edge }, ca, now, deps.key);
   return Object.freeze({
     member(name: string): MemberTls {
       const t = byName.get(name);
@@ -131,19 +125,19 @@ async function sharedCa(dir: string, now: Date): Promise<UsableCa> {
 }
 
 async function ensureLeaf(leaf: Leaf, ca: LoadedCa | UsableCa, now: Date, key: KeySpec | undefined): Promise<{ certFile: string; keyFile: string }> {
-  const certFile = path.join(leaf.dir, `${leaf.base}.crt`);
-  const keyFile = path.join(leaf.dir, `${leaf.base}.key`);
+  const { certFile, keyFile } = leaf.files;
+  const dir = path.dirname(certFile);
   if (await stillFits(certFile, keyFile, leaf, ca, now)) return { certFile, keyFile };
   const issuer = 'issuer' in ca ? ca.issuer : ca;
   if (issuer === undefined) {
     const where = (ca as UsableCa).dir;
     throw new EdgeError('EDGE_CERT', `no usable certificate ${JSON.stringify(certFile)} signed by the CA in ${where}, which has no ca.key to issue one here`, {
-      hint: `copy ca.key to ${where} too, or issue the certificate where the key is (etcd-edge certs ${leaf.profile === 'client' ? 'client' : 'member'} ${leaf.commonName}${leaf.hosts ? ' --hosts HOSTS' : ''} --ca DIR) and copy it to ${leaf.dir}`,
+      hint: `copy ca.key to ${where} too, or issue the certificate where the key is (etcd-edge certs ${leaf.profile === 'client' ? 'client' : 'member'} ${leaf.commonName}${leaf.hosts ? ' --hosts HOSTS' : ''} --ca DIR) and copy it to ${dir}`,
     });
   }
   const issued = await issueCertificate({ profile: leaf.profile, commonName: leaf.commonName, ...(leaf.hosts ? { hosts: leaf.hosts } : {}), issuer, now, key: key ?? DEFAULT_KEY });
   // The pki directory is ours: a certificate that no longer fits is replaced, not refused.
-  await writeFiles(leaf.dir, [{ name: `${leaf.base}.crt`, content: issued.certPem, secret: false }, { name: `${leaf.base}.key`, content: issued.keyPem, secret: true }], { force: true });
+  await writeFiles(dir, [{ name: path.basename(certFile), content: issued.certPem, secret: false }, { name: path.basename(keyFile), content: issued.keyPem, secret: true }], { force: true });
   return { certFile, keyFile };
 }
 

@@ -1,14 +1,15 @@
 // The bundled layout's memory of membership changes: <data-dir>/removed-members.json names the members the cluster
 // removed (demote, or `member remove`) while `up` ran them. A restarted bundled `up` starts what the cluster now is:
 // a removed member whose data dir is gone stays stopped; one with data again (promote brought it back) starts.
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isInitialized } from '../core/data-dir.js';
+import { dataDirLayout, isInitialized } from '../host/index.js';
+import { writeFileAtomic } from '../host/index.js';
 import type { Topology } from './topology.js';
 
 /** The record's path under up's --data-dir. */
 export function removedMembersPath(stateDir: string): string {
-  return path.join(stateDir, 'removed-members.json');
+  return dataDirLayout(stateDir).removedMembers;
 }
 
 /** Reads the names of removed members; empty when the file is absent or malformed. */
@@ -24,9 +25,7 @@ export function readRemovedMembers(stateDir: string): string[] {
 /** Writes the names atomically (tmp + rename). */
 export function writeRemovedMembers(stateDir: string, names: readonly string[]): void {
   const file = removedMembersPath(stateDir);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify({ removed: [...new Set(names)].sort() }) + '\n', { mode: 0o644 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ removed: [...new Set(names)].sort() }) + '\n', { mode: 0o644, mkdirMode: 0o700 });
 }
 
 /** Records that the cluster removed a member up ran. */
@@ -46,7 +45,7 @@ export function applyRemovedMembers(t: Topology, stateDir: string): { topology: 
   const hosts = t.hosts.map((h) => {
     const m = h.member;
     if (!m || !removed.includes(m.name)) return h;
-    if (isInitialized(path.resolve(stateDir, m.dataDir ?? `${m.name}.etcd`))) { back.push(m.name); return h; }
+    if (isInitialized(dataDirLayout(path.resolve(stateDir)).memberDataDir(m.name, m.dataDir))) { back.push(m.name); return h; }
     notes.push(`member ${m.name} was removed from the cluster (demoted) and has no data dir: not starting it; etcd-edge promote --name ${m.name} --data-dir ${stateDir} brings it back`);
     return { ...h, role: 'proxy' as const, member: undefined, standby: m };
   });

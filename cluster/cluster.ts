@@ -2,7 +2,7 @@
 // resolves when each answers /health, and supervises them afterwards. close() stops them in reverse order.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { dataDirState, isInitialized } from '../core/data-dir.js';
+import { dataDirState, isInitialized } from '../host/index.js';
 import { EdgeError } from '../core/errors.js';
 import { endpointStatus, isHealthy } from '../etcd/index.js';
 import { lifecycleGuard, sleep } from '../core/lifecycle.js';

@@ -3,7 +3,7 @@
 // etcd's own fallback creates member/ first and then proxy/, and the next restart dies (etcd-behavior §3.3).
 import { getDiscoveryCluster } from '../etcd/index.js';
 import { EdgeError } from '../core/errors.js';
-import { dataDirState } from '../core/data-dir.js';
+import { dataDirState } from '../host/index.js';
 import type { HostDecl, Topology } from './topology.js';
 
 /** What to do with a node the token has no room for, as etcd's --discovery-fallback. */

@@ -1,6 +1,5 @@
 // Which hosts of a topology this process runs, the member configs for them, and a bind check of every
 // address they will listen on, so a busy port fails before any member starts.
-import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { isLoopbackHost, parseEtcdUrl, parseHostPort, urlHost } from '../core/net.js';
@@ -10,6 +9,7 @@ import type { ClusterMemberConfig } from './cluster.js';
 import type { EtcdBinary } from '../etcd/index.js';
 import type { HostDecl, Topology } from './topology.js';
 import { isMultiMachine } from './validate.js';
+import { dataDirLayout, probeListen } from '../host/index.js';
 
 /** Picks the hosts to run: the named one, or all of a single-machine topology. */
 export function selectHosts(t: Topology, host: string | undefined): HostDecl[] {
@@ -34,14 +34,15 @@ export function memberConfigs(t: Topology, hosts: readonly HostDecl[], opts: {
   stateDir: string; etcd: EtcdBinary; tls?: (name: string) => MemberTls | undefined;
 }): ClusterMemberConfig[] {
   return hosts.flatMap((h) => (h.member ? [h.member] : [])).map((m) => {
-    const dataDir = path.resolve(opts.stateDir, m.dataDir ?? `${m.name}.etcd`);
+    const layout = dataDirLayout(path.resolve(opts.stateDir));
+    const dataDir = layout.memberDataDir(m.name, m.dataDir);
     const first = parseEtcdUrl(m.listenClientUrls[0] ?? '', 'listen-client-urls');
     const host = urlHost(first);
     const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : first.hostname;
     const tls = opts.tls?.(m.name);
     return {
       name: m.name, dataDir,
-      logFile: path.resolve(opts.stateDir, 'logs', `${m.name}.log`),
+      logFile: layout.memberLog(m.name),
       healthUrl: `${first.protocol}//${reach}:${first.port}`,
       argsFor: (initialized: boolean) => toArgv(memberFlags({ topology: t, member: m, etcd: opts.etcd, dataDir, initialized, ...(tls ? { tls } : {}) })),
     };
@@ -71,11 +72,7 @@ export function listenAddresses(hosts: readonly HostDecl[]): { host: string; por
 export async function checkFree(addrs: readonly { host: string; port: number; what: string; flag: string }[]): Promise<void> {
   for (const a of addrs) {
     const host = a.host === 'localhost' ? '127.0.0.1' : a.host;
-    const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-      const s = net.createServer();
-      s.once('error', (e: NodeJS.ErrnoException) => resolve(e));
-      s.listen({ host, port: a.port, exclusive: true }, () => s.close(() => resolve(undefined)));
-    });
+    const err = await probeListen(host, a.port);
     if (err) {
       const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : err.message;
       throw new EdgeError('EDGE_LISTEN_FAILED', `${a.what} cannot listen on ${host}:${a.port}: ${why}`, {

@@ -1,10 +1,8 @@
 // Members of an earlier `up` on the same data dirs that are still shutting down (their up was SIGKILLed and
 // they got SIGTERM through the parent-death signal; a leader then needs ~7 s): found through /proc by their
 // --data-dir, and waited for with a progress line and a bound before this up binds the same ports.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { readUpRecord } from '../core/up-record.js';
+import { findEtcdProcesses, processAlive, readUpRecord } from '../host/index.js';
 
 /** How long `up` waits for members of an earlier run to exit before it gives up. */
 export const EARLIER_RUN_WAIT_MS = 30_000;
@@ -15,40 +13,9 @@ export interface Leftover {
   readonly dataDir: string;
 }
 
-function argvOf(pid: string): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
-  } catch {
-    return undefined;
-  }
-}
-
-function dataDirFlag(argv: readonly string[]): string | undefined {
-  let v: string | undefined;
-  argv.forEach((a, i) => {
-    if (a === '--data-dir' || a === '-data-dir') v = argv[i + 1];
-    else if (a.startsWith('--data-dir=') || a.startsWith('-data-dir=')) v = a.slice(a.indexOf('=') + 1);
-  });
-  return v;
-}
-
 /** Lists the etcd processes (by /proc) whose --data-dir is one of dataDirs. */
 export function findLeftovers(dataDirs: readonly string[], self: number = process.pid): Leftover[] {
-  const want = new Set(dataDirs.map((d) => path.resolve(d)));
-  let pids: string[];
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== self); } catch { return []; }
-  const out: Leftover[] = [];
-  for (const pid of pids) {
-    const argv = argvOf(pid);
-    if (!argv || !path.basename(argv[0] ?? '').includes('etcd')) continue;
-    const dir = dataDirFlag(argv);
-    if (dir === undefined) continue;
-    let cwd = '/';
-    try { cwd = readlinkSync(`/proc/${pid}/cwd`); } catch { /* gone meanwhile */ }
-    const abs = path.resolve(cwd, dir);
-    if (want.has(abs)) out.push({ pid: Number(pid), dataDir: abs });
-  }
-  return out;
+  return findEtcdProcesses(dataDirs, self).map(({ pid, dataDir }) => ({ pid, dataDir }));
 }
 
 /** How waitForEarlierRun finds, reports and (when nobody else does) stops the earlier run's members. */
@@ -108,18 +75,13 @@ export async function waitForEarlierRun(o: EarlierRunOptions): Promise<number> {
   }
 }
 
-/** Tells whether a process exists (EPERM: it exists, owned by someone else). */
-export function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
 /**
  * Makes way for this up: fails at once when another up still runs on stateDir (its up.json names a live pid),
  * and otherwise waits for members of an earlier, killed up that still use dataDirs.
  */
 export async function clearEarlierRun(o: EarlierRunOptions & { readonly stateDir: string }): Promise<void> {
   const running = readUpRecord(o.stateDir);
-  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
+  if (running && running.pid !== process.pid && processAlive(running.pid)) {
     throw new EdgeError('EDGE_DATA_DIR', `another etcd-edge up (pid ${running.pid}) runs on ${JSON.stringify(o.stateDir)}`, {
       hint: `stop it first (kill ${running.pid}), or pass another --data-dir`,
     });

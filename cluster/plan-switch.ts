@@ -10,6 +10,7 @@ import type { EdgeTlsDefaults } from './edge.js';
 import { withDefaults } from './edge.js';
 import type { HostDecl, Topology } from './topology.js';
 import { membersOf } from './validate.js';
+import { CA_CERT, dataDirLayout, pkiLayout } from '../host/index.js';
 
 /** The files plan assumes for TLS, the same layout `up --tls` creates under <data-dir>/pki. */
 export interface PlanTls {
@@ -31,21 +32,20 @@ export function planTls(t: Topology, stateDir: string): PlanTls {
   if (t.tls === 'auto') {
     return {
       member: () => ({ mode: 'auto' }),
-      edge: { peer: { 'peer-auto-tls': 'true' }, client: { insecureSkipVerify: true }, server: { 'cert-file': `${path.posix.join(stateDir, 'pki')}/edge-auto/cert.pem`, 'key-file': `${path.posix.join(stateDir, 'pki')}/edge-auto/key.pem` } },
+      edge: { peer: { 'peer-auto-tls': 'true' }, client: { insecureSkipVerify: true }, server: { 'cert-file': pkiLayout(stateDir).edgeAuto.certFile, 'key-file': pkiLayout(stateDir).edgeAuto.keyFile } },
       clientFlags: ['--insecure-skip-tls-verify'],
     };
   }
-  const pki = path.posix.join(stateDir, 'pki');
-  const client = { caFile: `${planCaDir(t, stateDir)}/ca.crt`, certFile: `${pki}/client.crt`, keyFile: `${pki}/client.key` };
+  const pki = pkiLayout(stateDir);
+  const client = { caFile: path.posix.join(planCaDir(t, stateDir), CA_CERT), ...pki.client };
   return {
     member: (name) => ({
       mode: 'self-signed', trustedCaFile: client.caFile,
-      certFile: `${pki}/members/${name}.crt`, keyFile: `${pki}/members/${name}.key`,
-      peerCertFile: `${pki}/members/${name}-peer.crt`, peerKeyFile: `${pki}/members/${name}-peer.key`,
+      ...pki.member(name), peerCertFile: pki.memberPeer(name).certFile, peerKeyFile: pki.memberPeer(name).keyFile,
     }),
     edge: {
       peer: { 'peer-cert-file': client.certFile, 'peer-key-file': client.keyFile, 'peer-trusted-ca-file': client.caFile }, client,
-      server: { 'cert-file': `${pki}/edge.crt`, 'key-file': `${pki}/edge.key`, 'trusted-ca-file': client.caFile, 'client-cert-auth': 'true' },
+      server: { 'cert-file': pki.edge.certFile, 'key-file': pki.edge.keyFile, 'trusted-ca-file': client.caFile, 'client-cert-auth': 'true' },
     },
     clientFlags: [`--cacert=${client.caFile}`, `--cert=${client.certFile}`, `--key=${client.keyFile}`],
   };
@@ -74,10 +74,10 @@ export function switchLines(h: HostDecl, t: Topology, opts: { stateDir: string; 
         `--endpoints=${members.flatMap((x) => x.advertiseClientUrls).join(',')}`, ...client, ...(etcdRest.length ? ['--', ...etcdRest] : [])]),
       `# promote keeps the member running until it is stopped. To hand it to the host's service manager: set role: member`,
       `# for ${h.name} in ${opts.source}, stop promote, and start the member with this host's new plan (or etcd-edge up --host ${h.name});`,
-      `# it starts from ${path.posix.join(dataDir, `${m.name}.etcd`)} without bootstrap flags.`,
+      `# it starts from ${dataDirLayout(dataDir).memberDataDir(m.name)} without bootstrap flags.`,
     ];
-    if (m.dataDir !== undefined && path.posix.resolve(dataDir, m.dataDir) !== path.posix.join(dataDir, `${m.name}.etcd`)) {
-      out.push(`# warning: the topology puts this member's data in ${m.dataDir}, but promote writes it to ${path.posix.join(dataDir, `${m.name}.etcd`)}: drop member.data-dir, or move the dir after the switch`);
+    if (m.dataDir !== undefined && dataDirLayout(dataDir).memberDataDir(m.name, m.dataDir) !== dataDirLayout(dataDir).memberDataDir(m.name)) {
+      out.push(`# warning: the topology puts this member's data in ${m.dataDir}, but promote writes it to ${dataDirLayout(dataDir).memberDataDir(m.name)}: drop member.data-dir, or move the dir after the switch`);
     }
     return [...out, ''];
   }

@@ -15,6 +15,7 @@ import { etcdFeatures } from '../etcd/index.js';
 import type { HostDecl, MemberDecl, Topology } from './topology.js';
 import { parseTopology } from './topology.js';
 import { validateTopology } from './validate.js';
+import { dataDirLayout, pkiLayout } from '../host/index.js';
 
 /** The flags of `etcd-edge plan`. */
 export const PLAN_FLAGS: FlagSpecs = {
@@ -46,14 +47,14 @@ function unit(name: string, description: string, exec: string, envFile?: string)
 }
 
 function certSteps(m: MemberDecl, stateDir: string, caDir: string): string[] {
-  const pki = path.posix.join(stateDir, 'pki');
+  const pki = pkiLayout(stateDir);
   const hosts = [...new Set([...m.listenClientUrls, ...m.advertiseClientUrls, ...m.listenPeerUrls, ...m.initialAdvertisePeerUrls]
     .map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')).filter((h) => h !== '0.0.0.0' && h !== '::'))];
   return [
     `# certificates by hand (up issues these itself from the CA in ${caDir}):`,
-    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${caDir} --out ${pki}/members`,
-    `#   etcd-edge certs client client --ca ${caDir} --out ${pki}    (for proxies, gateways and etcdctl)`,
-    `#   etcd-edge certs member edge --hosts ${[...hosts, 'localhost', '127.0.0.1'].join(',')} --ca ${caDir} --out ${pki}    (the proxy's https listener)`,
+    `#   etcd-edge certs member ${shellQuote(m.name)} --hosts ${hosts.join(',')} --ca ${caDir} --out ${pki.membersDir}`,
+    `#   etcd-edge certs client client --ca ${caDir} --out ${pki.dir}    (for proxies, gateways and etcdctl)`,
+    `#   etcd-edge certs member edge --hosts ${[...hosts, 'localhost', '127.0.0.1'].join(',')} --ca ${caDir} --out ${pki.dir}    (the proxy's https listener)`,
     '',
   ];
 }
@@ -85,10 +86,10 @@ export function renderHostPlan(h: HostDecl, t: Topology, opts: { etcdBin: string
   const certsFor = h.member ?? h.standby;
   if (t.tls === 'self-signed' && certsFor) out.push(...certSteps(certsFor, opts.stateDir, planCaDir(t, opts.stateDir)));
   // With auto TLS the proxy serves an auto-TLS pair of its own, as the members do; up makes it, by hand it is this.
-  if (t.tls === 'auto' && h.proxy) out.push(`# the proxy's auto-TLS pair:`, `#   etcd-edge certs auto --hosts ${[...h.addresses, 'localhost', '127.0.0.1'].join(',')} --out ${path.posix.join(opts.stateDir, 'pki', 'edge-auto')}`, '');
+  if (t.tls === 'auto' && h.proxy) out.push(`# the proxy's auto-TLS pair:`, `#   etcd-edge certs auto --hosts ${[...h.addresses, 'localhost', '127.0.0.1'].join(',')} --out ${pkiLayout(opts.stateDir).edgeAutoDir}`, '');
   if (h.member) {
     const m = h.member;
-    const dataDir = m.dataDir ?? path.posix.join(opts.stateDir, `${m.name}.etcd`);
+    const dataDir = m.dataDir ?? dataDirLayout(opts.stateDir).memberDataDir(m.name);
     const tls = tlsFiles.member(m.name);
     const flags = memberFlags({ topology: t, member: m, etcd, dataDir, initialized: false, ...(tls ? { tls } : {}) });
     out.push(`# etcd by hand (first start; once ${dataDir}/member exists the initial-* flags are ignored):`);

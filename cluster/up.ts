@@ -12,7 +12,6 @@ import type { Logger } from '../core/log.js';
 import { errFields } from '../core/log.js';
 import type { TlsProvider } from '../core/edge.js';
 import { loadClientTls } from '../core/tls.js';
-import { removeUpRecord, writeUpRecord } from '../core/up-record.js';
 import { createCluster } from './cluster.js';
 import type { ClusterEvent } from './cluster.js';
 import { factoryFor, withDefaults } from './edge.js';
@@ -32,6 +31,7 @@ import { startWatchdog, stopMembersInOrder, watchdogRunningFor, watchdogSpecFor 
 import { applyRemovedMembers, markRemoved } from './bundled-members.js';
 import { caWatchFor, startWatchingCa } from './ca-check.js';
 import type { DiscoveryFallback } from './discovery-join.js';
+import { dataDirLayout, removeUpRecord, writeUpRecord } from '../host/index.js';
 
 /** The flags of `etcd-edge up`. */
 export const UP_FLAGS: FlagSpecs = {
@@ -103,7 +103,7 @@ export async function upMain(io: CliIo, deps: UpDeps = {}): Promise<number> {
   for (const w of warnings) println(io.stdout, `warning: ${w}`);
   const join = await checkDiscoveryJoin(t, hosts, {
     fallback: (f.str('discovery-fallback') ?? 'proxy') as DiscoveryFallback, signal: io.signal,
-    dataDirOf: (name) => path.resolve(stateDir, membersOf(t).find((m) => m.name === name)?.dataDir ?? `${name}.etcd`),
+    dataDirOf: (name) => dataDirLayout(stateDir).memberDataDir(name, membersOf(t).find((m) => m.name === name)?.dataDir),
   });
   for (const n of join.notes) println(io.stdout, n);
   hosts = join.hosts;

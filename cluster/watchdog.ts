@@ -7,11 +7,13 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { endpointStatus, hasSetpriv } from '../etcd/index.js';
+import { endpointStatus } from '../etcd/index.js';
+import { hasSetpriv } from '../host/index.js';
 import type { Logger } from '../core/log.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsFiles } from '../core/tls.js';
-import { findLeftovers, pidAlive } from './leftovers.js';
+import { processAlive } from '../host/index.js';
+import { findLeftovers } from './leftovers.js';
 
 /** The built watchdog entry point. */
 export const WATCHDOG_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/etcd-edge-watchdog.js');
@@ -36,8 +38,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function stopPids(pids: readonly number[], graceMs: number): Promise<boolean> {
   for (const p of pids) { try { process.kill(p, 'SIGTERM'); } catch { /* gone */ } }
   const t0 = Date.now();
-  while (pids.some(pidAlive) && Date.now() - t0 < graceMs) await sleep(50);
-  const left = pids.filter(pidAlive);
+  while (pids.some(processAlive) && Date.now() - t0 < graceMs) await sleep(50);
+  const left = pids.filter(processAlive);
   for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   return left.length === 0;
 }

@@ -1,7 +1,7 @@
 // Finds the etcd binary and reads its version (shared by `up` and `promote`), so member flags can follow what that version accepts:
 // --enable-v2 and --logger capnslog are gone in 3.6, v2 discovery and the v2 proxy in 3.6/3.7.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { EdgeError } from '../core/errors.js';
@@ -89,22 +89,4 @@ export function memberEnv(): Record<string, string> {
   // etcd 3.4 refuses to start on arm64 unless told the platform is unsupported; there is no flag for it.
   if (os.arch() === 'arm64') env.ETCD_UNSUPPORTED_ARCH = 'arm64';
   return env;
-}
-
-/** util-linux's setpriv, in Debian's essential set. */
-const SETPRIV = '/usr/bin/setpriv';
-
-/**
- * The command that runs etcd so that it gets SIGTERM when the process that spawned it dies, even by SIGKILL
- * (setpriv --pdeathsig sets PR_SET_PDEATHSIG and execs etcd, same pid). Without setpriv, etcd as is. With
- * signal USR2 (which etcd ignores) the death is left to a watchdog that stops the members in order.
- */
-export function dyingWithParent(bin: string, args: readonly string[], setpriv: string | false = existsSync(SETPRIV) ? SETPRIV : false,
-  signal: 'TERM' | 'USR2' = 'TERM'): [string, string[]] {
-  return setpriv ? [setpriv, ['--pdeathsig', signal, '--', bin, ...args]] : [bin, [...args]];
-}
-
-/** Tells whether setpriv (util-linux) is there to set a parent-death signal. */
-export function hasSetpriv(): boolean {
-  return existsSync(SETPRIV);
 }

@@ -4,6 +4,7 @@
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import type { Endpoint } from './endpoint.js';
+import { backoffDelay } from '../host/index.js';
 
 /** One endpoint's state, as reported to logs, metrics and tests. */
 export interface RemoteView {
@@ -146,7 +147,7 @@ class RemoteSet implements Remotes {
   }
 
   #backoff(failures: number): number {
-    return Math.min(this.#opts.retryDelayMs, this.#opts.initialRetryMs * 2 ** failures);
+    return backoffDelay(failures, { initialMs: this.#opts.initialRetryMs, maxMs: this.#opts.retryDelayMs });
   }
 
   #schedule(s: State, delay: number): void {

@@ -12,6 +12,7 @@ import type { LoopGuard } from './loop.js';
 import type { Remotes } from './remotes.js';
 import { clientEndpoints, describeRejections } from './sources.js';
 import type { EndpointSource, Rejections } from './sources.js';
+import { backoffDelay } from '../host/index.js';
 
 /** Options of createSync. */
 export interface SyncOptions {
@@ -159,7 +160,7 @@ class MemberSync implements Sync {
     if (this.#ac.signal.aborted) return;
     this.#failures = outcome === 'failed' ? this.#failures + 1 : 0;
     const { intervalMs, initialRetryMs } = this.#opts;
-    const delay = this.#failures === 0 ? intervalMs : Math.min(intervalMs, initialRetryMs * 2 ** (this.#failures - 1));
+    const delay = this.#failures === 0 ? intervalMs : backoffDelay(this.#failures - 1, { initialMs: initialRetryMs, maxMs: intervalMs });
     this.#timer = setTimeout(() => void this.#tick(), delay);
   }
 }

@@ -1,10 +1,10 @@
 // Turns the objects into YAML: one multi-document stream, or one file per object. Strings that span lines (the
 // scripts) stay literal blocks, never folded, so what is applied is byte for byte what the generator made.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { EdgeError } from '../core/errors.js';
+import { writeFileAtomic } from '../host/index.js';
 
 /** One generated object: enough of its shape to name it. */
 export interface K8sObject {
@@ -39,12 +39,9 @@ export async function writeObjects(dir: string, objects: readonly K8sObject[]): 
   for (const o of objects) {
     const file = path.join(dir, fileNameOf(o));
     // A new file, then a rename: an existing file would keep its old mode, and a Secret must never be readable.
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, renderObject(o), { mode: o.kind === 'Secret' ? 0o600 : 0o644, flag: 'wx' });
-      await rename(tmp, file);
+      writeFileAtomic(file, renderObject(o), { mode: o.kind === 'Secret' ? 0o600 : 0o644 });
     } catch (cause) {
-      await rm(tmp, { force: true });
       throw new EdgeError('EDGE_CONFIG_INVALID', `cannot write ${JSON.stringify(file)}`, { hint: 'check --out and its permissions', cause });
     }
     paths.push(file);

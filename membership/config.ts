@@ -8,6 +8,7 @@ import type { LogLevel } from '../core/log.js';
 import { isIp, parseEtcdUrl, urlHost } from '../core/net.js';
 import type { ClientTlsFiles } from '../core/tls.js';
 import { DEMOTE_FLAGS, MEMBER_FLAGS, PROMOTE_FLAGS } from './flags.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** How a command reaches the cluster. */
 export interface ClientConfig {
@@ -130,8 +131,8 @@ export function promoteConfig(f: ParsedFlags, extra: readonly string[], cwd: str
     name, peerUrls, clientUrls,
     listenPeerUrls: f.has('listen-peer-urls') ? urls(f, 'listen-peer-urls', true) : urls(f, 'peer-urls', true),
     listenClientUrls: f.has('listen-client-urls') ? urls(f, 'listen-client-urls', true) : urls(f, 'client-urls', true),
-    dataDir, memberDataDir: path.join(dataDir, `${name}.etcd`), logFile: path.join(dataDir, 'logs', `${name}.log`),
-    pidFile: path.join(dataDir, `${name}.pid`), etcdBin: f.str('etcd-bin') ?? 'etcd', learner: f.bool('learner'),
+    dataDir, memberDataDir: dataDirLayout(dataDir).memberDataDir(name), logFile: dataDirLayout(dataDir).memberLog(name),
+    pidFile: dataDirLayout(dataDir).memberPidFile(name), etcdBin: f.str('etcd-bin') ?? 'etcd', learner: f.bool('learner'),
     readyTimeoutMs: f.ms('ready-timeout') ?? 60_000, proxyStopTimeoutMs: f.ms('proxy-stop-timeout') ?? 20_000,
     proxyListenClientUrls: urls(f, 'proxy-listen-client-urls', true), extraEtcdArgs: [...extra],
     client: clientConfig(f), logLevel: (f.str('log-level') ?? 'info') as LogLevel,
@@ -155,7 +156,7 @@ export function parseDemoteFlags(argv: readonly string[], env: Readonly<Record<s
   return {
     flags,
     config: Object.freeze({
-      name, dataDir, memberDataDir: path.join(dataDir, `${name}.etcd`), pidFile: path.join(dataDir, `${name}.pid`),
+      name, dataDir, memberDataDir: dataDirLayout(dataDir).memberDataDir(name), pidFile: dataDirLayout(dataDir).memberPidFile(name),
       proxyListenClientUrls: urls(flags, 'proxy-listen-client-urls', true), startProxy: flags.bool('start-proxy'),
       stopTimeoutMs: flags.ms('stop-timeout') ?? 30_000, readyTimeoutMs: flags.ms('ready-timeout') ?? 30_000,
       client: clientConfig(flags), logLevel: (flags.str('log-level') ?? 'info') as LogLevel,

@@ -12,8 +12,8 @@ import type { DemoteConfig } from './config.js';
 import type { EtcdMember } from '../etcd/index.js';
 import { promoteSupervisor, readMemberPid } from './pidfile.js';
 import type { MemberPidRecord } from './pidfile.js';
-import { findEtcdByDataDir, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from './proc.js';
-import type { LocalEtcd } from './proc.js';
+import { findEtcdProcesses, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from '../host/index.js';
+import type { EtcdProcess } from '../host/index.js';
 import { stampOf } from './steps.js';
 import type { StepPrinter } from './steps.js';
 
@@ -32,7 +32,7 @@ export interface FoundMember {
   /** The live `etcd-edge promote` supervising the member on this host, if any. */
   readonly supervisor: number | undefined;
   /** Without a promote: the etcd running on <data-dir>/<name>.etcd here (started by up, systemd or by hand). */
-  readonly external: LocalEtcd | undefined;
+  readonly external: EtcdProcess | undefined;
   readonly member: EtcdMember | undefined;
   readonly members: readonly EtcdMember[];
 }
@@ -59,7 +59,7 @@ export async function moveLeadership(api: MembershipApi, m: EtcdMember, members:
  * After the removal, waits for an etcd started outside promote to exit: etcd exits by itself (status 0) once
  * removed, which `up` does not restart and systemd's Restart=on-failure does not either. SIGTERM if it lingers.
  */
-async function awaitExternalExit(ext: LocalEtcd, timeoutMs: number): Promise<string> {
+async function awaitExternalExit(ext: EtcdProcess, timeoutMs: number): Promise<string> {
   if (await waitGone(ext.pid, timeoutMs)) return `etcd (pid ${ext.pid}) exited by itself after the removal`;
   if (isEtcdArgv(readCmdline(ext.pid))) signalPid(ext.pid, 'SIGTERM');
   if (await waitGone(ext.pid, 10_000)) return `etcd (pid ${ext.pid}) did not exit after the removal; stopped it with SIGTERM`;
@@ -67,7 +67,7 @@ async function awaitExternalExit(ext: LocalEtcd, timeoutMs: number): Promise<str
 }
 
 /** Stops the member's supervisor (SIGTERM, then SIGKILL) and makes sure its etcd is gone. */
-export async function stopMember(rec: MemberPidRecord | undefined, sup: number | undefined, timeoutMs: number, ext?: LocalEtcd): Promise<string> {
+export async function stopMember(rec: MemberPidRecord | undefined, sup: number | undefined, timeoutMs: number, ext?: EtcdProcess): Promise<string> {
   if (sup === undefined && ext !== undefined) return awaitExternalExit(ext, timeoutMs);
   if (sup !== undefined) {
     signalPid(sup, 'SIGTERM');
@@ -97,7 +97,7 @@ export async function findMember(c: DemoteCtx): Promise<FoundMember> {
   const member = members.find((m) => m.name === cfg.name);
   print.detail(member ? `member ${member.id}, ${member.clientURLs.join(',')}; ${members.length} members` : `no member named ${JSON.stringify(cfg.name)} in the cluster (already removed)`);
   const supervisor = promoteSupervisor(rec);
-  const external = supervisor === undefined ? findEtcdByDataDir(cfg.memberDataDir)[0] : undefined;
+  const external = supervisor === undefined ? findEtcdProcesses([cfg.memberDataDir])[0] : undefined;
   if (external) print.detail(`etcd pid ${external.pid} runs on ${cfg.memberDataDir} (not under etcd-edge promote)`);
   return { api, rec, supervisor, external, member, members };
 }

@@ -1,7 +1,6 @@
 // createDemotion(): `etcd-edge demote` as a component, the scale-down path. start() moves leadership away if the
 // member leads, removes it, stops the `promote` that supervises it (found through <data-dir>/<name>.pid) or
 // waits for an etcd started otherwise on <data-dir>/<name>.etcd to exit, archives its data dir and starts an etcd-edge proxy in its place; close() stops that proxy.
-import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
@@ -18,6 +17,7 @@ import { startProxyChild } from './proxy-child.js';
 import { localMemberTls, proxyTlsArgsFor } from './proxy-tls.js';
 import type { ProxyChild } from './proxy-child.js';
 import { createStepPrinter } from './steps.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** Seams and surroundings. */
 export interface DemotionDeps {
@@ -61,7 +61,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
     c.print.step(6, cfg.startProxy ? `start an etcd-edge proxy on ${listen.join(',')}` : 'proxy: not requested (--start-proxy=false)');
     if (!cfg.startProxy) return;
     if (listen.length === 0) throw new EdgeError('EDGE_USAGE', 'no URL for the proxy to listen on', { hint: 'pass --proxy-listen-client-urls' });
-    const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
+    const logFile = dataDirLayout(cfg.dataDir).proxyLog;
     const peers = proxyPeersOf(left);
     // A wildcard listen URL cannot be put in member lists: advertise the member's client URLs instead.
     const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? ['--proxy-advertise-client-urls', (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',')] : [];

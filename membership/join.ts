@@ -2,7 +2,6 @@
 // proxy, move its state aside, start etcd with state existing, wait until it has caught up (then promote the
 // learner). Any failure, Ctrl-C included, undoes what was done, in an order that never costs quorum.
 import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
@@ -15,11 +14,12 @@ import { initialClusterOf } from './format.js';
 import { moveProxyState, proxyPaths, restartProxy, restoreProxyState, stopLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { joinArgs } from './member-args.js';
-import { spawnEtcd } from './member-process.js';
-import type { EtcdChild } from './member-process.js';
+import { spawnEtcd } from '../host/index.js';
+import type { EtcdChild } from '../host/index.js';
 import { promoteLearner, waitCaughtUp } from './readiness.js';
 import { describeError } from './steps.js';
 import type { StepPrinter } from './steps.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** What the join needs. */
 export interface JoinInput {
@@ -141,8 +141,8 @@ async function undo(i: JoinInput, d: Done): Promise<string[]> {
   if (d.proxyStopped) {
     const p = d.proxyStopped;
     try {
-      const pid = await restartProxy(p, path.join(cfg.dataDir, 'logs', 'proxy.log'), 20_000);
-      print.detail(`restarted the proxy: pid ${pid}, detached, log ${path.join(cfg.dataDir, 'logs', 'proxy.log')}`);
+      const pid = await restartProxy(p, dataDirLayout(cfg.dataDir).proxyLog, 20_000);
+      print.detail(`restarted the proxy: pid ${pid}, detached, log ${dataDirLayout(cfg.dataDir).proxyLog}`);
     } catch (err) {
       left.push(`start the proxy again: (cd ${p.cwd} && ${p.argv.join(' ')}) (${describeError(err)})`);
     }

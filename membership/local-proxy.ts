@@ -2,13 +2,12 @@
 // `etcd-edge proxy` of that data dir, recorded (argv, cwd, ETCD_* env) so it can be restarted as it was,
 // stopped with SIGTERM, and its state dir moved aside (and back) so the host can switch roles.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { readUpRecord } from '../core/up-record.js';
-import { etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, signalPid, waitGone } from './proc.js';
+import { dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
@@ -19,19 +18,9 @@ export interface ProxyRecord {
   readonly listenUrls: readonly string[];
 }
 
-/** Returns the proxy's state dir and pid file under a data dir (the names proxy/state.ts uses). */
+/** Returns the proxy's state dir, pid and cluster files under a data dir (the layout the proxy itself uses). */
 export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster: string } {
-  const dir = path.join(dataDir, 'proxy');
-  return { dir, pid: path.join(dir, 'pid'), cluster: path.join(dir, 'cluster') };
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
+  return dataDirLayout(dataDir).proxy;
 }
 
 /** Keeps the variables an etcd-edge proxy reads (ETCD_*) and the few a process needs. */
@@ -43,7 +32,7 @@ export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, 
 
 /** The live process holding <data-dir>/proxy/pid (a proxy, or an up running one), if any. */
 export function proxyDirHolder(dataDir: string): { pid: number; what: string } | undefined {
-  const pid = readPid(proxyPaths(dataDir).pid);
+  const pid = readPidFile(proxyPaths(dataDir).pid);
   if (pid === undefined || !processAlive(pid)) return undefined;
   const sub = etcdEdgeSubcommand(readCmdline(pid) ?? []);
   return { pid, what: sub ? `etcd-edge ${sub}` : 'a process' };
@@ -68,7 +57,7 @@ export function upRunningOnlyTheProxy(dataDir: string, pid: number, argv: readon
 /** Finds the running proxy of dataDir; undefined when none runs; throws when the pid file names something else. */
 export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   const file = proxyPaths(dataDir).pid;
-  const pid = readPid(file);
+  const pid = readPidFile(file);
   if (pid === undefined || !processAlive(pid)) return undefined;
   const argv = readCmdline(pid) ?? [];
   const sub = etcdEdgeSubcommand(argv);

@@ -1,8 +1,7 @@
 // The member's pid file, <data-dir>/<name>.pid, written by `promote` next to the member's data dir: which
 // etcd-edge process supervises the member, the etcd pid, and the URLs `demote` needs to find the cluster.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { etcdEdgeSubcommand, processAlive, readCmdline } from './proc.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { etcdEdgeSubcommand, processAlive, readCmdline, writeFileAtomic } from '../host/index.js';
 
 /** What the pid file holds (JSON). */
 export interface MemberPidRecord {
@@ -21,10 +20,7 @@ export interface MemberPidRecord {
 
 /** Writes the pid file atomically (tmp + rename), mode 0644. */
 export function writeMemberPid(file: string, rec: MemberPidRecord): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(rec) + '\n', { mode: 0o644, mkdirMode: 0o700 });
 }
 
 /** Reads the pid file; undefined when it is absent or not ours. */

@@ -2,7 +2,6 @@
 // knows), see whether this member already exists (a second run), and refuse early when a member is down or a
 // port is taken, since etcd's strict reconfiguration would refuse the add later anyway.
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { EdgeError } from '../core/errors.js';
 import { peerMembers } from '../etcd/index.js';
 import type { ClientTlsOptions } from '../core/tls.js';
@@ -12,6 +11,7 @@ import type { EtcdMember } from '../etcd/index.js';
 import { proxyPaths } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { promoteSupervisor, readMemberPid } from './pidfile.js';
+import { probeListen } from '../host/index.js';
 
 /** What step 1 found. */
 export type Preflight =
@@ -58,12 +58,8 @@ export async function unhealthyMembers(api: MembershipApi, members: readonly Etc
   return (await Promise.all(checks)).filter((x): x is string => x !== undefined);
 }
 
-function isBusy(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
-    s.listen({ host: host === 'localhost' ? '127.0.0.1' : host, port, exclusive: true }, () => s.close(() => resolve(false)));
-  });
+async function isBusy(host: string, port: number): Promise<boolean> {
+  return (await probeListen(host, port))?.code === 'EADDRINUSE';
 }
 
 /** Fails with EDGE_LISTEN_FAILED when a URL the member binds is taken by something other than the proxy. */

@@ -2,7 +2,7 @@
 // transactional steps 2-6 (join.ts), then step 7, and resolves once the member is a healthy voter; it then
 // supervises the member until close() (or until the cluster removes it: `demote` on this host).
 import { existsSync } from 'node:fs';
-import { isInitialized } from '../core/data-dir.js';
+import { isInitialized } from '../host/index.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
@@ -19,8 +19,8 @@ import { join } from './join.js';
 import { findLocalProxy } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { joinArgs } from './member-args.js';
-import { spawnEtcd } from './member-process.js';
-import type { EtcdChild } from './member-process.js';
+import { spawnEtcd } from '../host/index.js';
+import type { EtcdChild } from '../host/index.js';
 import { checkPorts, classify, endpointsFromProxyState, memberEndpoints, unhealthyMembers } from './preflight.js';
 import { promoteLearner, waitCaughtUp } from './readiness.js';
 import { createRunningMember } from './running-member.js';

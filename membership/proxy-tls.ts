@@ -5,7 +5,7 @@
 // so a proxy that could not serve is refused up front.
 import { EdgeError } from '../core/errors.js';
 import { ENV_PREFIX, flagToEnv } from '../core/flags.js';
-import { flagValue, readCmdline, readEnviron } from './proc.js';
+import { flagValue, readCmdline, readEnviron } from '../host/index.js';
 
 /** The etcd TLS settings a member ran with. */
 export interface MemberTlsSettings {

@@ -4,7 +4,7 @@ import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import type { MembershipApi } from './api.js';
 import { isServerAnswer, serverMessage } from './api.js';
-import type { EtcdChild } from './member-process.js';
+import type { EtcdChild } from '../host/index.js';
 import { tailLines } from '../core/log-tail.js';
 
 // "Caught up" for us: within this many raft entries of the leader. etcd's own learner check is looser

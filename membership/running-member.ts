@@ -1,7 +1,6 @@
 // After a promotion: the member runs under this process (pid file next to its data dir, restarts after
 // crashes), step 7 starts the optional local proxy, and the one ready line is logged. close() stops the proxy,
 // then the member, then removes the pid file.
-import path from 'node:path';
 import { shellLine } from '../core/cli.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
@@ -9,13 +8,14 @@ import type { PromoteConfig } from './config.js';
 import { proxyPeersOf } from './format.js';
 import type { EtcdMember } from '../etcd/index.js';
 import { memberEnv } from '../etcd/index.js';
-import { spawnEtcd, superviseMember } from './member-process.js';
-import type { EtcdChild, MemberSupervisor } from './member-process.js';
+import { spawnEtcd, superviseEtcd } from '../host/index.js';
+import type { EtcdChild, EtcdSupervisor } from '../host/index.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';
 import { startProxyChild } from './proxy-child.js';
 import { proxyTlsArgsFor, tlsSettingsOf } from './proxy-tls.js';
 import type { ProxyChild } from './proxy-child.js';
 import type { StepPrinter } from './steps.js';
+import { dataDirLayout } from '../host/index.js';
 
 /** How a running member ended without close(). */
 export type RunEnd = { readonly end: 'removed' } | { readonly end: 'failed'; readonly lastLines: readonly string[] };
@@ -60,11 +60,12 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
   });
   writePid(i.child.pid);
-  const sup: MemberSupervisor = superviseMember({
-    first: i.child, logger: log, logFile: cfg.logFile, maxRestarts: 5, windowMs: 60_000,
-    respawn: () => spawnEtcd({ bin: i.etcdPath, args: i.args, env: memberEnv(), logFile: cfg.logFile }),
+  const sup: EtcdSupervisor = superviseEtcd({
+    first: i.child, logger: log, logFile: cfg.logFile,
+    policy: { initialDelayMs: 500, maxDelayMs: 5000, maxRestarts: 5, windowMs: 60_000 },
+    spawn: () => spawnEtcd({ bin: i.etcdPath, args: i.args, env: memberEnv(), logFile: cfg.logFile }),
     isRemoved: async () => !(await i.api.list()).members.some((m) => m.id === i.member.id),
-    onRestart: (pid) => writePid(pid),
+    onRestart: (c) => writePid(c.pid),
   });
   // A stop through close() is not an end of its own: ended stays pending then.
   const ended = new Promise<RunEnd>((resolve) => {
@@ -78,7 +79,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     ended,
     async startProxy() {
       print.step(7, cfg.proxyListenClientUrls.length ? `start a local etcd-edge proxy on ${cfg.proxyListenClientUrls.join(',')}` : 'local proxy: none requested (--proxy-listen-client-urls)');
-      const logFile = path.join(cfg.dataDir, 'logs', 'proxy.log');
+      const logFile = dataDirLayout(cfg.dataDir).proxyLog;
       // The member is already a healthy voter: a proxy that fails to start is reported, not rolled back.
       if (cfg.proxyListenClientUrls.length) {
         try {
@@ -99,7 +100,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
       }
       await printSummary(i);
       log.info({
-        memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current().pid,
+        memberId: i.member.id, clientUrls: cfg.clientUrls, peerUrls: cfg.peerUrls, etcdPid: sup.current()?.pid,
         dataDir: cfg.memberDataDir, logFile: cfg.logFile, pidFile: cfg.pidFile, proxyUrls: proxy?.urls ?? [],
       }, 'member is ready');
     },

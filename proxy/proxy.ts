@@ -36,7 +36,8 @@ import { resolvePeers } from './peers.js';
 import type { PeerSourceDeps } from './peers.js';
 import { bindAll } from './servers.js';
 import type { Bound } from './servers.js';
-import { claimPidFile, processAlive, releasePidFile, statePaths, writeClusterFile } from './state.js';
+import { processAlive } from '../host/index.js';
+import { claimPidFile, releasePidFile, statePaths, writeClusterFile } from './state.js';
 
 /** The seams tests use. */
 export interface ProxyDeps {

@@ -1,14 +1,14 @@
 // The proxy's state in <data-dir>/proxy/: the `cluster` file etcd's proxy writes ({"PeerURLs":[...]}, 0600,
 // tmp + rename after every successful refresh; etcdmain/etcd.go startProxy) and our `pid` file, which lets
 // `promote` stop the proxy and keeps two proxies off one data dir.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
+import { dataDirLayout, processAlive, readPidFile, writeFileAtomic } from '../host/index.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
-  const dir = path.join(dataDir, 'proxy');
-  return { dir, cluster: path.join(dir, 'cluster'), pid: path.join(dir, 'pid') };
+  return dataDirLayout(dataDir).proxy;
 }
 
 /** Reads the persisted peer URLs; undefined when the file is absent or holds no usable list. */
@@ -30,39 +30,19 @@ export function readClusterFile(file: string): string[] | undefined {
 
 /** Writes the peer URLs, sorted, as etcd does: a temporary file, mode 0600, renamed over the old one. */
 export function writeClusterFile(file: string, peers: readonly string[]): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.bak`;
-  writeFileSync(tmp, JSON.stringify({ PeerURLs: [...peers].sort() }), { mode: 0o600 });
-  renameSync(tmp, file);
-}
-
-/** Tells whether a process exists (EPERM means it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  writeFileAtomic(file, JSON.stringify({ PeerURLs: [...peers].sort() }), { mode: 0o600, mkdirMode: 0o700 });
 }
 
 /** Claims the pid file for ownPid, refusing when it names another live process. */
 export function claimPidFile(file: string, ownPid: number, alive: (pid: number) => boolean = processAlive): void {
-  let other: number | undefined;
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    other = Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    other = undefined;
-  }
+  const other = readPidFile(file);
   if (other !== undefined && other !== ownPid && alive(other)) {
     throw new EdgeError('EDGE_DATA_DIR', `another proxy (pid ${other}) is using ${JSON.stringify(path.dirname(path.dirname(file)))}`, {
       hint: `stop it first (kill ${other}), or give this proxy its own --data-dir`,
     });
   }
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${ownPid}\n`, { mode: 0o644 });
+    writeFileAtomic(file, `${ownPid}\n`, { mode: 0o644, mkdirMode: 0o700 });
   } catch (cause) {
     throw new EdgeError('EDGE_DATA_DIR', `cannot write the pid file ${JSON.stringify(file)}: ${(cause as Error).message}`, {
       hint: 'check that --data-dir is writable', cause,
@@ -73,7 +53,7 @@ export function claimPidFile(file: string, ownPid: number, alive: (pid: number) 
 /** Removes the pid file if it still names ownPid. */
 export function releasePidFile(file: string, ownPid: number): void {
   try {
-    if (Number(readFileSync(file, 'utf8').trim()) === ownPid) rmSync(file, { force: true });
+    if (readPidFile(file) === ownPid) rmSync(file, { force: true });
   } catch {
     // Already gone: nothing to release.
   }

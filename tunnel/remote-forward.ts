@@ -8,7 +8,7 @@ import { EdgeError } from '../core/errors.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { sleep } from '../core/lifecycle.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../host/index.js';
 import type { ForwardSpec } from './forward-spec.js';
 import type { ForwardStats, TunnelMetrics } from './metrics.js';
 import { closeAllLive, countInto, drain, splice } from './splice.js';
@@ -58,7 +58,7 @@ export function createRemoteForward(spec: ForwardSpec, deps: { metrics: TunnelMe
           return port;
         } catch (err) {
           if (signal.aborted) throw new EdgeError('EDGE_ABORTED', 'remote forward cancelled');
-          const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: deps.retryMaxMs });
+          const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: deps.retryMaxMs, jitter: Math.random });
           deps.log.warn({ forward: spec.label, attempt: attempt + 1, retryInMs: delayMs, ...errFields(err),
             hint: 'sshd still holds the port after an unclean drop (until its ClientAliveInterval x ClientAliveCountMax), or another client uses it' },
           'remote forward not bound; retrying');

@@ -8,7 +8,7 @@ import type { EdgeComponent } from '../core/edge.js';
 import { lifecycleGuard, sleep, throwIfAborted } from '../core/lifecycle.js';
 import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../host/index.js';
 import { sshAddress } from './config.js';
 import type { TunnelConfig } from './config.js';
 import { connectSsh, isFatalConnectError } from './connection.js';
@@ -128,7 +128,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
         const e = toEdgeError(err, 'EDGE_SSH_CONNECT', 'ssh connect failed');
         if (e.code === 'EDGE_ABORTED' || (!everUp && isFatalConnectError(e))) throw e;
         recordError(e);
-        const retryInMs = backoffDelay(attempt++, { initialMs: config.reconnectInitialDelayMs, maxMs: config.reconnectMaxDelayMs });
+        const retryInMs = backoffDelay(attempt++, { initialMs: config.reconnectInitialDelayMs, maxMs: config.reconnectMaxDelayMs, jitter: Math.random });
         log.warn({ ...errFields(e), hint: e.hint, attempt, retryInMs }, 'ssh connect failed; retrying');
         await sleep(retryInMs, life.signal);
         continue;
@@ -140,7 +140,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
         attempt = 0;
       });
       throwIfAborted(life.signal, 'tunnel');
-      await sleep(backoffDelay(attempt++, { initialMs: config.reconnectInitialDelayMs, maxMs: config.reconnectMaxDelayMs }), life.signal);
+      await sleep(backoffDelay(attempt++, { initialMs: config.reconnectInitialDelayMs, maxMs: config.reconnectMaxDelayMs, jitter: Math.random }), life.signal);
     }
   }
 

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { runBin, cleanEnv } from '../helpers/bin.js';
 import { etcdctl, eventually, settledLeader, startBundledCluster, tempDir } from '../helpers/etcd.js';
-import { processAlive } from '../../membership/proc.js';
+import { processAlive } from '../../host/index.js';
 
 const alive = (pid: number | undefined): boolean => pid !== undefined && processAlive(pid);
 

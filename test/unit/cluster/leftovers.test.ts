@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clearEarlierRun, findLeftovers, waitForEarlierRun } from '../../../cluster/leftovers.js';
-import { writeUpRecord } from '../../../core/up-record.js';
+import { writeUpRecord } from '../../../host/up-record.js';
 import type { Leftover } from '../../../cluster/leftovers.js';
 
 test('waits while members of an earlier run use the data dirs, with a progress line, and returns once they are gone', async () => {

@@ -1,15 +1,7 @@
-// Pure helpers of etcd/etcd-binary.ts: version parsing and comparison, and the parent-death wrapper.
+// Pure helpers of etcd/etcd-binary.ts: version parsing and comparison.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atLeast, dyingWithParent, parseEtcdVersion } from '../../../etcd/etcd-binary.js';
-
-test('dyingWithParent runs etcd through setpriv --pdeathsig TERM when setpriv exists, and etcd as is otherwise', () => {
-  assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a', '--data-dir=/d'], '/usr/bin/setpriv'),
-    ['/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/usr/bin/etcd', '--name=a', '--data-dir=/d']]);
-  assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a'], false), ['/usr/bin/etcd', ['--name=a']]);
-  assert.deepEqual(dyingWithParent('/usr/bin/etcd', ['--name=a'], '/usr/bin/setpriv', 'USR2'),
-    ['/usr/bin/setpriv', ['--pdeathsig', 'USR2', '--', '/usr/bin/etcd', '--name=a']], 'USR2 (ignored by etcd) while a watchdog orders the stop');
-});
+import { atLeast, parseEtcdVersion } from '../../../etcd/etcd-binary.js';
 
 test('parseEtcdVersion reads `etcd --version` output; atLeast compares major.minor', () => {
   assert.deepEqual(parseEtcdVersion('etcd Version: 3.4.23\nGit SHA: Not provided\nGo Version: go1.19.8\n'), { version: '3.4.23', major: 3, minor: 4 });

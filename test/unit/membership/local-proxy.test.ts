@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { findLocalProxy, moveProxyState, proxyEnv, proxyPaths, restoreProxyState, upRunningOnlyTheProxy } from '../../../membership/local-proxy.js';
-import { writeUpRecord } from '../../../core/up-record.js';
+import { writeUpRecord } from '../../../host/up-record.js';
 
 function dir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'membership-unit-'));

@@ -1,6 +1,7 @@
-// Processes we did not start in this command but must stop (the user's own etcd-edge proxy, a promote that
-// supervises a member): identified through /proc before any signal, signalled by PID only, waited for.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// Processes on this host, read through /proc: the one liveness rule (a zombie counts as gone), argv, cwd and
+// environment, signalling by PID only, and waiting for a process to go. Used by every command that must find,
+// stop or wait for a process it did not start itself (a proxy, a promote, members of an earlier up).
+import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../core/lifecycle.js';
 
@@ -9,6 +10,16 @@ export function readCmdline(pid: number): string[] | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     return raw.split('\0').filter((s, i, a) => !(s === '' && i === a.length - 1));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a plain pid file (a positive integer and a newline); undefined when absent or not a pid. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;
   }
@@ -37,7 +48,10 @@ export function readEnviron(pid: number): Record<string, string> {
   return out;
 }
 
-/** Tells whether a process exists and is not a zombie waiting to be reaped. */
+/**
+ * Tells whether a process exists and is not a zombie waiting to be reaped: the one liveness rule. EPERM means it
+ * exists but belongs to someone else; a zombie has exited already, whoever reaps it.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -58,9 +72,10 @@ export function etcdEdgeSubcommand(argv: readonly string[]): string | undefined 
   return i === -1 ? undefined : argv[i + 1];
 }
 
-/** Tells whether an argv runs etcd (the binary's basename is etcd). */
+/** Tells whether an argv runs etcd: the binary's basename contains etcd (a renamed --etcd-bin too), but is not etcdctl or etcdutl. */
 export function isEtcdArgv(argv: readonly string[] | undefined): boolean {
-  return argv !== undefined && argv.length > 0 && path.basename(argv[0] ?? '') === 'etcd';
+  const base = path.basename(argv?.[0] ?? '');
+  return base.includes('etcd') && !/^etcd(ctl|utl)$/.test(base) && !/^etcd-edge(\.js)?$/.test(base);
 }
 
 /** Sends a signal by PID, ignoring a process that is already gone. */
@@ -91,30 +106,4 @@ export function flagValue(argv: readonly string[], name: string): string | undef
     else if (a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`)) v = a.slice(a.indexOf('=') + 1);
   }
   return v;
-}
-
-/** A local etcd process, as found through /proc. */
-export interface LocalEtcd {
-  readonly pid: number;
-  /** Its --listen-client-urls (or ETCD_LISTEN_CLIENT_URLS); empty when unset. */
-  readonly listenClientUrls: readonly string[];
-}
-
-/** Finds the etcd processes whose --data-dir (or ETCD_DATA_DIR) is dataDir, however they were started. */
-export function findEtcdByDataDir(dataDir: string): LocalEtcd[] {
-  const want = path.resolve(dataDir);
-  const out: LocalEtcd[] = [];
-  let pids: string[] = [];
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
-  for (const d of pids) {
-    const pid = Number(d);
-    const argv = readCmdline(pid);
-    if (!isEtcdArgv(argv) || !argv || !processAlive(pid)) continue;
-    const env = readEnviron(pid);
-    const own = flagValue(argv, 'data-dir') ?? env.ETCD_DATA_DIR;
-    if (own === undefined || path.resolve(readCwd(pid) ?? '/', own) !== want) continue;
-    const listen = flagValue(argv, 'listen-client-urls') ?? env.ETCD_LISTEN_CLIENT_URLS ?? '';
-    out.push({ pid, listenClientUrls: listen.split(',').map((u) => u.trim().replace(/\/$/, '')).filter(Boolean) });
-  }
-  return out;
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readUpRecord, removeUpRecord, upRecordPath, writeUpRecord } from '../../../core/up-record.js';
+import { readUpRecord, removeUpRecord, upRecordPath, writeUpRecord } from '../../../host/up-record.js';
 
 test('up.json round trip, into a state dir created on the way', (t) => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'up-record-'));

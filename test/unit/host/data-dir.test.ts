@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { dataDirState } from '../../../core/data-dir.js';
+import { dataDirState } from '../../../host/data-dir.js';
 
 const cases: { name: string; setup: (d: string) => void; want: string }[] = [
   { name: 'missing dir', setup: () => undefined, want: 'empty' },

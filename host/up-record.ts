@@ -1,7 +1,8 @@
-// <data-dir>/up.json: what a running `etcd-edge up` runs on this host (its members and edge components), so other
+// <data-dir>/up.json (host state): what a running `etcd-edge up` runs on this host (its members and edge components), so other
 // commands can tell whether stopping that up would stop only what they mean to stop (promote and a proxy-role host).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
+import { dataDirLayout } from './layout.js';
 
 /** The record, as JSON. */
 export interface UpRecord {
@@ -13,16 +14,14 @@ export interface UpRecord {
 
 /** The record's path under up's --data-dir. */
 export function upRecordPath(stateDir: string): string {
-  return path.join(stateDir, 'up.json');
+  return dataDirLayout(stateDir).upRecord;
 }
 
 /** Writes the record atomically (tmp + rename). */
 export function writeUpRecord(stateDir: string, rec: UpRecord): void {
   const file = upRecordPath(stateDir);
   // An up that runs only edge components has created no member dir under stateDir yet.
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify(rec) + '\n', { mode: 0o644 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(rec) + '\n', { mode: 0o644, mkdirMode: 0o700 });
 }
 
 /** Reads the record; undefined when absent or malformed. */
