@@ -175,7 +175,7 @@ class EdgeProxy implements Proxy {
       director: d, sessions, metrics: createGrpcMetrics(this.#metrics.registry), readonly: cfg.mode === 'readonly',
       rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
     });
-    return createH2Front({ sniffTimeoutMs: cfg.clientTimeoutMs, onStream });
+    return createH2Front({ onStream });
   }
 
   close(): Promise<void> {
