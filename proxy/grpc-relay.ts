@@ -28,7 +28,7 @@ export interface RelayContext {
 
 /** The relayed connections of one proxy. */
 export interface GrpcRelay {
-  /** Relays one client connection that speaks HTTP/2 (h2c after its preface was sniffed, or TLS with ALPN h2). */
+  /** Relays one client connection that speaks HTTP/2 (h2c once the HTTP/1.1 parser met its preface, or TLS with ALPN h2). */
   relay(client: Socket): void;
   /** Closes connections with no open call now, the others as their last call ends or after drainMs. */
   close(drainMs: number): Promise<void>;

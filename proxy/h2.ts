@@ -1,12 +1,11 @@
-// HTTP/2 next to HTTP/1.1 on the proxy's client listeners, as etcd serves both on one port: on http URLs a new
-// connection that opens with the HTTP/2 preface (h2c prior knowledge) goes to an http2 server, others to the
-// HTTP/1.1 server as before; on https URLs the TLS handshake's ALPN (h2 or http/1.1) decides.
+// HTTP/2 next to HTTP/1.1 on the proxy's client listeners, as etcd serves both on one port: on http URLs every
+// connection starts on the HTTP/1.1 server, and one whose parser meets the HTTP/2 preface (h2c prior knowledge)
+// is moved to an http2 server; on https URLs the TLS handshake's ALPN (h2 or http/1.1) decides.
 import http2 from 'node:http2';
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+import { detachFromHttp1, H2_PREFACE_ERROR } from './h2c-handoff.js';
 
 /**
  * Chooses the protocol of an https client connection from the ALPN list it offers: h2 only for clients that offer
@@ -20,41 +19,17 @@ export function chooseAlpn(offered: readonly string[]): string | undefined {
 
 /** The HTTP/2 side of the client listeners. */
 export interface H2Front {
-  /** Routes the connections of one HTTP/1.1 server (http or https) between it and the HTTP/2 server. */
+  /** Routes the connections of one https server between it and the HTTP/2 server, by ALPN. */
   attach(server: HttpServer, tls: boolean): void;
+  /**
+   * Takes over a plain-http connection the HTTP/1.1 server failed to parse because it opened with the HTTP/2
+   * preface (call from its 'clientError' listener); false for any other error, which stays the caller's.
+   */
+  claim(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): boolean;
   /** Hands an HTTP/2 connection to the node:http2 server (the relay's fallback). */
   adopt(socket: Socket): void;
   /** Sends GOAWAY to every session, waits up to drainMs for their streams, then destroys what is left. */
   close(drainMs: number): Promise<void>;
-}
-
-/** Reads until the first bytes tell HTTP/2 from HTTP/1.1, then puts them back and calls done. */
-function sniff(socket: Socket, timeoutMs: number, done: (h2: boolean) => void): void {
-  let seen: Buffer = Buffer.alloc(0);
-  const finish = (h2: boolean): void => {
-    socket.removeListener('data', onData);
-    socket.removeListener('close', onClose);
-    socket.removeListener('end', onEnd);
-    clearTimeout(timer);
-    socket.pause();
-    socket.unshift(seen);
-    done(h2);
-  };
-  const onData = (c: Buffer): void => {
-    seen = seen.length === 0 ? c : Buffer.concat([seen, c]);
-    const n = Math.min(seen.length, PREFACE.length);
-    if (seen.compare(PREFACE, 0, n, 0, n) !== 0) finish(false);
-    else if (seen.length >= PREFACE.length) finish(true);
-  };
-  const onClose = (): void => { socket.removeListener('data', onData); clearTimeout(timer); };
-  // The HTTP server allows half-open sockets: a client that closes before sending a byte would otherwise hold
-  // its descriptor (and a slot of the connection cap) until the sniff timeout.
-  const onEnd = (): void => { if (seen.length === 0) socket.destroy(); else finish(false); };
-  // A connection that sends nothing is cut after the client timeout, as the HTTP/1.1 server would.
-  const timer = setTimeout(() => socket.destroy(), timeoutMs);
-  socket.on('data', onData);
-  socket.once('close', onClose);
-  socket.once('end', onEnd);
 }
 
 /**
@@ -62,13 +37,10 @@ function sniff(socket: Socket, timeoutMs: number, done: (h2: boolean) => void): 
  * (which gives back, through adopt(), those it cannot place).
  */
 export function createH2Front(opts: {
-  sniffTimeoutMs: number;
   onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
   relay?: ((socket: Socket) => void) | undefined;
 }): H2Front {
   const sessions = new Set<http2.ServerHttp2Session>();
-  // Connections that have not sent enough to tell the protocol yet: no server knows them, close() cuts them.
-  const sniffing = new Set<Socket>();
   const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000 } });
   server.on('stream', opts.onStream);
   server.on('session', (s: http2.ServerHttp2Session) => {
@@ -77,28 +49,32 @@ export function createH2Front(opts: {
     s.once('close', () => sessions.delete(s));
   });
   let closing = false;
+  // Bytes already read stay in the socket's buffer; the relay or the http2 session takes them from there.
+  const route = (s: Socket): void => {
+    if (closing) s.destroy();
+    else if (opts.relay !== undefined) opts.relay(s);
+    else server.emit('connection', s);
+  };
   return {
     attach(http1, tls) {
-      const event = tls ? 'secureConnection' : 'connection';
-      const handlers = http1.listeners(event) as ((s: Socket) => void)[];
-      http1.removeAllListeners(event);
-      // The HTTP/1.1 server reads through its own 'data' listener; resuming hands it the bytes already read.
-      const toHttp1 = (s: Socket): void => { for (const h of handlers) h.call(http1, s); if (!tls) s.resume(); };
-      const route = (s: Socket, h2: boolean): void => {
-        if (!h2) toHttp1(s);
-        else if (closing) s.destroy();
-        else if (opts.relay !== undefined) opts.relay(s);
-        // Bytes already read stay in the socket's buffer; the http2 session takes them from there.
-        else server.emit('connection', s);
-      };
-      http1.on(event, (s: Socket) => {
-        if (tls) route(s, (s as TLSSocket).alpnProtocol === 'h2');
-        else {
-          sniffing.add(s);
-          s.once('close', () => sniffing.delete(s));
-          sniff(s, opts.sniffTimeoutMs, (h2) => { sniffing.delete(s); route(s, h2); });
-        }
+      // Plain http needs nothing here: its connections reach claim() through the HTTP/1.1 server's clientError.
+      if (!tls) return;
+      const handlers = http1.listeners('secureConnection') as ((s: Socket) => void)[];
+      http1.removeAllListeners('secureConnection');
+      http1.on('secureConnection', (s: TLSSocket) => {
+        if (s.alpnProtocol !== 'h2') for (const h of handlers) h.call(http1, s);
+        else route(s);
       });
+    },
+    claim(err, socket) {
+      if (err.code !== H2_PREFACE_ERROR) return false;
+      const bytes = closing ? undefined : detachFromHttp1(socket, err);
+      if (bytes === undefined) { socket.destroy(); return true; }
+      // The http2 session reads what is already buffered on the socket first, then the socket itself.
+      socket.pause();
+      socket.unshift(bytes);
+      route(socket);
+      return true;
     },
     adopt(s) {
       if (closing) s.destroy();
@@ -106,7 +82,6 @@ export function createH2Front(opts: {
     },
     async close(drainMs) {
       closing = true;
-      for (const s of sniffing) s.destroy();
       for (const s of sessions) s.close();
       let timer: NodeJS.Timeout | undefined;
       const closed = Promise.all([...sessions].map((s) => new Promise<void>((r) => { if (s.destroyed) r(); else s.once('close', () => r()); })));

@@ -119,7 +119,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       return;
     }
     const watch = route.watch;
-    if (!watch) res.setTimeout(ctx.clientTimeoutMs);
+    // The listener's idle limit (the client timeout, from accept on) holds for every request but watches.
+    if (watch) res.setTimeout(0);
     const rewriteTo = ctx.rewriteTo !== undefined && route.memberList ? ctx.rewriteTo : undefined;
     const go = (body: Buffer | undefined): void => {
       const h = requestHeaders(req.rawHeaders, {

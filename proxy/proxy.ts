@@ -193,7 +193,7 @@ class EdgeProxy implements Proxy {
       ? createGrpcRelay({ director: d, metrics, rewriteTo: () => this.#rewriteTo, tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs, fallback: (s) => front.adopt(s) })
       : undefined;
     this.#relay = relay;
-    const front = createH2Front({ sniffTimeoutMs: cfg.clientTimeoutMs, onStream, relay: relay ? (s) => relay.relay(s) : undefined });
+    const front = createH2Front({ onStream, relay: relay ? (s) => relay.relay(s) : undefined });
     return front;
   }
 

@@ -28,8 +28,9 @@ function urlOf(l: ListenUrl, a: AddressInfo): string {
   return `${l.tls ? 'https' : 'http'}://${host}:${a.port}`;
 }
 
-function onClientError(metrics: ProxyMetrics) {
+function onClientError(metrics: ProxyMetrics, h2: H2Front | undefined) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
+    if (h2?.claim(err, socket)) return;
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     metrics.dropped('OTHER', 'bad_request');
@@ -44,8 +45,14 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
     connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(cfg.clientTimeoutMs / 4))),
     keepAliveTimeout: 5000, noDelay: true,
   };
-  if (!l.tls || !cfg.serverTls) return http.createServer(opts, handler);
-  const t = cfg.serverTls;
+  const server = !l.tls || !cfg.serverTls ? http.createServer(opts, handler) : makeTlsServer(cfg.serverTls, opts, handler);
+  // Idle limit of a connection from accept on, so one that never sends a byte is cut too; the handler lifts it for
+  // watches, and node:http swaps it for keepAliveTimeout between requests.
+  server.timeout = cfg.clientTimeoutMs;
+  return server;
+}
+
+function makeTlsServer(t: NonNullable<ProxyConfig['serverTls']>, opts: http.ServerOptions, handler: http.RequestListener): https.Server {
   return https.createServer({
     ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNCallback: ({ protocols }) => chooseAlpn(protocols),
     ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
@@ -86,9 +93,9 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler);
     front.h2?.attach(s, l.tls && cfg.serverTls !== undefined);
-    // After the HTTP/2 sniffer: the cap's listener is prepended, so it sees every raw connection, h2 or not, first.
+    // The cap's listener is prepended, so it sees every raw connection, h2 or not, first.
     front.cap?.attach(s);
-    s.on('clientError', onClientError(metrics));
+    s.on('clientError', onClientError(metrics, front.h2));
     s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
     return s;
