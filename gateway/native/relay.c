@@ -31,6 +31,8 @@
 #define KEY_MAX 256
 #define MAX_EVENTS 256
 #define ACCEPT_BATCH 64
+// Every socket is registered once, for both directions, edge-triggered: no epoll_ctl while relaying.
+#define RELAY_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 typedef struct { char *p; uint32_t start, end; } buf_t;
 
@@ -51,6 +53,8 @@ struct conn {
   side_t cl, up;
   buf_t c2u, u2c;
   uint8_t state, cl_eof, up_eof, cl_shut, up_shut, dead;
+  uint8_t cl_more, up_more; // the side may have unread bytes (edge-triggered: no new event until it is drained)
+  uint8_t cl_hup, up_hup;   // the peer's FIN was reported: read on until EOF (a short read stops before the FIN)
   int attempts;
   uint64_t deadline; // dial deadline (dialing) or last activity (relaying)
   char key[KEY_MAX];
@@ -257,22 +261,14 @@ static void dial_next(gw_t *g, conn_t *c) {
     dial_failed(g, c, strerror(errno));
     return;
   }
-  set_interest(g, &c->up, EPOLLOUT);
+  set_interest(g, &c->up, RELAY_EVENTS);
+  if (c->up.events == 0) { dial_failed(g, c, strerror(errno)); return; }
   tl_push(g, c, 1, g->now + g->dial_ms);
 }
 
-static void update_interest(gw_t *g, conn_t *c) {
-  uint32_t cl = 0, up = 0;
-  if (!c->cl_eof && c->c2u.end < BUF_SIZE) cl |= EPOLLIN;
-  if (!c->up_eof && c->u2c.end < BUF_SIZE) up |= EPOLLIN;
-  if (c->u2c.end > c->u2c.start) cl |= EPOLLOUT;
-  if (c->c2u.end > c->c2u.start) up |= EPOLLOUT;
-  set_interest(g, &c->cl, cl);
-  set_interest(g, &c->up, up);
-}
-
-// Reads what fd has into b; returns -1 on error, 0 on EOF, 1 otherwise.
-static int fill(gw_t *g, int fd, buf_t *b, uint64_t *counter) {
+// Reads what fd has into b; returns -1 on error, 0 on EOF, 1 when fd is drained (a short read or EAGAIN), 2 when
+// b is full and fd may hold more.
+static int fill(gw_t *g, int fd, buf_t *b, uint64_t *counter, int to_eof) {
   if (!b->p && !(b->p = malloc(BUF_SIZE))) return -1;
   if (b->start == b->end) b->start = b->end = 0;
   else if (b->end == BUF_SIZE && b->start > 0) {
@@ -286,7 +282,7 @@ static int fill(gw_t *g, int fd, buf_t *b, uint64_t *counter) {
     if (n > 0) {
       b->end += (uint32_t)n;
       AADD(*counter, (uint64_t)n);
-      if ((size_t)n < room) return 1;
+      if ((size_t)n < room && !to_eof) return 1;
       continue;
     }
     if (n == 0) return 0;
@@ -294,7 +290,7 @@ static int fill(gw_t *g, int fd, buf_t *b, uint64_t *counter) {
     return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
   }
   (void)g;
-  return 1;
+  return 2;
 }
 
 // Sends what b holds to fd; returns -1 on error.
@@ -310,45 +306,57 @@ static int flush(int fd, buf_t *b) {
   return 0;
 }
 
-// Services a relaying connection after an event on one of its sides.
-static void relay(gw_t *g, conn_t *c, side_t *s, uint32_t ev) {
-  int from_client = s == &c->cl;
-  if (ev & EPOLLERR) { conn_kill(g, c); return; }
-  if (ev & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
-    buf_t *b = from_client ? &c->c2u : &c->u2c;
-    uint8_t *flag = from_client ? &c->cl_eof : &c->up_eof;
-    if (!*flag && b->end < BUF_SIZE) {
-      int r = fill(g, s->fd, b, from_client ? &g->bytes_in : &g->bytes_out);
-      if (r < 0) { conn_kill(g, c); return; }
-      if (r == 0) *flag = 1;
-      if (g->idle_ms) tl_push(g, c, 2, g->now);
-      side_t *to = from_client ? &c->up : &c->cl;
-      if (flush(to->fd, b) < 0) { conn_kill(g, c); return; }
+// Moves one direction as far as it goes now: reads the source while it may hold bytes and the buffer has room,
+// and sends to the destination until it would block. Returns -1 when the connection must end.
+static int pump(gw_t *g, conn_t *c, int from_client) {
+  side_t *src = from_client ? &c->cl : &c->up, *dst = from_client ? &c->up : &c->cl;
+  buf_t *b = from_client ? &c->c2u : &c->u2c;
+  uint8_t *eof = from_client ? &c->cl_eof : &c->up_eof, *more = from_client ? &c->cl_more : &c->up_more;
+  for (;;) {
+    if (*more && !*eof && b->end < BUF_SIZE) {
+      int r = fill(g, src->fd, b, from_client ? &g->bytes_in : &g->bytes_out, from_client ? c->cl_hup : c->up_hup);
+      if (r < 0) return -1;
+      if (r == 0) *eof = 1;
+      if (r != 2) *more = 0;
     }
+    if (b->end > b->start && flush(dst->fd, b) < 0) return -1;
+    // Go on only when the source may hold more and the send emptied the buffer (else the destination blocks).
+    if (!*more || *eof || b->end != 0) return 0;
   }
-  if (ev & EPOLLOUT) {
-    buf_t *b = from_client ? &c->u2c : &c->c2u;
-    if (flush(s->fd, b) < 0) { conn_kill(g, c); return; }
-    if (g->idle_ms) tl_push(g, c, 2, g->now);
-  }
-  // Pass a FIN on once everything read before it has been sent.
-  if (c->cl_eof && !c->up_shut && c->c2u.end == c->c2u.start) { shutdown(c->up.fd, SHUT_WR); c->up_shut = 1; }
-  if (c->up_eof && !c->cl_shut && c->u2c.end == c->u2c.start) { shutdown(c->cl.fd, SHUT_WR); c->cl_shut = 1; }
-  if (c->cl_shut && c->up_shut) { conn_kill(g, c); return; }
-  update_interest(g, c);
+}
+
+// Services a relaying connection after an event on one of its sides. Both sides are registered once,
+// edge-triggered, for reading and writing, so nothing here calls epoll_ctl: a side is read while it may hold bytes
+// and its buffer has room (backpressure: a full buffer leaves the bytes in the kernel until the destination drains).
+static void relay(gw_t *g, conn_t *c, side_t *s, uint32_t ev) {
+  if (ev & EPOLLERR) { conn_kill(g, c); return; }
+  if (ev & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) { if (s == &c->cl) c->cl_more = 1; else c->up_more = 1; }
+  if (ev & (EPOLLHUP | EPOLLRDHUP)) { if (s == &c->cl) c->cl_hup = 1; else c->up_hup = 1; }
+  if (pump(g, c, 1) < 0 || pump(g, c, 0) < 0) { conn_kill(g, c); return; }
+  if (g->idle_ms) tl_push(g, c, 2, g->now);
+  // Pass a FIN on once everything read before it has been sent; when both directions are done, close() sends it.
+  int c2u_done = c->cl_eof && c->c2u.end == c->c2u.start, u2c_done = c->up_eof && c->u2c.end == c->u2c.start;
+  if (c2u_done && u2c_done) { conn_kill(g, c); return; }
+  if (c2u_done && !c->up_shut) { shutdown(c->up.fd, SHUT_WR); c->up_shut = 1; }
+  if (u2c_done && !c->cl_shut) { shutdown(c->cl.fd, SHUT_WR); c->cl_shut = 1; }
 }
 
 static void dial_event(gw_t *g, conn_t *c, uint32_t ev) {
-  int err = 0;
-  socklen_t elen = sizeof(err);
-  if (getsockopt(c->up.fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) err = errno;
-  if (err == 0 && (ev & (EPOLLERR | EPOLLHUP))) err = ECONNREFUSED;
-  if (err != 0) { dial_failed(g, c, strerror(err)); return; }
+  if (ev & (EPOLLERR | EPOLLHUP)) { // a failed connect; a writable socket without them is a connected one
+    int err = 0;
+    socklen_t elen = sizeof(err);
+    if (getsockopt(c->up.fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) err = errno;
+    dial_failed(g, c, strerror(err ? err : ECONNREFUSED));
+    return;
+  }
+  if (!(ev & EPOLLOUT)) return;
   c->state = ST_RELAY;
   tl_remove(g, c);
-  if (g->idle_ms) tl_push(g, c, 2, g->now);
+  set_interest(g, &c->cl, RELAY_EVENTS);
+  if (c->cl.events == 0) { conn_kill(g, c); return; }
   // Read the client at once: its request is usually there already.
-  relay(g, c, &c->cl, EPOLLIN);
+  c->cl_more = 1;
+  relay(g, c, &c->cl, 0);
 }
 
 static void on_accept(gw_t *g) {
