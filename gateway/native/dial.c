@@ -89,7 +89,10 @@ void dial_event(gw_t *g, conn_t *c, uint32_t ev) {
   tl_remove(g, c);
   set_interest(g, &c->cl, RELAY_EVENTS);
   if (c->cl.events == 0) { conn_kill(g, c); return; }
-  // Read the client at once: its request is usually there already.
+  // Read the client at once: its request is usually there already. The endpoint may have spoken first: this
+  // event was its edge, so keep what it said.
   c->cl_more = 1;
+  if (ev & (EPOLLIN | EPOLLRDHUP)) c->up_more = 1;
+  if (ev & EPOLLRDHUP) c->up_hup = 1;
   relay(g, c, &c->cl, 0);
 }
