@@ -56,8 +56,8 @@ async function startGoGateway(o: TargetOptions): Promise<Target> {
 async function startEdgeGateway(o: TargetOptions, id: 'edge-gateway' | 'edge-gateway-js'): Promise<Target> {
   const port = id === 'edge-gateway' ? o.ports[1] : o.ports[5];
   const endpoints = o.cluster.members.map((_, i) => o.cluster.clientUrl(i)).join(',');
-  const proc = o.procs.start(`etcd-edge gateway (${id === 'edge-gateway' ? 'native' : 'js'})`, process.execPath, [...nodeArgs(o, id), id === 'edge-gateway-js' && process.env['BENCH_BASE_BIN'] ? process.env['BENCH_BASE_BIN'] : BIN, 'gateway', 'start',
-    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints, '--data-path', id === 'edge-gateway' || process.env['BENCH_BASE_BIN'] ? 'native' : 'js']);
+  const proc = o.procs.start(`etcd-edge gateway (${id === 'edge-gateway' ? 'native' : 'js'})`, process.execPath, [...nodeArgs(o, id), BIN, 'gateway', 'start',
+    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints, '--data-path', id === 'edge-gateway' ? 'native' : 'js']);
   await proc.waitFor(READY, 30_000);
   if (id === 'edge-gateway' && !/"dataPath":"native"/.test(proc.output())) throw new Error('the native data path did not load (see the gateway log)');
   return { id, ports: [port], proc };
