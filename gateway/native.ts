@@ -1,4 +1,4 @@
-// The native data path: the Node-API addon (gateway/native/relay.c, built by `npm ci` into build/Release) owns
+// The native data path: the Node-API addon (gateway/native/*.c, built by `npm ci` into build/Release) owns
 // the listening socket and relays on its own epoll thread; this side pushes the up endpoints to it, turns its
 // events (failed dials, refusals, no endpoint) into the control plane's calls, and reads its counters.
 import { lookup } from 'node:dns/promises';

@@ -101,6 +101,8 @@ function client(port: number, mode: Mode, size: number): Promise<{ sent: Buffer;
           if (!c.write(chunk)) { c.once('drain', writeMore); return; }
         }
         if (mode !== 'reset') c.end();
+        // An empty reset client has nothing to send half of: it resets at once (else it waits for its timeout).
+        else if (data.length === 0) setTimeout(() => c.resetAndDestroy(), Math.random() * 10);
       };
       writeMore();
     });
@@ -135,6 +137,8 @@ for (const dataPath of PATHS) {
       t.after(() => remotes.close());
       dp = createJsDataPath({ ...common, events: { ...events, onDialFailure: () => { dialFailures++; } }, remotes });
     }
+    const opened = dp;
+    t.after(() => opened.close(0)); // also on failure, so the test process can end
     const { port } = await dp.listen({ host: '127.0.0.1', port: 0 }, '--listen-addr');
     dp.setEndpoints(views());
     await new Promise((r) => setTimeout(r, 50));
