@@ -4,6 +4,7 @@ import { EdgeError } from '../core/errors.js';
 import { httpRequest } from '../core/http-client.js';
 import type { HttpResponse } from '../core/http-client.js';
 import { sleep } from '../core/lifecycle.js';
+import { backoffDelay } from '../host/backoff.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 
 /** Options of getDiscoveryCluster. */
@@ -49,7 +50,7 @@ export async function getDiscoveryCluster(tokenUrl: string, opts: DiscoveryClien
     } catch (err) {
       if ((err as EdgeError).code !== 'EDGE_DISCOVERY' || !(err as { transient?: boolean }).transient) throw err;
       // Connection-level errors while waiting are retried with backoff, as etcd's discovery does.
-      await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** failures++), opts.signal);
+      await sleep(backoffDelay(failures++, { initialMs: 500, maxMs: MAX_BACKOFF_MS }), opts.signal);
     }
   }
   const members = list.nodes.slice(0, size).map((n) => toMember(n, tokenUrl));

@@ -1,6 +1,6 @@
 // The one exponential backoff of etcd-edge (gateway re-probes and endpoint sync, member restarts, tunnel
-// reconnects): attempt n waits min(max, initial·2ⁿ); with a jitter source the wait is drawn between half and
-// all of that, so many tunnels dropped together do not reconnect in lockstep.
+// reconnects, the discovery client's retries): attempt n waits min(max, initial·2ⁿ); with a jitter source the
+// wait is drawn between half and all of that, so many tunnels dropped together do not reconnect in lockstep.
 
 /** Backoff bounds in milliseconds, and an optional jitter source. */
 export interface BackoffOptions {
