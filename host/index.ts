@@ -21,3 +21,4 @@ export type { RestartDecision, RestartPolicy, RestartTracker } from './restart-p
 export { superviseEtcd } from './supervisor.js';
 export type { EtcdSupervisor, SupervisionEnd, SupervisionResult, SupervisorState, SuperviseOptions } from './supervisor.js';
 export { dyingWithParent, hasSetpriv } from './parent-death.js';
+export { archiveDir, restoreDir } from './archive-dir.js';

@@ -1,7 +1,7 @@
 // The steps of `etcd-edge demote` before the replacing proxy starts: find the member and its supervisor, refuse
 // what would break the cluster or touch a process we cannot identify, move leadership away, remove the
 // member, stop its process, archive its data dir.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
 import type { ClientTlsOptions } from '../core/tls.js';
@@ -12,7 +12,7 @@ import type { DemoteConfig } from './config.js';
 import type { EtcdMember } from '../etcd/index.js';
 import { promoteSupervisor, readMemberPid } from './pidfile.js';
 import type { MemberPidRecord } from './pidfile.js';
-import { findEtcdProcesses, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from '../host/index.js';
+import { archiveDir, findEtcdProcesses, isEtcdArgv, processAlive, readCmdline, signalPid, waitGone } from '../host/index.js';
 import type { EtcdProcess } from '../host/index.js';
 import { stampOf } from './steps.js';
 import type { StepPrinter } from './steps.js';
@@ -137,10 +137,8 @@ export async function removeMember(c: DemoteCtx, f: FoundMember, member: EtcdMem
 export function archiveDataDir(c: DemoteCtx): void {
   const { cfg, print } = c;
   print.step(5, 'archive the data dir');
-  if (!existsSync(cfg.memberDataDir)) { print.detail(`${cfg.memberDataDir} does not exist`); return; }
-  const stamp = stampOf(c.now());
-  const to = `${cfg.memberDataDir}.demoted-${stamp}`;
-  renameSync(cfg.memberDataDir, to);
+  const to = archiveDir(cfg.memberDataDir, `demoted-${stampOf(c.now())}`);
+  if (to === undefined) { print.detail(`${cfg.memberDataDir} does not exist`); return; }
   rmSync(cfg.pidFile, { force: true });
   print.detail(`${cfg.memberDataDir} -> ${to}`);
 }

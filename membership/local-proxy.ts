@@ -2,12 +2,12 @@
 // `etcd-edge proxy` of that data dir, recorded (argv, cwd, ETCD_* env) so it can be restarted as it was,
 // stopped with SIGTERM, and its state dir moved aside (and back) so the host can switch roles.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, signalPid, waitGone } from '../host/index.js';
+import { archiveDir, dataDirLayout, etcdEdgeSubcommand, restoreDir, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
@@ -91,18 +91,12 @@ export async function stopLocalProxy(rec: ProxyRecord, timeoutMs: number): Promi
 
 /** Moves <data-dir>/proxy to <data-dir>/proxy.promoted-<stamp>; returns the new path, or undefined if there was none. */
 export function moveProxyState(dataDir: string, stamp: string): string | undefined {
-  const { dir } = proxyPaths(dataDir);
-  if (!existsSync(dir)) return undefined;
-  const to = `${dir}.promoted-${stamp}`;
-  renameSync(dir, to);
-  return to;
+  return archiveDir(proxyPaths(dataDir).dir, `promoted-${stamp}`);
 }
 
 /** Moves an archived proxy state back to <data-dir>/proxy. */
 export function restoreProxyState(dataDir: string, archived: string): void {
-  const { dir } = proxyPaths(dataDir);
-  if (existsSync(dir)) throw new EdgeError('EDGE_DATA_DIR', `${dir} exists again; cannot restore ${archived} over it`, { hint: `move one of them away by hand` });
-  renameSync(archived, dir);
+  restoreDir(archived, proxyPaths(dataDir).dir);
 }
 
 function canConnect(url: string): Promise<boolean> {
