@@ -1,6 +1,6 @@
 // The subcommand table: each entry lazily imports its component's main, so `etcd-edge certs` does not load ssh2.
 import type { CliMain } from '../core/cli.js';
-import { edgeFactories, tlsProvider } from './wiring.js';
+import { edgeFactories, proxyFactory, tlsProvider } from './wiring.js';
 
 /** Loads the main() of each subcommand. */
 export const commands: Readonly<Record<string, () => Promise<CliMain>>> = {
@@ -18,8 +18,8 @@ export const commands: Readonly<Record<string, () => Promise<CliMain>>> = {
   discovery: async () => (await import('../discovery/index.js')).discoveryMain,
   dns: async () => (await import('../dns/index.js')).dnsMain,
   member: async () => (await import('../membership/index.js')).memberMain,
-  promote: async () => (await import('../membership/index.js')).promoteMain,
-  demote: async () => (await import('../membership/index.js')).demoteMain,
+  promote: async () => { const m = await import('../membership/index.js'); const proxy = await proxyFactory(); return (io) => m.promoteMain(io, { proxy }); },
+  demote: async () => { const m = await import('../membership/index.js'); const proxy = await proxyFactory(); return (io) => m.demoteMain(io, { proxy }); },
   manifests: async () => (await import('../manifests/index.js')).manifestsMain,
   completion: async () => (await import('./completion.js')).completionMain,
 };

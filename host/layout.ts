@@ -52,8 +52,11 @@ export interface DataDirLayout {
   memberPidFile(name: string): string;
   readonly logsDir: string;
   readonly proxyLog: string;
-  /** The proxy's state dir: `cluster` (etcd's proxy file) and our `pid`. */
-  readonly proxy: { readonly dir: string; readonly cluster: string; readonly pid: string };
+  /**
+   * The proxy's state dir: `cluster` (etcd's proxy file), our `pid`, and `flags.json`, the flags of a proxy that
+   * runs inside promote or demote (so a later promote can restart it on its own).
+   */
+  readonly proxy: { readonly dir: string; readonly cluster: string; readonly pid: string; readonly flags: string };
   readonly upRecord: string;
   readonly removedMembers: string;
   readonly pki: PkiLayout;
@@ -84,7 +87,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     memberLog: (name) => path.posix.join(logsDir, `${name}.log`),
     memberPidFile: (name) => path.posix.join(dataDir, `${name}.pid`),
     logsDir, proxyLog: path.posix.join(logsDir, 'proxy.log'),
-    proxy: { dir: proxyDir, cluster: path.posix.join(proxyDir, 'cluster'), pid: path.posix.join(proxyDir, 'pid') },
+    proxy: { dir: proxyDir, cluster: path.posix.join(proxyDir, 'cluster'), pid: path.posix.join(proxyDir, 'pid'), flags: path.posix.join(proxyDir, 'flags.json') },
     upRecord: path.posix.join(dataDir, 'up.json'),
     removedMembers: path.posix.join(dataDir, 'removed-members.json'),
     pki: pkiLayout(dataDir),

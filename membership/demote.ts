@@ -1,7 +1,9 @@
 // createDemotion(): `etcd-edge demote` as a component, the scale-down path. start() moves leadership away if the
 // member leads, removes it, stops the `promote` that supervises it (found through <data-dir>/<name>.pid) or
-// waits for an etcd started otherwise on <data-dir>/<name>.etcd to exit, archives its data dir and starts an etcd-edge proxy in its place; close() stops that proxy.
+// waits for an etcd started otherwise on <data-dir>/<name>.etcd to exit, archives its data dir and starts an etcd-edge proxy in its place, in this process (the proxy's EdgeFactory, as
+// `up` uses it); close() stops that proxy.
 import { EdgeError } from '../core/errors.js';
+import type { EdgeFactory } from '../core/edge.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
 import { noopLogger } from '../core/log.js';
@@ -13,24 +15,23 @@ import type { DemoteCtx, FoundMember } from './demote-steps.js';
 import { proxyPeersOf } from './format.js';
 import type { EtcdMember } from '../etcd/index.js';
 import { proxyDirHolder } from './local-proxy.js';
-import { startProxyChild } from './proxy-child.js';
-import { localMemberTls, proxyTlsArgsFor } from './proxy-tls.js';
-import type { ProxyChild } from './proxy-child.js';
+import { startLocalProxy } from './inproc-proxy.js';
+import type { LocalProxy } from './inproc-proxy.js';
+import type { ProxyFlags } from './proxy-flags.js';
+import { localMemberTls, proxyTlsFlagsFor } from './proxy-tls.js';
 import { createStepPrinter } from './steps.js';
-import { dataDirLayout } from '../host/index.js';
 
 /** Seams and surroundings. */
 export interface DemotionDeps {
   readonly logger?: Logger;
   readonly print?: (line: string) => void;
-  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
+  /** Builds the replacing proxy in this process (the factory `up` uses). */
+  readonly proxyFactory?: EdgeFactory;
 }
 
 /** A demotion: done after start(), then running the replacing proxy until close(). */
 export interface Demotion extends Component {
-  /** Resolves with the proxy's exit status if it exits without close(). */
-  proxyExited(): Promise<number>;
   /** False when --start-proxy=false: nothing keeps running. */
   running(): boolean;
 }
@@ -52,26 +53,22 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
     cfg, print: createStepPrinter(deps.print ?? (() => undefined), 6), now: deps.now ?? (() => new Date()),
     tls: cfg.client.useTls ? loadClientTls(cfg.client.tls) : undefined,
   };
-  let proxy: ProxyChild | undefined;
-  let exitedResolve: (code: number) => void = () => undefined;
-  const exited = new Promise<number>((r) => { exitedResolve = r; });
+  let proxy: LocalProxy | undefined;
 
-  const replace = async (f: FoundMember, left: readonly EtcdMember[], tlsArgs: readonly string[]): Promise<void> => {
+  const replace = async (f: FoundMember, left: readonly EtcdMember[], tlsFlags: ProxyFlags): Promise<void> => {
     const listen = proxyListen(cfg, f);
     c.print.step(6, cfg.startProxy ? `start an etcd-edge proxy on ${listen.join(',')}` : 'proxy: not requested (--start-proxy=false)');
     if (!cfg.startProxy) return;
     if (listen.length === 0) throw new EdgeError('EDGE_USAGE', 'no URL for the proxy to listen on', { hint: 'pass --proxy-listen-client-urls' });
-    const logFile = dataDirLayout(cfg.dataDir).proxyLog;
     const peers = proxyPeersOf(left);
     // A wildcard listen URL cannot be put in member lists: advertise the member's client URLs instead.
-    const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? ['--proxy-advertise-client-urls', (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',')] : [];
-    proxy = await startProxyChild({
-      args: ['--listen-client-urls', listen.join(','), ...advertise, '--initial-cluster', peers, '--data-dir', cfg.dataDir, ...tlsArgs],
-      logFile, readyTimeoutMs: cfg.readyTimeoutMs, env: deps.env ?? {},
+    const advertise = listen.some((u) => /\/\/(0\.0\.0\.0|\[::\]):/.test(u)) ? { 'proxy-advertise-client-urls': (f.member?.clientURLs ?? f.rec?.clientUrls ?? []).join(',') } : {};
+    proxy = await startLocalProxy({
+      factory: deps.proxyFactory, dataDir: cfg.dataDir, readyTimeoutMs: cfg.readyTimeoutMs,
+      flags: { 'listen-client-urls': listen.join(','), ...advertise, 'initial-cluster': peers, 'data-dir': cfg.dataDir, ...tlsFlags },
     });
-    void proxy.exited.then(exitedResolve);
-    c.print.detail(`pid ${proxy.pid}, log ${logFile}`);
-    log.info({ listenUrls: proxy.urls, proxyPid: proxy.pid, endpoints: f.api.endpoints(), dataDir: cfg.dataDir }, 'proxy is ready');
+    c.print.detail(`pid ${process.pid}, log ${proxy.logFile}`);
+    log.info({ listenUrls: proxy.urls, proxyPid: process.pid, endpoints: f.api.endpoints(), dataDir: cfg.dataDir }, 'proxy is ready');
   };
 
   const run = async (): Promise<void> => {
@@ -86,9 +83,9 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
       });
     }
     // While the member still runs: the TLS its replacement needs, refused now if it could not serve.
-    let tlsArgs: string[] = [];
+    let tlsFlags: ProxyFlags = {};
     try {
-      if (cfg.startProxy) tlsArgs = proxyTlsArgsFor(proxyListen(cfg, f), f.members.flatMap((m) => m.clientURLs), localMemberTls([f.external?.pid, f.rec?.etcdPid, f.supervisor]));
+      if (cfg.startProxy) tlsFlags = proxyTlsFlagsFor(proxyListen(cfg, f), f.members.flatMap((m) => m.clientURLs), localMemberTls([f.external?.pid, f.rec?.etcdPid, f.supervisor]));
     } catch (err) {
       throw new EdgeError('EDGE_MEMBERSHIP', `the replacing proxy could not serve: ${(err as Error).message}; nothing was changed`, { hint: (err as EdgeError).hint ?? '', cause: err });
     }
@@ -104,7 +101,7 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
       c.print.step(4, 'stop the member');
       c.print.detail(await stopMember(f.rec, f.supervisor, cfg.stopTimeoutMs, f.external));
       archiveDataDir(c);
-      await replace(f, left, tlsArgs);
+      await replace(f, left, tlsFlags);
     } catch (err) {
       // The removal cannot be undone safely (the member's data is stale the moment it leaves): say what is left.
       throw new EdgeError('EDGE_MEMBERSHIP', `${f.member ? `member ${JSON.stringify(cfg.name)} was removed from the cluster, but ` : ''}${(err as Error).message}`, {
@@ -120,9 +117,8 @@ export function createDemotion(cfg: Readonly<DemoteConfig>, deps: DemotionDeps =
       await run();
     },
     close() {
-      return guard.closeOnce(async () => { await proxy?.stop(15_000); });
+      return guard.closeOnce(async () => { await proxy?.stop(); });
     },
-    proxyExited: () => exited,
     running: () => proxy !== undefined,
   };
 }

@@ -1,13 +1,16 @@
 // This host's etcd-edge proxy, found through its pid file <data-dir>/proxy/pid: checked to really be an
-// `etcd-edge proxy` of that data dir, recorded (argv, cwd, ETCD_* env) so it can be restarted as it was,
-// stopped with SIGTERM, and its state dir moved aside (and back) so the host can switch roles.
+// `etcd-edge proxy` of that data dir (or the proxy a `demote` runs in its own process, restarted from its
+// flags record), recorded (argv, cwd, ETCD_* env) so it can be restarted as it was, stopped with SIGTERM, and
+// its state dir moved aside (and back) so the host can switch roles.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
 import { sleep } from '../core/lifecycle.js';
-import { archiveDir, dataDirLayout, etcdEdgeSubcommand, restoreDir, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, signalPid, waitGone } from '../host/index.js';
+import { ETCD_EDGE_BIN, listenUrlsOf, proxyArgv, readProxyFlags } from './proxy-flags.js';
+import type { ProxyFlagsRecord } from './proxy-flags.js';
+import { archiveDir, dataDirLayout, etcdEdgeSubcommand, flagValue, processAlive, readCmdline, readCwd, readEnviron, readPidFile, readUpRecord, restoreDir, signalPid, waitGone } from '../host/index.js';
 
 /** A running proxy as found, with what it takes to start it again. */
 export interface ProxyRecord {
@@ -16,10 +19,12 @@ export interface ProxyRecord {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly listenUrls: readonly string[];
+  /** It runs inside an `etcd-edge promote`, next to that promote's member: never to be stopped by another promote. */
+  readonly insidePromote?: boolean;
 }
 
 /** Returns the proxy's state dir, pid and cluster files under a data dir (the layout the proxy itself uses). */
-export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster: string } {
+export function proxyPaths(dataDir: string): { dir: string; pid: string; cluster: string; flags: string } {
   return dataDirLayout(dataDir).proxy;
 }
 
@@ -30,7 +35,7 @@ export function proxyEnv(env: Readonly<Record<string, string>>): Record<string, 
   return out;
 }
 
-/** The live process holding <data-dir>/proxy/pid (a proxy, or an up running one), if any. */
+/** The live process holding <data-dir>/proxy/pid (a proxy, or an up, promote or demote running one), if any. */
 export function proxyDirHolder(dataDir: string): { pid: number; what: string } | undefined {
   const pid = readPidFile(proxyPaths(dataDir).pid);
   if (pid === undefined || !processAlive(pid)) return undefined;
@@ -54,6 +59,33 @@ export function upRunningOnlyTheProxy(dataDir: string, pid: number, argv: readon
   return Object.freeze({ pid, argv, cwd: readCwd(pid) ?? '/', env: proxyEnv(readEnviron(pid)), listenUrls: [proxies[0]?.address ?? ''] });
 }
 
+/**
+ * The proxy of dataDir runs inside `etcd-edge promote` or `demote` (process pid, its subcommand sub), from the
+ * flags in rec. A demote runs nothing else any more: stopping it (SIGTERM, it then exits 0) stops the proxy, and
+ * a rollback starts a standalone `etcd-edge proxy` with the same flags. A promote also runs its member: recorded
+ * as insidePromote, which refuseInsidePromote turns down before a join would stop it.
+ */
+export function hostedProxy(dataDir: string, pid: number, sub: 'promote' | 'demote', rec: ProxyFlagsRecord | undefined, env: Readonly<Record<string, string>>): ProxyRecord {
+  const own = rec?.pid === pid ? rec : undefined;
+  if (sub === 'promote') return Object.freeze({ pid, argv: [], cwd: '/', env: {}, listenUrls: own ? listenUrlsOf(own.flags) : [], insidePromote: true });
+  const file = dataDirLayout(dataDir).proxy.flags;
+  if (!own) {
+    throw new EdgeError('EDGE_MEMBERSHIP', `the proxy of ${JSON.stringify(dataDir)} runs inside etcd-edge demote (pid ${pid}), but ${file} does not record its flags`, {
+      hint: `stop that demote (Ctrl-C, or kill -TERM ${pid}), start the proxy with etcd-edge proxy --data-dir ${dataDir} ..., then run promote again`,
+    });
+  }
+  const keep: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...(env.HOME ? { HOME: env.HOME } : {}) };
+  return Object.freeze({ pid, argv: [process.execPath, ETCD_EDGE_BIN, 'proxy', ...proxyArgv(own.flags)], cwd: '/', env: keep, listenUrls: listenUrlsOf(own.flags) });
+}
+
+/** Throws when the proxy to stop runs inside another promote: stopping it would stop that promote's member too. */
+export function refuseInsidePromote(dataDir: string, rec: ProxyRecord | undefined): void {
+  if (!rec?.insidePromote) return;
+  throw new EdgeError('EDGE_MEMBERSHIP', `the proxy of ${JSON.stringify(dataDir)} runs inside etcd-edge promote (pid ${rec.pid}), which also runs a member`, {
+    hint: 'stopping it would stop that member too: pass another --data-dir, or stop that promote (or demote its member) first',
+  });
+}
+
 /** Finds the running proxy of dataDir; undefined when none runs; throws when the pid file names something else. */
 export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   const file = proxyPaths(dataDir).pid;
@@ -62,6 +94,7 @@ export function findLocalProxy(dataDir: string): ProxyRecord | undefined {
   const argv = readCmdline(pid) ?? [];
   const sub = etcdEdgeSubcommand(argv);
   if (sub === 'up') return upRunningOnlyTheProxy(dataDir, pid, argv);
+  if (sub === 'promote' || sub === 'demote') return hostedProxy(dataDir, pid, sub, readProxyFlags(dataDir), readEnviron(pid));
   if (sub !== 'proxy') {
     throw new EdgeError('EDGE_MEMBERSHIP', `${file} names pid ${pid}, which is not an etcd-edge proxy (${JSON.stringify(argv.slice(0, 3).join(' '))})`, {
       hint: `if no proxy runs on this data dir, remove the stale ${file}`,

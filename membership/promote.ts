@@ -3,6 +3,7 @@
 // supervises the member until close() (or until the cluster removes it: `demote` on this host).
 import { existsSync } from 'node:fs';
 import { isInitialized } from '../host/index.js';
+import type { EdgeFactory } from '../core/edge.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import type { Component } from '../core/lifecycle.js';
@@ -16,7 +17,7 @@ import type { PromoteConfig } from './config.js';
 import { atLeast, detectEtcd, memberEnv } from '../etcd/index.js';
 import type { EtcdBinary, EtcdMember } from '../etcd/index.js';
 import { join } from './join.js';
-import { findLocalProxy } from './local-proxy.js';
+import { findLocalProxy, refuseInsidePromote } from './local-proxy.js';
 import type { ProxyRecord } from './local-proxy.js';
 import { joinArgs } from './member-args.js';
 import { spawnEtcd } from '../host/index.js';
@@ -33,8 +34,10 @@ export interface PromotionDeps {
   readonly logger?: Logger;
   /** Where step lines go (stdout). */
   readonly print?: (line: string) => void;
-  /** PATH for finding etcd, HOME for the proxy child. */
+  /** PATH for finding etcd. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Builds the optional step-7 proxy in this process (the factory `up` uses). */
+  readonly proxyFactory?: EdgeFactory;
   readonly now?: () => Date;
   readonly pid?: number;
 }
@@ -103,6 +106,7 @@ async function learnerSupported(c: Ctx, f: Found): Promise<boolean> {
 /** The checks that must pass before the add, then the transactional steps 2-6. */
 async function joinNew(c: Ctx, f: Found, pending: EtcdMember | undefined, signal: AbortSignal | undefined): Promise<Started> {
   const { cfg, print } = c;
+  refuseInsidePromote(cfg.dataDir, f.proxy);
   const bad = await unhealthyMembers(f.api, f.members, pending?.id);
   if (bad.length > 0) {
     throw new EdgeError('EDGE_ETCD_UNHEALTHY', `refusing to add a member while the cluster is unhealthy: ${bad.join('; ')}`, {
@@ -161,7 +165,7 @@ export function createPromotion(cfg: Readonly<PromoteConfig>, deps: PromotionDep
     }
     const s = pre.kind === 'restart' ? await restartJoined(c, f, pre.member, signal) : await joinNew(c, f, pre.pending, signal);
     f.api.setEndpoints([...memberEndpoints((await f.api.list()).members, undefined, s.member.id), ...cfg.clientUrls]);
-    running = createRunningMember({ cfg, api: f.api, etcdPath: f.etcd.path, member: s.member, child: s.child, args: s.args, logger: log, print: c.print, env: c.env, pid: deps.pid ?? process.pid });
+    running = createRunningMember({ cfg, api: f.api, etcdPath: f.etcd.path, member: s.member, child: s.child, args: s.args, logger: log, print: c.print, pid: deps.pid ?? process.pid, proxyFactory: deps.proxyFactory });
     void running.ended.then((e) => ended(e));
     await running.startProxy();
     outcome = 'running';

@@ -1,4 +1,4 @@
-// The TLS flags of a local proxy that stands in for a member (demote's replacement, promote's step-7 proxy),
+// The TLS flags (a flags map by the proxy's flag names) of a local proxy that stands in for a member (demote's replacement, promote's step-7 proxy),
 // taken from how that member runs (its etcd's or promote's argv and environment): the member's client
 // certificate serves the proxy's https listener, so clients see the same server, and its peer certificate
 // (serverAuth+clientAuth, from the cluster's CA) reaches the members. demote works them out before any change,
@@ -6,6 +6,7 @@
 import { EdgeError } from '../core/errors.js';
 import { ENV_PREFIX, flagToEnv } from '../core/flags.js';
 import { flagValue, readCmdline, readEnviron } from '../host/index.js';
+import type { ProxyFlags } from './proxy-flags.js';
 
 /** The etcd TLS settings a member ran with. */
 export interface MemberTlsSettings {
@@ -54,16 +55,17 @@ export function localMemberTls(pids: readonly (number | undefined)[]): MemberTls
 }
 
 /** The proxy's TLS flags; throws when an https listener has no certificate to serve it with. */
-export function proxyTlsArgsFor(listen: readonly string[], members: readonly string[], s: MemberTlsSettings | undefined): string[] {
-  const args: string[] = [];
+export function proxyTlsFlagsFor(listen: readonly string[], members: readonly string[], s: MemberTlsSettings | undefined): ProxyFlags {
+  const args: Record<string, string | true> = {};
   if (listen.some((u) => u.startsWith('https:'))) {
     if (!s?.certFile || !s.keyFile) {
       throw new EdgeError('EDGE_MEMBERSHIP', `the proxy would listen on ${listen.join(',')}, but the member runs without a certificate file to serve it with${s?.autoTls ? ' (auto-TLS)' : ''}`, {
         hint: 'pass --proxy-listen-client-urls http://127.0.0.1:PORT (or --start-proxy=false)',
       });
     }
-    args.push('--cert-file', s.certFile, '--key-file', s.keyFile);
-    if (s.clientCertAuth && s.trustedCaFile) args.push('--client-cert-auth', '--trusted-ca-file', s.trustedCaFile);
+    args['cert-file'] = s.certFile;
+    args['key-file'] = s.keyFile;
+    if (s.clientCertAuth && s.trustedCaFile) { args['client-cert-auth'] = true; args['trusted-ca-file'] = s.trustedCaFile; }
   }
   if (members.some((u) => u.startsWith('https:')) && s) {
     if (s.peerCertFile && s.peerKeyFile) {
@@ -74,12 +76,13 @@ export function proxyTlsArgsFor(listen: readonly string[], members: readonly str
           hint: 'pass --proxy-listen-client-urls with https:// URLs (served with the member\'s certificate), or --start-proxy=false',
         });
       }
-      args.push('--peer-cert-file', s.peerCertFile, '--peer-key-file', s.peerKeyFile);
+      args['peer-cert-file'] = s.peerCertFile;
+      args['peer-key-file'] = s.peerKeyFile;
       const ca = s.peerTrustedCaFile ?? s.trustedCaFile;
-      if (ca) args.push('--peer-trusted-ca-file', ca);
+      if (ca) args['peer-trusted-ca-file'] = ca;
     } else if (s.peerAutoTls || s.autoTls) {
-      args.push('--peer-auto-tls');
+      args['peer-auto-tls'] = true;
     }
   }
-  return args;
+  return Object.freeze(args);
 }

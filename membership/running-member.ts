@@ -1,7 +1,8 @@
 // After a promotion: the member runs under this process (pid file next to its data dir, restarts after
-// crashes), step 7 starts the optional local proxy, and the one ready line is logged. close() stops the proxy,
+// crashes), step 7 starts the optional local proxy in this process, and the one ready line is logged. close() stops the proxy,
 // then the member, then removes the pid file.
 import { shellLine } from '../core/cli.js';
+import type { EdgeFactory } from '../core/edge.js';
 import type { Logger } from '../core/log.js';
 import type { MembershipApi } from './api.js';
 import type { PromoteConfig } from './config.js';
@@ -11,9 +12,9 @@ import { memberEnv } from '../etcd/index.js';
 import { spawnEtcd, superviseEtcd } from '../host/index.js';
 import type { EtcdChild, EtcdSupervisor } from '../host/index.js';
 import { removeMemberPid, writeMemberPid } from './pidfile.js';
-import { startProxyChild } from './proxy-child.js';
-import { proxyTlsArgsFor, tlsSettingsOf } from './proxy-tls.js';
-import type { ProxyChild } from './proxy-child.js';
+import { startLocalProxy } from './inproc-proxy.js';
+import type { LocalProxy } from './inproc-proxy.js';
+import { proxyTlsFlagsFor, tlsSettingsOf } from './proxy-tls.js';
 import type { StepPrinter } from './steps.js';
 import { dataDirLayout } from '../host/index.js';
 
@@ -30,8 +31,9 @@ export interface RunningMemberInput {
   readonly args: readonly string[];
   readonly logger: Logger;
   readonly print: StepPrinter;
-  readonly env: Readonly<Record<string, string | undefined>>;
   readonly pid: number;
+  /** Builds the step-7 proxy (the one `up` uses). */
+  readonly proxyFactory: EdgeFactory | undefined;
 }
 
 /** The member this process runs. */
@@ -53,8 +55,7 @@ async function printSummary(i: RunningMemberInput): Promise<void> {
 /** Starts supervising the joined member. */
 export function createRunningMember(i: RunningMemberInput): RunningMember {
   const { cfg, print, logger: log } = i;
-  let proxy: ProxyChild | undefined;
-  let closing = false;
+  let proxy: LocalProxy | undefined;
   const writePid = (etcdPid: number): void => writeMemberPid(cfg.pidFile, {
     pid: i.pid, etcdPid, name: cfg.name, clientUrls: cfg.clientUrls, listenClientUrls: cfg.listenClientUrls, peerUrls: cfg.peerUrls,
     endpoints: i.api.endpoints().filter((u) => !cfg.clientUrls.includes(u)),
@@ -85,14 +86,12 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
         try {
           const { members } = await i.api.list();
           const peers = proxyPeersOf(members);
-          const tls = proxyTlsArgsFor(cfg.proxyListenClientUrls, members.flatMap((m) => m.clientURLs), tlsSettingsOf(cfg.extraEtcdArgs, {}));
-          proxy = await startProxyChild({
-            args: ['--listen-client-urls', cfg.proxyListenClientUrls.join(','), '--initial-cluster', peers, '--data-dir', cfg.dataDir, ...tls],
-            logFile, readyTimeoutMs: 30_000, env: i.env,
+          const tls = proxyTlsFlagsFor(cfg.proxyListenClientUrls, members.flatMap((m) => m.clientURLs), tlsSettingsOf(cfg.extraEtcdArgs, {}));
+          proxy = await startLocalProxy({
+            factory: i.proxyFactory, dataDir: cfg.dataDir, readyTimeoutMs: 30_000,
+            flags: { 'listen-client-urls': cfg.proxyListenClientUrls.join(','), 'initial-cluster': peers, 'data-dir': cfg.dataDir, ...tls },
           });
-          print.detail(`pid ${proxy.pid} on ${proxy.urls.join(',')}, log ${logFile}`);
-          const pid = proxy.pid;
-          void proxy.exited.then((code) => { if (!closing) log.warn({ proxyPid: pid, code, logFile }, 'local proxy exited; the member keeps running'); });
+          print.detail(`pid ${process.pid} on ${proxy.urls.join(',')}, log ${logFile}`);
         } catch (err) {
           print.detail(`warning: the local proxy did not start: ${(err as Error).message}; the member runs without it (see ${logFile})`);
           log.warn({ error: (err as Error).message, logFile }, 'local proxy did not start');
@@ -106,8 +105,7 @@ export function createRunningMember(i: RunningMemberInput): RunningMember {
     },
     async close() {
       // Order: the local proxy (it forwards to the member) → the member (SIGTERM, 10 s grace) → the pid file.
-      closing = true;
-      await proxy?.stop(15_000);
+      await proxy?.stop();
       await sup.stop(10_000);
       removeMemberPid(cfg.pidFile, i.pid);
     },

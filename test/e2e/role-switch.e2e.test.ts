@@ -6,7 +6,7 @@
 // whose proxy already holds the data dir: refused before any change, or run with --start-proxy=false. And on a
 // TLS cluster, where the replacing proxy serves https with the member's certificate.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { kvGet, kvPut } from '../../etcd/etcd-client.js';
@@ -123,6 +123,14 @@ test('demote on an up --tls self-signed cluster: the replacing proxy serves http
   assert.match(got.stdout, /"value":"secret"/);
   const anonymous = await curl(['--max-time', '5', '--cacert', `${pki}/ca.crt`, `${https(2)}/v2/keys/tls-key`]);
   assert.notEqual(anonymous.code, 0, 'without a client certificate the proxy refuses, as the member did');
+  // The proxy runs inside demote: its pid file names demote, its flags are recorded, its JSON lines go to proxy.log.
+  assert.equal(readFileSync(path.join(c.dataDir, 'proxy', 'pid'), 'utf8').trim(), String(d.child.pid));
+  const rec = JSON.parse(readFileSync(path.join(c.dataDir, 'proxy', 'flags.json'), 'utf8')) as { pid: number; flags: Record<string, unknown> };
+  assert.equal(rec.pid, d.child.pid);
+  assert.equal(rec.flags['listen-client-urls'], https(2));
+  const proxyLog = path.join(c.dataDir, 'logs', 'proxy.log');
+  assert.equal(statSync(proxyLog).mode & 0o777, 0o600);
+  assert.match(readFileSync(proxyLog, 'utf8'), new RegExp(`^\\{.*"pid":${d.child.pid},.*"msg":"ready to proxy client requests"\\}$`, 'm'));
 
   // And back: promote that proxy's host to a TLS member (etcd's TLS flags after --), with a step-7 https proxy.
   const [peerPort, proxyPort] = [await freePort(), await freePort()];
@@ -134,6 +142,7 @@ test('demote on an up --tls self-signed cluster: the replacing proxy serves http
   t.after(async () => { assert.equal(await promote.stop(), 0); });
   await promote.waitFor(/"msg":"member is ready"/, 90_000);
   assert.equal(await d.exited(), 0, 'promote stopped the proxy demote ran, and demote exited cleanly');
+  assert.match(promote.stdout(), new RegExp(`stopped pid ${d.child.pid} \\(${https(2)}\\)`));
   assert.match(promote.stdout(), /^\[7\/7\] start a local etcd-edge proxy on https:\/\/127\.0\.0\.1:\d+\n {6}pid \d+ on https:/m);
   for (const url of [https(2), `https://127.0.0.1:${proxyPort}`]) {
     const r = await curl(['--max-time', '5', ...auth, `${url}/v2/keys/tls-key`]);
