@@ -40,8 +40,15 @@ export const GATEWAY_FLAGS: FlagSpecs = {
     kind: 'string', choices: ['native', 'js'], env: flagToEnv('ETCD_EDGE_', 'data-path'),
     describe: 'what relays the bytes: native (the epoll addon, the default when it is built) or js (Node streams)',
   },
+  'relay-threads': {
+    kind: 'int', default: 1, env: flagToEnv('ETCD_EDGE_', 'relay-threads'),
+    describe: 'epoll threads of the native data path, each with its own listening socket on the port (SO_REUSEPORT); the js data path has one',
+  },
   ...LOG_LEVEL_FLAG,
 };
+
+/** The most relay threads --relay-threads accepts. */
+export const MAX_RELAY_THREADS = 64;
 
 /** Where the initial endpoints come from. */
 export type EndpointSourceKind = 'static' | 'srv' | 'discovery';
@@ -76,6 +83,8 @@ export interface GatewayConfig {
   readonly idleTimeoutMs: number;
   /** The data path asked for; undefined: native when the addon loads, else js. */
   readonly dataPath: 'native' | 'js' | undefined;
+  /** Relay threads of the native data path (1–64). */
+  readonly relayThreads: number;
 }
 
 /** Parses `gateway start` flags, env and an optional topology section (flag-named keys) into a frozen config. */
@@ -126,6 +135,7 @@ export function gatewayConfigFrom(f: ParsedFlags): GatewayConfig {
     maxConnections: nonNegativeInt(f, 'max-connections'),
     idleTimeoutMs: f.ms('idle-timeout') ?? 0,
     dataPath: dataPathOf(f.str('data-path')),
+    relayThreads: relayThreadsOf(f.int('relay-threads') ?? 1),
   };
   return Object.freeze(cfg);
 }
@@ -165,6 +175,13 @@ function dataPathOf(v: string | undefined): 'native' | 'js' | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'native' || v === 'js') return v;
   throw invalid(`--data-path must be native or js, not ${JSON.stringify(v)}`, 'pass --data-path native or --data-path js');
+}
+
+function relayThreadsOf(v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > MAX_RELAY_THREADS) {
+    throw invalid(`--relay-threads must be an integer from 1 to ${MAX_RELAY_THREADS}, not ${v}`, 'pass --relay-threads 1 (the default) or up to the number of cores');
+  }
+  return v;
 }
 
 function invalid(message: string, hint: string): EdgeError {

@@ -236,12 +236,12 @@ class TcpGateway implements Gateway {
         this.#log.warn({ reason: addon }, 'native data path unavailable: relaying with the JavaScript data path');
         dp = createJsDataPath({ ...common, remotes: this.#remotes });
       } else {
-        dp = createNativeDataPath({ ...common, addon });
+        dp = createNativeDataPath({ ...common, addon, relayThreads: cfg.relayThreads });
       }
     }
     this.#log.info({
       dataPath: dp.kind, nofile: nofile.soft, nofileBefore: nofile.before, maxConnections: this.#maxConnections,
-      idleTimeoutMs: cfg.idleTimeoutMs,
+      idleTimeoutMs: cfg.idleTimeoutMs, ...(dp.kind === 'native' ? { relayThreads: cfg.relayThreads } : {}),
     }, 'data path and limits');
     return dp;
   }

@@ -13,7 +13,8 @@ import type { RemoteView } from './remotes.js';
 
 /** The addon's functions (see relay.c). */
 export interface RelayAddon {
-  create(opts: { host: string; port: number; dialTimeoutMs: number; idleTimeoutMs: number; maxConnections: number; backlog: number },
+  create(opts: { host: string; port: number; dialTimeoutMs: number; idleTimeoutMs: number; maxConnections: number; backlog: number;
+    reusePort?: boolean },
     onEvent: (type: string, key: string, detail: string, num: number) => void): object;
   port(h: object): number;
   setEndpoints(h: object, eps: Array<[string, number, string, number]>): void;
@@ -39,6 +40,11 @@ export function loadAddon(path: string = DEFAULT_ADDON_PATH): RelayAddon | strin
 /** Options of the native data path. */
 export interface NativeOptions extends DataPathLimits {
   readonly addon: RelayAddon;
+  /**
+   * Relay threads (default 1). More than one: each thread has its own listening socket on the same port
+   * (SO_REUSEPORT), the kernel spreads new connections between them, and the connection cap is split evenly.
+   */
+  readonly relayThreads?: number;
 }
 
 /** Creates the native data path; listen() binds and starts its thread. */
@@ -49,10 +55,13 @@ export function createNativeDataPath(opts: NativeOptions): DataPath {
 class NativeDataPath implements DataPath {
   readonly kind = 'native';
   readonly #o: NativeOptions;
-  #h: object | undefined;
+  /** One handle per relay thread; the first one picks the port when it is 0. */
+  #hs: object[] = [];
   #bound: AddressInfo | undefined;
   #push = 0;
   #closed: ((cut: number) => void) | undefined;
+  #open = 0;
+  #cut = 0;
   #done = false;
 
   constructor(o: NativeOptions) {
@@ -61,12 +70,19 @@ class NativeDataPath implements DataPath {
 
   async listen(addr: HostPort, flag: string): Promise<AddressInfo> {
     const host = addr.host === '' || isIp(addr.host) ? addr.host : (await lookup(addr.host)).address;
+    const threads = Math.max(1, this.#o.relayThreads ?? 1);
+    const cap = this.#o.maxConnections > 0 ? Math.max(1, Math.floor(this.#o.maxConnections / threads)) : 0;
     try {
-      this.#h = this.#o.addon.create({
-        host, port: addr.port, dialTimeoutMs: this.#o.dialTimeoutMs, idleTimeoutMs: this.#o.idleTimeoutMs,
-        maxConnections: this.#o.maxConnections, backlog: 511,
-      }, this.#onEvent);
+      let port = addr.port;
+      for (let i = 0; i < threads; i++) {
+        this.#hs.push(this.#o.addon.create({
+          host, port, dialTimeoutMs: this.#o.dialTimeoutMs, idleTimeoutMs: this.#o.idleTimeoutMs,
+          maxConnections: cap, backlog: 511, reusePort: threads > 1,
+        }, this.#onEvent));
+        port = this.#o.addon.port(this.#hs[0]!);
+      }
     } catch (err) {
+      this.#abort();
       const code = (err as { code?: string }).code;
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL'
         ? 'address not available on this machine' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
@@ -76,13 +92,13 @@ class NativeDataPath implements DataPath {
       });
     }
     const family = host.includes(':') || host === '' ? 'IPv6' : 'IPv4';
-    this.#bound = { address: host === '' ? '::' : host, family, port: this.#o.addon.port(this.#h) };
+    this.#bound = { address: host === '' ? '::' : host, family, port: this.#o.addon.port(this.#hs[0]!) };
     return this.#bound;
   }
 
   setEndpoints(views: readonly RemoteView[]): void {
-    const h = this.#h;
-    if (!h || this.#done) return;
+    const hs = this.#hs;
+    if (hs.length === 0 || this.#done) return;
     // The best (lowest) SRV priority among the up endpoints, as the JS pick; weights ride along.
     const up = views.filter((v) => v.up);
     const best = Math.min(...up.map((v) => v.endpoint.priority));
@@ -98,7 +114,8 @@ class NativeDataPath implements DataPath {
       }
     })).then((list) => {
       if (seq !== this.#push || this.#done) return;
-      this.#o.addon.setEndpoints(h, list.filter((e): e is [string, number, string, number] => e !== undefined));
+      const eps = list.filter((e): e is [string, number, string, number] => e !== undefined);
+      for (const h of hs) this.#o.addon.setEndpoints(h, eps);
     });
   }
 
@@ -111,17 +128,39 @@ class NativeDataPath implements DataPath {
   }
 
   close(drainMs: number): Promise<number> {
-    const h = this.#h;
-    if (!h || this.#done) return Promise.resolve(0);
+    const hs = this.#hs;
+    if (hs.length === 0 || this.#done) return Promise.resolve(0);
     this.#done = true;
+    this.#open = hs.length;
     return new Promise((resolve) => {
-      this.#closed = (cut) => { this.#o.addon.join(h); resolve(cut); };
-      this.#o.addon.close(h, drainMs);
+      // Every thread reports "closed" once; the last one resolves with the sum of the cut connections.
+      this.#closed = (cut) => {
+        this.#cut += cut;
+        if (--this.#open > 0) return;
+        for (const h of hs) this.#o.addon.join(h);
+        resolve(this.#cut);
+      };
+      for (const h of hs) this.#o.addon.close(h, drainMs);
     });
   }
 
+  /** Closes the handles made before a failed listen (no connection was accepted yet). */
+  #abort(): void {
+    const hs = this.#hs;
+    this.#hs = [];
+    this.#done = true;
+    this.#open = hs.length;
+    this.#closed = () => { if (--this.#open === 0) for (const h of hs) this.#o.addon.join(h); };
+    for (const h of hs) this.#o.addon.close(h, 0);
+  }
+
   #stats(): [number, number, number, number, number, number] {
-    return this.#h ? this.#o.addon.stats(this.#h) : [0, 0, 0, 0, 0, 0];
+    let sum: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+    for (const h of this.#hs) {
+      const [a, b, c, d, e, f] = this.#o.addon.stats(h);
+      sum = [sum[0] + a, sum[1] + b, sum[2] + c, sum[3] + d, sum[4] + e, sum[5] + f];
+    }
+    return sum;
   }
 
   readonly #onEvent = (type: string, key: string, detail: string, num: number): void => {

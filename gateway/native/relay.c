@@ -44,6 +44,13 @@ static double get_num(napi_env env, napi_value obj, const char *name) {
   return d;
 }
 
+static int get_bool(napi_env env, napi_value obj, const char *name) {
+  napi_value v;
+  bool b = false;
+  if (napi_get_named_property(env, obj, name, &v) == napi_ok) napi_get_value_bool(env, v, &b);
+  return b;
+}
+
 // The gateway behind a handle; NULL, with a TypeError pending, for anything that is not one of ours.
 static gw_t *get_gw(napi_env env, napi_value v) {
   void *p = NULL;
@@ -70,7 +77,7 @@ static void finalize_external(napi_env env, void *data, void *hint) {
   if (!g->running || g->joined) free_gw(g); // a running thread still uses it: leak rather than crash
 }
 
-// create({host, port, dialTimeoutMs, idleTimeoutMs, maxConnections, backlog}, onEvent) → handle; throws on bind errors.
+// create({host, port, dialTimeoutMs, idleTimeoutMs, maxConnections, backlog, reusePort}, onEvent) → handle; throws on bind errors.
 static napi_value js_create(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -91,6 +98,12 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   if (lfd < 0) return throw_errno(env, errno, "socket");
   int one = 1, zero = 0;
   setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // More relay threads: each has its own listening socket on the same port and the kernel spreads the connections.
+  if (get_bool(env, argv[0], "reusePort") && setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+    int err = errno;
+    close(lfd);
+    return throw_errno(env, err, "SO_REUSEPORT");
+  }
   if (sa.ss_family == AF_INET6 && dual) setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
   if (bind(lfd, (struct sockaddr *)&sa, len) < 0 || listen(lfd, backlog > 0 ? backlog : 511) < 0) {
     int err = errno;

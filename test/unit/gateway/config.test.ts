@@ -113,3 +113,13 @@ test('--max-connections, --idle-timeout and --data-path, from flags and ETCD_EDG
   assert.throws(() => parseGatewayFlags(['--data-path', 'fast'], {}), (err: { code: string }) => err.code === 'EDGE_CONFIG_INVALID' || err.code === 'EDGE_USAGE');
   assert.throws(() => parseGatewayFlags(['--max-connections', '-1'], {}), (err: { code: string }) => err.code === 'EDGE_CONFIG_INVALID' || err.code === 'EDGE_USAGE');
 });
+
+test('--relay-threads: 1 by default, from the flag or ETCD_EDGE_RELAY_THREADS, 1 to 64', () => {
+  assert.equal(parseGatewayFlags([], {}).relayThreads, 1);
+  assert.equal(parseGatewayFlags(['--relay-threads', '2'], {}).relayThreads, 2);
+  assert.equal(parseGatewayFlags([], { ETCD_EDGE_RELAY_THREADS: '4' }).relayThreads, 4);
+  for (const bad of ['0', '65', '-1']) {
+    assert.throws(() => parseGatewayFlags(['--relay-threads', bad], {}), (err: { code: string; message: string }) =>
+      (err.code === 'EDGE_CONFIG_INVALID' && /--relay-threads must be an integer from 1 to 64/.test(err.message)) || err.code === 'EDGE_USAGE');
+  }
+});
