@@ -1,10 +1,18 @@
-// Dials a member's client URL for the gRPC frame relay: TCP for http members, TLS with ALPN h2 (the proxy's
-// upstream TLS settings) for https ones, bounded by the dial timeout.
+// Opens connections to members: TCP for http members, TLS with the proxy's upstream settings and an ALPN
+// protocol for https ones (SNI only for names). The HTTP/1.1 pool and the gRPC frame relay (ALPN h2, bounded by
+// the dial timeout) both dial through here.
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { isIp, urlHost } from '../core/net.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+
+/** Starts a connection to a member at host:port: plain TCP without tls, else TLS offering alpn. */
+export function memberSocket(host: string, port: number, tlsOpts: ClientTlsOptions | undefined, alpn: string): Socket {
+  return tlsOpts !== undefined
+    ? tls.connect({ host, port, ...tlsOpts, ALPNProtocols: [alpn], ...(isIp(host) ? {} : { servername: host }) })
+    : net.connect({ host, port });
+}
 
 /** Connects to url; done gets the connected socket, or the error (the socket is then destroyed). */
 export function dialMember(url: string, opts: { readonly tls: ClientTlsOptions | undefined; readonly timeoutMs: number },
@@ -14,9 +22,7 @@ export function dialMember(url: string, opts: { readonly tls: ClientTlsOptions |
   const https = u.protocol === 'https:';
   const port = Number(u.port || (https ? 443 : 80));
   let finished = false;
-  const s: Socket = https
-    ? tls.connect({ ...(opts.tls ?? { rejectUnauthorized: true }), host, port, ALPNProtocols: ['h2'], ...(isIp(host) ? {} : { servername: host }) })
-    : net.connect({ host, port });
+  const s = memberSocket(host, port, https ? opts.tls ?? { rejectUnauthorized: true } : undefined, 'h2');
   const end = (err: Error | undefined): void => {
     if (finished) return;
     finished = true;

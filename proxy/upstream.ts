@@ -1,10 +1,10 @@
 // Keep-alive connections to one member, and one request/response exchange at a time on each (HTTP/1.1, no
 // pipelining). Replaces node:http's Agent + ClientRequest on the data path: dial timeout, TCP_NODELAY, request
 // head and body in one writev, backpressure through pause/resume, and read/write timeouts per exchange.
-import net from 'node:net';
-import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { ResponseParser } from './http1.js';
+import { memberSocket } from './member-dial.js';
 
 /** One request, serialised except for its body. */
 export interface UpstreamRequest {
@@ -125,11 +125,11 @@ class Exchange implements UpstreamExchange {
 }
 
 class Conn {
-  readonly socket: net.Socket;
+  readonly socket: Socket;
   readonly #pool: UpstreamPool;
   ex: Exchange | undefined;
 
-  constructor(pool: UpstreamPool, socket: net.Socket) {
+  constructor(pool: UpstreamPool, socket: Socket) {
     this.#pool = pool;
     this.socket = socket;
     socket.on('data', (c: Buffer) => { if (this.ex) this.ex.onData(c); else socket.destroy(); });
@@ -179,9 +179,7 @@ export class UpstreamPool {
 
   #connect(): Conn {
     const t = this.#target;
-    const s = t.tls
-      ? tls.connect({ host: t.hostname, port: t.port, ...t.tls, ALPNProtocols: ['http/1.1'], ...(net.isIP(t.hostname) ? {} : { servername: t.hostname }) })
-      : net.connect({ host: t.hostname, port: t.port });
+    const s = memberSocket(t.hostname, t.port, t.tls, 'http/1.1');
     s.setNoDelay(true);
     const timer = setTimeout(() => s.destroy(timeoutError('dial', t.dialTimeoutMs)), t.dialTimeoutMs);
     s.once(t.tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
