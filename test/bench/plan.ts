@@ -33,6 +33,9 @@ export type Workload =
   | { readonly id: string; readonly label: string; readonly tool: 'wrk'; readonly connections: number; readonly request: HttpRequestSpec }
   | { readonly id: string; readonly label: string; readonly tool: 'h2load'; readonly connections: number; readonly streams: number; readonly path: string; readonly frame: Buffer };
 
+/** The paced workload: throughput is fixed by the load generator, so only latency and CPU compare. */
+export const PACED_WORKLOAD = 'v2-get-c128-paced';
+
 /** The key every read workload reads (seeded in the v2 and the v3 store). */
 export const READ_KEY = 'bench';
 /** Its value: 100 bytes. */
@@ -48,6 +51,9 @@ export function allWorkloads(): Workload[] {
   return [
     { id: 'v2-get-c32', label: 'v2 GET, 32 conns', tool: 'wrk', connections: 32, request: v2get },
     { id: 'v2-get-c128', label: 'v2 GET, 128 conns', tool: 'wrk', connections: 128, request: v2get },
+    // The same connections at one offered rate (128 conns x 1 request per ~17 ms, about 7,000 req/s, below every
+    // target's capacity): latency compared at equal load, not each target at its own saturation.
+    { id: PACED_WORKLOAD, label: 'v2 GET, 128 conns, paced (~7k req/s)', tool: 'wrk', connections: 128, request: { ...v2get, delayMs: 16 } },
     { id: 'v3-range', label: 'v3 JSON range, 32 conns', tool: 'wrk', connections: 32,
       request: { method: 'POST', path: '/v3/kv/range', headers: json, body: JSON.stringify({ key: b64(READ_KEY) }) } },
     { id: 'v3-put', label: 'v3 JSON put, 32 conns', tool: 'wrk', connections: 32,

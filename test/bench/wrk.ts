@@ -10,6 +10,12 @@ export interface HttpRequestSpec {
   readonly path: string;
   readonly body?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Paced load: each connection waits this many ms after a response before its next request (wrk's delay()), so
+   * the offered rate is about connections / (delay + latency) whatever the target's capacity, and targets are
+   * compared at the same load instead of each at its own saturation.
+   */
+  readonly delayMs?: number;
 }
 
 /** Counts of failed requests, as wrk reports them (status = non-2xx/3xx responses). */
@@ -64,6 +70,7 @@ export function wrkScript(req: HttpRequestSpec, spread: readonly { host: string;
     '  local a = spread[(n - 1) % #spread + 1]',
     '  thread.addr = wrk.lookup(a[1], a[2])[1]',
     'end',
+    ...(req.delayMs !== undefined ? [`function delay() return ${Math.max(0, Math.round(req.delayMs))} end`] : []),
     'function done(summary, latency, requests)',
     '  local e = summary.errors',
     `  io.write(string.format('${MARK}{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"p999Us":%d,"maxUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',`,

@@ -9,7 +9,7 @@ test('defaults: 3 rounds of 4 s, every workload and target, the given output', (
   assert.equal(o.durationS, 4);
   assert.equal(o.out, '/repo/BENCHMARKS.md');
   assert.equal(o.targets.length, 9);
-  assert.equal(o.workloads.length, 9);
+  assert.equal(o.workloads.length, 10);
   assert.equal(o.profileDir, undefined);
   assert.deepEqual(o.edgeProxyArgs, []);
   assert.ok(Object.isFrozen(o));

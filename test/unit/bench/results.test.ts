@@ -72,3 +72,21 @@ test('the 1000-connection goal is judged on the slowest request of the worst rou
 test('noisy lists figures whose rounds spread by more than 15 %', () => {
   assert.deepEqual(noisy(cells(runs, ws)), ['v2-get-c32 / edge-gateway: req/s spread 24 %']);
 });
+
+test('the paced workload judges latency and CPU only, not throughput', () => {
+  const w = allWorkloads().filter((x) => x.id === 'v2-get-c128-paced');
+  const rs = [0, 1].flatMap((round) => [
+    run('v2-get-c128-paced', 'go-gateway', round, 7_000, { cpuUsPerReq: 30, p99Us: 4000 }),
+    run('v2-get-c128-paced', 'edge-gateway', round, 6_900, { cpuUsPerReq: 20, p99Us: 3000 }),
+    run('v2-get-c128-paced', 'haproxy', round, 7_000, { cpuUsPerReq: 25 }),
+    run('v2-get-c128-paced', 'go-proxy', round, 7_000, { cpuUsPerReq: 90, p99Us: 5000 }),
+    run('v2-get-c128-paced', 'edge-proxy', round, 6_950, { cpuUsPerReq: 70, p99Us: 6000 }),
+  ]);
+  const gs = goals(ratios(cells(rs, w), w), cells(rs, w));
+  const by = (s: string): boolean | undefined => gs.find((g) => g.goal === `v2-get-c128-paced: ${s}`)?.met;
+  assert.equal(by('gateway p99 <= etcd gateway p99'), true);
+  assert.equal(by('gateway CPU/req <= 1.0x HAProxy'), true);
+  assert.equal(by('proxy p99 <= etcd v2 proxy p99'), false);
+  assert.equal(by('proxy CPU/req <= 0.67x etcd v2 proxy'), false);
+  assert.equal(gs.filter((g) => g.goal.startsWith('v2-get-c128-paced') && /gateway >=|proxy >=/.test(g.goal)).length, 0);
+});

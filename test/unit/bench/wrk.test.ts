@@ -49,4 +49,10 @@ test('wrkScript without spread keeps the URL address', () => {
   const s = wrkScript({ method: 'GET', path: '/v2/keys/bench' });
   assert.match(s, /^local spread = \{\}$/m);
   assert.doesNotMatch(s, /wrk\.body/);
+  assert.doesNotMatch(s, /function delay/);
+});
+
+test('wrkScript paces a connection with wrk\'s delay() when the request asks for it', () => {
+  const s = wrkScript({ method: 'GET', path: '/v2/keys/bench', delayMs: 16.4 });
+  assert.match(s, /^function delay\(\) return 16 end$/m);
 });
