@@ -1,7 +1,7 @@
 // The cluster under test: `etcd-edge up --edge=false` on ports chosen at run time, the members' PIDs (from its
 // log), their raft IDs and the leader (v3 JSON /v3/maintenance/status), leadership pinned on a chosen member
 // (/v3/maintenance/transfer-leadership), the keys the workloads read, and compaction between rounds.
-import { BIN } from '../helpers/bin.js';
+import { BIN, BIN_NODE_FLAGS } from '../helpers/bin.js';
 import type { BenchProc, ProcSet } from './procs.js';
 import { READ_KEY, READ_VALUE } from './plan.js';
 
@@ -40,7 +40,7 @@ async function status(clientUrl: string): Promise<Status> {
 /** Starts the bundled 3-member cluster (clients on P..P+2, peers on P+3..P+5) and waits until it is up. */
 export async function startCluster(procs: ProcSet, basePort: number, dataDir: string): Promise<BenchCluster> {
   // No metrics listener: its bundled slot (P+8) is where the bench puts a target.
-  const proc = procs.start('etcd-edge up', process.execPath, [BIN, 'up', '--base-port', String(basePort), '--edge=false', '--listen-metrics-urls=', '--data-dir', dataDir]);
+  const proc = procs.start('etcd-edge up', process.execPath, [...BIN_NODE_FLAGS, BIN, 'up', '--base-port', String(basePort), '--edge=false', '--listen-metrics-urls=', '--data-dir', dataDir]);
   await proc.waitFor(/"msg":"etcd-edge is up"/, 90_000);
   const clientUrl = (i: number): string => `http://127.0.0.1:${basePort + i}`;
   const members: BenchMember[] = [];

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BIN } from '../helpers/bin.js';
+import { BIN, BIN_NODE_FLAGS } from '../helpers/bin.js';
 import type { BenchCluster } from './cluster.js';
 import type { TargetId } from './plan.js';
 import type { BenchProc, ProcSet } from './procs.js';
@@ -38,7 +38,8 @@ const READY = /ready to proxy client requests/;
 const REFRESH_MS = '3600000';
 
 function nodeArgs(o: TargetOptions, id: TargetId): string[] {
-  return o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(o.profileDir, id)];
+  // The flags of the CLI's first line first: the targets run as `npx etcd-edge` runs them.
+  return [...BIN_NODE_FLAGS, ...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.join(o.profileDir, id)])];
 }
 
 function initialCluster(c: BenchCluster): string {

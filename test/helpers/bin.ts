@@ -2,11 +2,26 @@
 // collected, a wait for a line (the component's stable ready log line), and a stop by PID that returns the code.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point. */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/etcd-edge.js');
+
+/**
+ * The node flags of a script's `#!/usr/bin/env -S node <flags>` line, so that a child started as
+ * `node <flags> <script>` runs as `npx etcd-edge` (the kernel reading that line) runs it.
+ */
+export function shebangNodeFlags(script: string): string[] {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  if (m === null) throw new Error(`${script}: unexpected first line ${JSON.stringify(first)}`);
+  return (m[1] ?? '').split(' ').filter((f) => f !== '');
+}
+
+/** The flags the CLI's own first line gives node. */
+export const BIN_NODE_FLAGS: readonly string[] = shebangNodeFlags(BIN);
 
 /** A clean environment: PATH and HOME only, plus what the test adds. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -27,7 +42,7 @@ export interface BinProcess {
 
 /** Spawns `etcd-edge <args>`. */
 export function spawnBin(args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): BinProcess {
-  return spawnCmd(process.execPath, [BIN, ...args], opts);
+  return spawnCmd(process.execPath, [...BIN_NODE_FLAGS, BIN, ...args], opts);
 }
 
 /** Spawns any command the same way (a clean environment, output collected), e.g. etcd-edge under script(1). */
