@@ -4,12 +4,12 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { lifecycleGuard } from './lifecycle.js';
 import type { Component } from './lifecycle.js';
 import { mergeMetricsTexts } from './metrics-text.js';
 import { listen } from './net.js';
 import type { HostPort } from './net.js';
+import { createLazyRegistry } from './prom.js';
 
 /** Answers one extra GET route. */
 export type MetricsRoute = (req: IncomingMessage, res: ServerResponse) => void;
@@ -96,12 +96,12 @@ export function createMetricsServer(config: Readonly<MetricsServerConfig>): Metr
 /** Runs a component with a metrics listener beside it: /metrics (the component's text, or process metrics), /livez, /readyz. */
 export function withMetricsListener(component: Component, opts: { listen: readonly HostPort[]; metrics?: () => Promise<string> }): Component {
   if (opts.listen.length === 0) return component;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Node's process metrics come from prom-client, loaded at the first scrape.
+  const registry = createLazyRegistry();
   let ready = false;
   const server = createMetricsServer({
     listen: opts.listen,
-    metrics: async () => mergeMetricsTexts([await registry.metrics(), ...(opts.metrics ? [await opts.metrics()] : [])]),
+    metrics: async () => mergeMetricsTexts([await registry.get().metrics(), ...(opts.metrics ? [await opts.metrics()] : [])]),
     notReady: () => (ready ? undefined : 'not started'),
   });
   return {

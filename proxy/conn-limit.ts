@@ -1,11 +1,12 @@
 // The proxy's connection-cap metrics: etcd_edge_proxy_refused_connections_total (closed at accept over
 // --max-connections), etcd_edge_proxy_connections and etcd_edge_proxy_max_connections, read at scrape time.
-import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ConnectionCap } from '../core/conn-cap.js';
+import type { PromClient } from '../core/prom.js';
 
 /** Registers the cap's figures in the proxy's registry. */
-export function registerCapMetrics(registry: Registry, cap: ConnectionCap): void {
+export function registerCapMetrics(registry: Registry, prom: PromClient, cap: ConnectionCap): void {
+  const { Counter, Gauge } = prom;
   new Counter({
     name: 'etcd_edge_proxy_refused_connections_total', help: 'Client connections closed at accept because --max-connections was reached.', registers: [registry],
     collect() { this.reset(); this.inc(cap.refused()); },

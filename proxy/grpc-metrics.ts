@@ -1,8 +1,7 @@
 // gRPC metrics of the proxy (ours, named after go-grpc-prometheus' server metrics): calls started and handled,
 // by service, method and gRPC code, added to the proxy's registry. Methods outside etcd's services are counted
 // as OTHER so a client cannot grow the label set. The data path only bumps numbers; scrapes hand them over.
-import { Counter } from 'prom-client';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistration } from '../core/prom.js';
 
 /** What the gRPC forwarder records. */
 export interface GrpcMetrics {
@@ -14,24 +13,26 @@ const KNOWN = /^\/(etcdserverpb\.(KV|Watch|Lease|Cluster|Maintenance|Auth)|v3ele
 
 interface Slot { started: number; readonly handled: Map<number, number> }
 
-/** Registers the gRPC counters in registry. */
-export function createGrpcMetrics(registry: Registry): GrpcMetrics {
+/** Creates the gRPC counters; extend declares them in the proxy's registry (when it is built). */
+export function createGrpcMetrics(extend: (register: MetricsRegistration) => void): GrpcMetrics {
   const slots = new Map<string, Slot>();
   const labelsOf = (path: string): { grpc_service: string; grpc_method: string } => {
     const [service = '', method = ''] = path.slice(1).split('/');
     return { grpc_service: service, grpc_method: method };
   };
-  new Counter({
-    name: 'etcd_proxy_grpc_started_total', help: 'gRPC calls started on the proxy, by service and method.',
-    labelNames: ['grpc_service', 'grpc_method'], registers: [registry],
-    collect() { for (const [p, s] of slots) { if (s.started > 0) this.inc(labelsOf(p), s.started); s.started = 0; } },
-  });
-  new Counter({
-    name: 'etcd_proxy_grpc_handled_total', help: 'gRPC calls completed on the proxy, by service, method and gRPC status code.',
-    labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [registry],
-    collect() {
-      for (const [p, s] of slots) for (const [code, n] of s.handled) { if (n > 0) this.inc({ ...labelsOf(p), grpc_code: String(code) }, n); s.handled.set(code, 0); }
-    },
+  extend((registry, { Counter }) => {
+    new Counter({
+      name: 'etcd_proxy_grpc_started_total', help: 'gRPC calls started on the proxy, by service and method.',
+      labelNames: ['grpc_service', 'grpc_method'], registers: [registry],
+      collect() { for (const [p, s] of slots) { if (s.started > 0) this.inc(labelsOf(p), s.started); s.started = 0; } },
+    });
+    new Counter({
+      name: 'etcd_proxy_grpc_handled_total', help: 'gRPC calls completed on the proxy, by service, method and gRPC status code.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [registry],
+      collect() {
+        for (const [p, s] of slots) for (const [code, n] of s.handled) { if (n > 0) this.inc({ ...labelsOf(p), grpc_code: String(code) }, n); s.handled.set(code, 0); }
+      },
+    });
   });
   return {
     call(path) {

@@ -5,8 +5,9 @@
 // the labels on every observe(), about 5 % of the proxy's CPU per request). prom-client itself (about 10 MB of
 // RSS) is loaded at the first scrape, so Node's default process metrics (GC, event-loop lag) start from there.
 import type { ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Counter, Registry } from 'prom-client';
+import { createLazyRegistry } from '../core/prom.js';
+import type { MetricsRegistration, PromClient } from '../core/prom.js';
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);
 const BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048];
@@ -16,7 +17,10 @@ export type DropReason = 'zero_endpoints' | 'all_endpoints_failed' | 'readonly' 
 
 /** The metrics surface the proxy records into. */
 export interface ProxyMetrics {
+  /** The prom-client registry, built (and prom-client loaded) on first use: a scrape. */
   readonly registry: Registry;
+  /** Declares more metrics in the registry, now or when it is built. */
+  extend(register: MetricsRegistration): void;
   requested(method: string): void;
   handled(method: string, code: number, startNs: bigint): void;
   dropped(method: string, reason: DropReason): void;
@@ -114,11 +118,9 @@ interface Pending {
   readonly endpoints: { available: number; total: number };
 }
 
-/** Builds the prom-client registry over the pending counts (at the first scrape). */
-function buildRegistry(p: Pending): Registry {
-  const { Counter, Gauge, Registry, collectDefaultMetrics } = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/** Declares the proxy's metrics over the pending counts (when the registry is built, at the first scrape). */
+function registerProxyMetrics(p: Pending, registry: Registry, prom: PromClient): void {
+  const { Counter, Gauge } = prom;
   new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry], collect() { p.reqs.flush(this); } });
   new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry], collect() { p.handled.flush(this); } });
   new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry], collect() { p.drops.flush(this); } });
@@ -131,7 +133,6 @@ function buildRegistry(p: Pending): Registry {
     },
   });
   new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry], collect() { p.served.flush(this); } });
-  return registry;
 }
 
 /** Creates the proxy's metrics; the prom-client registry (with Node's default process metrics) comes at the first scrape. */
@@ -141,7 +142,8 @@ export function createMetrics(): ProxyMetrics {
     duration: new MethodHistogram(), endpoints: { available: 0, total: 0 },
   };
   const { reqs, handled, drops, served, duration } = p;
-  let registry: Registry | undefined;
+  const lazy = createLazyRegistry();
+  lazy.add((registry, prom) => registerProxyMetrics(p, registry, prom));
   // Per-method slots, built on first use: the data path then only increments numbers.
   const byMethod = new Map<string, PerMethod>();
   const per = (method: string): PerMethod => {
@@ -154,7 +156,8 @@ export function createMetrics(): ProxyMetrics {
     return x;
   };
   return {
-    get registry() { return (registry ??= buildRegistry(p)); },
+    get registry() { return lazy.get(); },
+    extend: (register) => lazy.add(register),
     requested: (method) => per(method).req(),
     handled(method, code, startNs) {
       const x = per(method);

@@ -148,7 +148,7 @@ class EdgeProxy implements Proxy {
     const max = cfg.maxConnections > 0 ? cfg.maxConnections : deriveMaxConnections({ nofile: nofile.soft, fdsPerConnection: 2, listeners });
     this.#log.info({ soft: nofile.soft, hard: nofile.hard, before: nofile.before, maxConnections: max, derived: cfg.maxConnections === 0, listeners }, 'open-file limit');
     const cap = createConnectionCap({ max, idleTimeoutMs: cfg.idleTimeoutMs, logger: this.#log });
-    registerCapMetrics(this.#metrics.registry, cap);
+    this.#metrics.extend((registry, prom) => registerCapMetrics(registry, prom, cap));
     return cap;
   }
 
@@ -184,7 +184,7 @@ class EdgeProxy implements Proxy {
     const cfg = this.#config;
     const sessions = createSessionPool({ tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs });
     this.#sessions = sessions;
-    const metrics = createGrpcMetrics(this.#metrics.registry);
+    const metrics = createGrpcMetrics((r) => this.#metrics.extend(r));
     const onStream = createGrpcHandler({
       director: d, sessions, metrics, readonly: cfg.mode === 'readonly', rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
     });
