@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20
 // The etcd-edge command: dispatches `etcd-edge <subcommand>`, turns SIGINT/SIGTERM into an AbortSignal, prints
 // EdgeErrors as `error: … [CODE]` + `hint: …`, and is the only place that exits the process.
 import { exitCodeFor, formatForCli } from '../core/errors.js';
