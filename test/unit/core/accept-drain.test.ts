@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { closeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { drainAccepts } from '../../../core/accept-drain.js';
 import { createConnectionCap } from '../../../core/conn-cap.js';
@@ -9,6 +13,7 @@ import { openDescriptors } from '../../../core/limits.js';
 import { noopLogger } from '../../../core/log.js';
 import { acceptAddon } from '../../../core/native-addon.js';
 import type { AcceptAddon } from '../../../core/native-addon.js';
+import { requireTool } from '../../helpers/etcd.js';
 import { freePorts } from '../../helpers/ports.js';
 
 const addon = acceptAddon();
@@ -146,6 +151,9 @@ test('net.Server#maxConnections still holds for drained connections (drop emitte
   let drops = 0;
   server.on('drop', () => { drops++; });
   drainAccepts(server, need());
+  let inTurn = 0;
+  let dropsInFirstTurn = -1;
+  server.on('connection', () => { if (inTurn++ === 0) setImmediate(() => { if (dropsInFirstTurn < 0) dropsInFirstTurn = drops; }); });
   const { port } = await listening(server);
   let clients: net.Socket[] = [];
   t.after(() => { clients.forEach((c) => c.destroy()); server.close(); });
@@ -154,4 +162,34 @@ test('net.Server#maxConnections still holds for drained connections (drop emitte
   const count = await new Promise<number>((r, j) => server.getConnections((e, n) => (e ? j(e) : r(n))));
   assert.equal(count, 10);
   assert.equal(drops, 40);
+  assert.ok(dropsInFirstTurn > 0, `the drained excess was dropped in the first turn (${dropsInFirstTurn})`);
+});
+
+test('an HTTPS server takes a burst in one turn too (TLS wraps the drained sockets) and answers every client', async (t) => {
+  requireTool('openssl', 'openssl');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'accept-drain-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' });
+  const cert = readFileSync(path.join(dir, 'c.pem'));
+  const server = https.createServer({ cert, key: readFileSync(path.join(dir, 'k.pem')) }, (_req, res) => res.end('ok'));
+  drainAccepts(server, need());
+  const turns = perTurn(server);
+  const { port } = await listening(server);
+  const reqs: http.ClientRequest[] = [];
+  t.after(() => { reqs.forEach((r) => r.destroy()); server.closeAllConnections(); server.close(); });
+  const answers = Array.from({ length: 30 }, () => new Promise<string>((resolve, reject) => {
+    const r = https.get({ host: '127.0.0.1', port, servername: 'localhost', ca: cert, agent: false, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); }).on('end', () => resolve(`${res.statusCode} ${body}`));
+    });
+    r.on('error', reject);
+    reqs.push(r);
+  }));
+  await new Promise((r) => process.nextTick(r));
+  await sleep(20);
+  const until = Date.now() + 200;
+  while (Date.now() < until) { /* the kernel queues the connections */ }
+  assert.deepEqual(await Promise.all(answers), Array.from({ length: 30 }, () => '200 ok'));
+  assert.ok(Math.max(...turns) > 1, `more than one connection in one turn (turns: ${turns.join(',')})`);
 });
