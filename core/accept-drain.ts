@@ -1,8 +1,6 @@
-// Accepts a burst in one event-loop turn. libuv accepts one connection per turn; when turns are long (a busy
-// proxy) a burst of connects waits in the kernel's accept queue for as many turns, seconds at 1,000 clients. When
-// Node accepts one, this takes the rest that wait now (the addon's acceptPending) and hands each to the server as
-// Node would have: the server's socket options, its connection count (close, getConnections, maxConnections) and
-// its 'connection' event, so the cap, the HTTP/TLS layer and the timeouts see them like any other.
+// Accepts a burst in one event-loop turn: libuv accepts one connection per turn, so when Node accepts one, the
+// ones waiting behind it are taken too (the addon's acceptPending) and handed to the server as Node would (socket
+// options, connection count, 'connection'), so the cap, the HTTP/TLS layer and the timeouts see them all.
 import { closeSync } from 'node:fs';
 import net from 'node:net';
 import type { AcceptAddon } from './native-addon.js';
@@ -54,7 +52,8 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
     let socket: net.Socket;
     try {
       socket = new net.Socket({
-        fd, readable: true, writable: true, allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
+        fd, readable: true, writable: true,
+        allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
         ...(s.highWaterMark !== undefined ? { readableHighWaterMark: s.highWaterMark, writableHighWaterMark: s.highWaterMark } : {}),
       } as net.SocketConstructorOpts);
     } catch {

@@ -1,8 +1,6 @@
-// acceptPending(fd, max): accepts what is waiting in a listening socket's queue right now, up to max, and returns
-// the new descriptors (non-blocking, close-on-exec). libuv accepts one connection per event-loop turn; under a
-// burst the rest wait in the kernel's queue for as many turns. The caller (core/accept-drain.ts) wraps each
-// descriptor into a net.Socket. Stops at the first EAGAIN (queue empty), at max, or at any other error
-// (EMFILE/ENFILE included): what was accepted so far is returned, and the error is left to libuv's next accept.
+// acceptPending(fd, max): accepts up to max connections waiting on a listening socket now (non-blocking,
+// close-on-exec) and returns their descriptors; stops at EAGAIN, at max, or at any other error (EMFILE too: what
+// was accepted is returned, the error is left to libuv's next accept). Used by core/accept-drain.ts.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
