@@ -2,6 +2,9 @@
 // listener, the connection cap and the relay. The gateway drives either through this one interface.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { drainAccepts } from '../core/accept-drain.js';
+import { acceptAddon } from '../core/native-addon.js';
+import type { AcceptAddon } from '../core/native-addon.js';
 import { listen } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { Endpoint } from './endpoint.js';
@@ -44,6 +47,8 @@ export interface DataPathLimits {
 /** Options of the JavaScript data path. */
 export interface JsDataPathOptions extends DataPathLimits {
   readonly remotes: Remotes;
+  /** The accept drain; default the addon's when it loads, null: Node's one accept per event-loop turn. */
+  readonly acceptAddon?: AcceptAddon | null;
 }
 
 /** Creates the JavaScript data path (Node streams; the fallback when the addon is not there). */
@@ -69,6 +74,8 @@ class JsDataPath implements DataPath {
     // Over the cap, Node closes the accepted handle before any JavaScript socket exists and emits 'drop'.
     this.#server.maxConnections = o.maxConnections;
     this.#server.on('drop', () => { this.#refused++; o.events.onRefused(1); });
+    // A burst of connects is taken in one event-loop turn (the addon's accept drain), each under the same cap.
+    drainAccepts(this.#server, o.acceptAddon === undefined ? acceptAddon() : o.acceptAddon ?? undefined);
   }
 
   listen(addr: HostPort, flag: string): Promise<AddressInfo> {

@@ -1,11 +1,11 @@
-// The native data path: the Node-API addon (gateway/native/*.c, built by `npm ci` into build/Release) owns
-// the listening socket and relays on its own epoll thread; this side pushes the up endpoints to it, turns its
-// events (failed dials, refusals, no endpoint) into the control plane's calls, and reads its counters.
+// The native data path: the Node-API addon (gateway/native/*.c, built by `npm ci` into build/Release, loaded by
+// core/native-addon.ts) owns the listening socket and relays on its own epoll thread; this side pushes the up
+// endpoints to it, turns its events (failed dials, refusals, no endpoint) into the control plane's calls, and
+// reads its counters.
 import { lookup } from 'node:dns/promises';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { EdgeError } from '../core/errors.js';
+import { loadNativeAddon, NATIVE_ADDON_PATH } from '../core/native-addon.js';
 import { formatHostPort, isIp } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { DataPath, DataPathLimits } from './datapath.js';
@@ -23,18 +23,13 @@ export interface RelayAddon {
   join(h: object): void;
 }
 
-/** Where `npm ci` puts the addon, relative to the compiled module (build/gateway/native.js). */
-export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('../Release/gateway_relay.node', import.meta.url));
+/** Where `npm ci` puts the addon (core/native-addon.ts). */
+export const DEFAULT_ADDON_PATH = NATIVE_ADDON_PATH;
 
 /** Loads the addon; returns it, or the reason it cannot be used (one line). */
 export function loadAddon(path: string = DEFAULT_ADDON_PATH): RelayAddon | string {
   if (process.platform !== 'linux') return `the native data path needs Linux (epoll), not ${process.platform}`;
-  try {
-    return createRequire(import.meta.url)(path) as RelayAddon;
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err);
-    return `cannot load ${path}: ${msg}`;
-  }
+  return loadNativeAddon<RelayAddon>(path);
 }
 
 /** Options of the native data path. */

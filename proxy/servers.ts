@@ -5,6 +5,8 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { drainAccepts } from '../core/accept-drain.js';
+import { acceptAddon } from '../core/native-addon.js';
 import { listen } from '../core/net.js';
 import type { Logger } from '../core/log.js';
 import { readPem } from '../core/tls.js';
@@ -95,6 +97,7 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
     front.h2?.attach(s, l.tls && cfg.serverTls !== undefined);
     // The cap's listener is prepended, so it sees every raw connection, h2 or not, first.
     front.cap?.attach(s);
+    drainAccepts(s, acceptAddon()); // prepended after the cap: a burst is taken in one turn, and each passes the cap
     s.on('clientError', onClientError(metrics, front.h2));
     s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));

@@ -10,6 +10,7 @@
 // A connection ends when both directions are done, or at once on an error or reset on either side.
 // This file is the Node-API surface; loop.c is the thread, conn.c the relay of one connection, dial.c the dialer.
 #include "relay.h"
+#include "../../core/native/accept.h"
 
 // ---- Node-API surface ---------------------------------------------------------------------------------------
 
@@ -262,6 +263,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "join", NULL, js_join, NULL, NULL, NULL, napi_default, NULL },
+    { "acceptPending", NULL, edge_accept_pending, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
