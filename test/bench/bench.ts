@@ -67,7 +67,7 @@ async function run(opts: BenchOptions, procs: ProcSet, workDir: string, argv: re
   if (opts.profileDir !== undefined) mkdirSync(opts.profileDir, { recursive: true });
   const { runs, notes } = await runSession({
     procs, workDir, basePort, rounds: opts.rounds, durationS: opts.durationS, workloads: opts.workloads, targets: opts.targets,
-    profileDir: opts.profileDir === undefined ? undefined : path.resolve(opts.profileDir), edgeProxyArgs: opts.edgeProxyArgs,
+    profileDir: opts.profileDir === undefined ? undefined : path.resolve(opts.profileDir), edgeProxyArgs: opts.edgeProxyArgs, edgeGatewayArgs: opts.edgeGatewayArgs,
     ticksPerS: clockTicksPerSecond(), log,
   });
   const loadAfter = readLoadavg();

@@ -13,6 +13,7 @@ export interface BenchOptions {
   readonly out: string;
   readonly profileDir: string | undefined;
   readonly edgeProxyArgs: readonly string[];
+  readonly edgeGatewayArgs: readonly string[];
   /** How long to wait for a 1-minute load average below 1.0 before starting. */
   readonly maxLoadWaitS: number;
 }
@@ -26,6 +27,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [flags]
   --out PATH            where to write the report (default BENCHMARKS.md at the repository root; - for stdout)
   --profile DIR         run our proxy and gateway under node --cpu-prof, profiles in DIR/<target>/
   --edge-proxy-args=S   extra flags for etcd-edge proxy, space-separated (e.g. --edge-proxy-args="--access-log info")
+  --edge-gateway-args=S extra flags for the native etcd-edge gateway, space-separated (e.g. --edge-gateway-args="--relay-threads 2")
   --max-load-wait S     wait up to S seconds for the 1-minute load average to drop below 1.0 (default 180)
 `;
 
@@ -49,7 +51,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     args: [...argv], strict: true, allowPositionals: false,
     options: {
       rounds: { type: 'string' }, duration: { type: 'string' }, workloads: { type: 'string' }, targets: { type: 'string' },
-      out: { type: 'string' }, profile: { type: 'string' }, 'edge-proxy-args': { type: 'string' }, 'max-load-wait': { type: 'string' },
+      out: { type: 'string' }, profile: { type: 'string' }, 'edge-proxy-args': { type: 'string' }, 'edge-gateway-args': { type: 'string' }, 'max-load-wait': { type: 'string' },
     },
   });
   const all = allWorkloads();
@@ -62,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     out: values.out ?? defaultOut,
     profileDir: values.profile,
     edgeProxyArgs: (values['edge-proxy-args'] ?? '').split(' ').filter((s) => s !== ''),
+    edgeGatewayArgs: (values['edge-gateway-args'] ?? '').split(' ').filter((s) => s !== ''),
     maxLoadWaitS: positiveInt('max-load-wait', values['max-load-wait'], 180),
   });
 }

@@ -23,6 +23,7 @@ export interface SessionOptions {
   readonly targets: readonly TargetId[];
   readonly profileDir: string | undefined;
   readonly edgeProxyArgs: readonly string[];
+  readonly edgeGatewayArgs: readonly string[];
   readonly ticksPerS: number;
   readonly log: (line: string) => void;
 }
@@ -90,12 +91,13 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   await seedKeys(cluster);
   const p = o.basePort + 6;
   const { targets, skipped } = await startTargets({
-    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, leader,
+    procs: o.procs, cluster, dataDir: o.workDir, ports: [p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6], profileDir: o.profileDir, edgeProxyArgs: o.edgeProxyArgs, edgeGatewayArgs: o.edgeGatewayArgs, leader,
   }, o.targets);
   notes.push(...skipped);
   for (const t of targets) await checkTarget(t);
   for (const t of targets) if (t.member !== undefined && t.id.endsWith('proxy')) notes.push(`${t.id} forwarded to ${t.member} (a follower; member refresh set to 1 h so it stays there).`);
   if (o.edgeProxyArgs.length > 0) notes.push(`etcd-edge proxy extra flags: ${o.edgeProxyArgs.join(' ')}`);
+  if (o.edgeGatewayArgs.length > 0) notes.push(`etcd-edge gateway (native) extra flags: ${o.edgeGatewayArgs.join(' ')}`);
   const ctx: RunContext = { cluster, targets, durationS: o.durationS, workDir: o.workDir, ticksPerS: o.ticksPerS, procs: o.procs };
   o.log('warming up every target');
   for (const t of targets) for (const w of o.workloads.filter((x) => targetsOf(x, [t.id]).length > 0 && ['v2-get-c32', 'v3-range', 'grpc-range'].includes(x.id))) await warmUp(ctx, w, t, 1);

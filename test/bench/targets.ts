@@ -30,6 +30,8 @@ export interface TargetOptions {
   readonly profileDir: string | undefined;
   /** Extra flags for `etcd-edge proxy` (e.g. --access-log info). */
   readonly edgeProxyArgs: readonly string[];
+  /** Extra flags for the native etcd-edge gateway. */
+  readonly edgeGatewayArgs: readonly string[];
   /** The leader's index: the proxies must not use it. */
   readonly leader: number;
 }
@@ -58,7 +60,7 @@ async function startEdgeGateway(o: TargetOptions, id: 'edge-gateway' | 'edge-gat
   const port = id === 'edge-gateway' ? o.ports[1] : o.ports[5];
   const endpoints = o.cluster.members.map((_, i) => o.cluster.clientUrl(i)).join(',');
   const proc = o.procs.start(`etcd-edge gateway (${id === 'edge-gateway' ? 'native' : 'js'})`, process.execPath, [...nodeArgs(o, id), BIN, 'gateway', 'start',
-    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints, '--data-path', id === 'edge-gateway' ? 'native' : 'js']);
+    '--listen-addr', `127.0.0.1:${port}`, '--endpoints', endpoints, '--data-path', id === 'edge-gateway' ? 'native' : 'js', ...(id === 'edge-gateway' ? o.edgeGatewayArgs : [])]);
   await proc.waitFor(READY, 30_000);
   if (id === 'edge-gateway' && !/"dataPath":"native"/.test(proc.output())) throw new Error('the native data path did not load (see the gateway log)');
   return { id, ports: [port], proc };

@@ -12,14 +12,17 @@ test('defaults: 3 rounds of 4 s, every workload and target, the given output', (
   assert.equal(o.workloads.length, 10);
   assert.equal(o.profileDir, undefined);
   assert.deepEqual(o.edgeProxyArgs, []);
+  assert.deepEqual(o.edgeGatewayArgs, []);
   assert.ok(Object.isFrozen(o));
 });
 
 test('filters keep the reporting order', () => {
-  const o = parseBenchArgs(['--targets', 'edge-proxy,go-proxy', '--workloads', 'v3-range,v2-get-c32', '--rounds', '1', '--edge-proxy-args=--access-log info'], '-');
+  const o = parseBenchArgs(['--targets', 'edge-proxy,go-proxy', '--workloads', 'v3-range,v2-get-c32', '--rounds', '1', '--edge-proxy-args=--access-log info',
+    '--edge-gateway-args=--relay-threads 2'], '-');
   assert.deepEqual(o.targets, ['go-proxy', 'edge-proxy']);
   assert.deepEqual(o.workloads.map((w) => w.id), ['v2-get-c32', 'v3-range']);
   assert.deepEqual(o.edgeProxyArgs, ['--access-log', 'info']);
+  assert.deepEqual(o.edgeGatewayArgs, ['--relay-threads', '2']);
 });
 
 const bad: [string[], RegExp][] = [
