@@ -88,7 +88,7 @@ function methodLines(meta: BenchMeta): string[] {
       + 'latencies from its `--log-file`; "direct, 3 members" is one h2load per member with a third of the connections, logs pooled. '
       + 'Every target was first checked to answer the same body with `grpc-status: 0`.',
     '- CPU per request: utime+stime of the process (/proc/PID/stat) over the run, divided by the requests wrk or h2load completed. '
-      + 'The members column sums the three etcd processes. Peak RSS is VmHWM after the run. Machine busy is the share of all '
+      + 'The members column sums the three etcd processes. Peak RSS is VmHWM after the run, the highest over the rounds (VmHWM only grows, so a later round also carries the peaks of the heavier workloads run before it; the RSS goal at 128 connections reads the first round). Machine busy is the share of all '
       + 'cores not idle during the run (/proc/stat), whoever used them: near 100 the machine, not the target, was the limit.',
     '- etcd\'s v2 proxy is HTTP/1 and cannot carry gRPC; for gRPC, etcd\'s grpc-proxy (on infra1) is the anchor of our proxy. The gateways (L4) carry everything.',
   ];

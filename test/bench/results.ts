@@ -43,6 +43,11 @@ export interface Cell {
   readonly membersCpuUsPerReq: Summary;
   readonly machineBusyPct: Summary;
   readonly rssMb: number | undefined;
+  /**
+   * VmHWM right after the first round's run. VmHWM only grows over a process's life, so later rounds also carry
+   * the peaks of heavier workloads run in between (1000 connections); this one saw only what came before it.
+   */
+  readonly firstRoundRssMb: number | undefined;
   readonly errors: number;
 }
 
@@ -91,6 +96,7 @@ export function cells(runs: readonly RunRecord[], workloads: readonly Workload[]
         membersCpuUsPerReq: summarize(rs.map((r) => r.membersCpuUsPerReq)),
         machineBusyPct: summarize(rs.map((r) => r.machineBusyPct)),
         rssMb: rss.length > 0 ? Math.max(...rss) : undefined,
+        firstRoundRssMb: [...rs].sort((a, b) => a.round - b.round).find((r) => r.rssMb !== undefined)?.rssMb,
         errors: rs.reduce((a, r) => a + r.errors, 0),
       });
     }
@@ -160,8 +166,9 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
       add(`${r.workload}: proxy CPU per request <= 1.0x etcd grpc-proxy's`, r.proxyCpuVsGo, (v) => v <= 1.0);
     }
   }
-  const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.rssMb;
-  if (rss !== undefined) add('proxy peak RSS <= 60 MB at 128 connections', rss, (v) => v <= 60);
+  // The peak up to and including the first 128-connection run (only lighter workloads came before it).
+  const rss = find(cs, 'v2-get-c128', 'edge-proxy')?.firstRoundRssMb;
+  if (rss !== undefined) add('proxy peak RSS <= 60 MB at 128 connections (first round)', rss, (v) => v <= 60);
   const many = find(cs, MANY_CONNS_WORKLOAD, 'edge-proxy');
   if (many !== undefined) add(`${MANY_CONNS_WORKLOAD}: proxy slowest request <= 2 s (ms)`, many.maxUs.max / 1000, (v) => v <= 2000);
   const peak = (t: TargetId): number | undefined => {

@@ -58,7 +58,8 @@ test('goals are checked against the ratios and the proxy RSS at 128 connections'
   assert.equal(by('v2-get-c128: proxy >= 1.5x'), false);
   assert.equal(by('v2-get-c128: gateway'), undefined, 'not measured, not judged');
   assert.equal(by('v2-get-c32: proxy CPU/req <= 0.67x'), true);
-  assert.deepEqual(gs.find((g) => g.goal.includes('RSS')), { goal: 'proxy peak RSS <= 60 MB at 128 connections', value: 92, met: false });
+  // 90, 91, 92 MB over rounds 0-2: the goal reads the first round's (later rounds carry heavier workloads' peaks).
+  assert.deepEqual(gs.find((g) => g.goal.includes('RSS')), { goal: 'proxy peak RSS <= 60 MB at 128 connections (first round)', value: 90, met: false });
 });
 
 test('the 1000-connection goal is judged on the slowest request of the worst round', () => {
