@@ -27,16 +27,12 @@ export function loadNativeAddon<T extends object>(path: string = NATIVE_ADDON_PA
   }
 }
 
-let accept: AcceptAddon | null | undefined;
-
 /**
- * The addon's accept drain, loaded once per process; undefined when the addon is missing (not Linux, a failed
- * build, an older build without it). Callers then keep Node's own accept, one connection per event-loop turn.
+ * The addon's accept drain (Node caches the loaded module); undefined when the addon is missing (not Linux, a
+ * failed build, an older build without it). Callers then keep Node's own accept, one connection per event-loop
+ * turn. path: another build of the addon (the AddressSanitizer run).
  */
-export function acceptAddon(): AcceptAddon | undefined {
-  if (accept === undefined) {
-    const a = loadNativeAddon<Partial<AcceptAddon>>();
-    accept = typeof a === 'object' && typeof a.acceptPending === 'function' ? (a as AcceptAddon) : null;
-  }
-  return accept ?? undefined;
+export function acceptAddon(path: string = NATIVE_ADDON_PATH): AcceptAddon | undefined {
+  const a = loadNativeAddon<Partial<AcceptAddon>>(path);
+  return typeof a === 'object' && typeof a.acceptPending === 'function' ? (a as AcceptAddon) : undefined;
 }

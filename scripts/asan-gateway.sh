@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the gateway's native addon with AddressSanitizer into a temporary directory (the normal build is left
-# alone) and runs a reduced stress test of the native data path against it, with libasan preloaded into node.
+# alone) and runs a reduced stress test of the native data path and the accept-drain tests against it, with libasan preloaded into node.
 # Exit 0 when the stress test passes and AddressSanitizer reported nothing. Needs gcc with libasan, and `npm run
 # build` done. GATEWAY_STRESS_CONNS sets the number of connections (default 600).
 set -euo pipefail
@@ -25,10 +25,12 @@ export GATEWAY_ADDON="$dir/gateway_relay.node"
 export GATEWAY_STRESS_CONNS="${GATEWAY_STRESS_CONNS:-600}"
 status=0
 GATEWAY_STRESS_PATHS=native LD_PRELOAD="$libasan" node --test build/test/unit/gateway/stress.test.js || status=$?
+# The accept drain (acceptPending) under the same build: bursts over HTTP and TLS, the cap, close.
+[ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test build/test/unit/core/accept-drain.test.js || status=$?
 if ls "$dir"/asan* >/dev/null 2>&1; then
   cat "$dir"/asan* >&2
   echo "AddressSanitizer reported errors" >&2
   exit 1
 fi
 [ "$status" = 0 ] || { echo "the stress test failed under AddressSanitizer (exit $status)" >&2; exit 1; }
-echo "asan-gateway: stress test clean under AddressSanitizer ($GATEWAY_STRESS_CONNS connections)"
+echo "asan-gateway: stress test ($GATEWAY_STRESS_CONNS connections) and accept drain clean under AddressSanitizer"

@@ -16,7 +16,8 @@ import type { AcceptAddon } from '../../../core/native-addon.js';
 import { requireTool } from '../../helpers/etcd.js';
 import { freePorts } from '../../helpers/ports.js';
 
-const addon = acceptAddon();
+// GATEWAY_ADDON points at another build of the addon (scripts/asan-gateway.sh runs this file against it too).
+const addon = process.env.GATEWAY_ADDON ? acceptAddon(process.env.GATEWAY_ADDON) : acceptAddon();
 
 function need(): AcceptAddon {
   assert.ok(addon, 'the native addon (npm ci builds it) has acceptPending');
