@@ -23,12 +23,8 @@ export interface RelayAddon {
   join(h: object): void;
 }
 
-/** Where `npm ci` puts the addon (core/native-addon.ts). */
-export const DEFAULT_ADDON_PATH = NATIVE_ADDON_PATH;
-
-/** Loads the addon; returns it, or the reason it cannot be used (one line). */
-export function loadAddon(path: string = DEFAULT_ADDON_PATH): RelayAddon | string {
-  if (process.platform !== 'linux') return `the native data path needs Linux (epoll), not ${process.platform}`;
+/** Loads the addon with its relay; returns it, or the reason it cannot be used (one line). */
+export function loadAddon(path: string = NATIVE_ADDON_PATH): RelayAddon | string {
   return loadNativeAddon<RelayAddon>(path);
 }
 
