@@ -63,9 +63,9 @@ async function run(opts: BenchOptions, procs: ProcSet, workDir: string, argv: re
   await waitForLowLoad(opts.maxLoadWaitS);
   const loadBefore = readLoadavg();
   const t0 = Date.now();
-  const basePort = await freePortBlock(13);
+  const basePort = await freePortBlock(15);
   if (opts.profileDir !== undefined) mkdirSync(opts.profileDir, { recursive: true });
-  const { runs, notes } = await runSession({
+  const { runs, notes, memory } = await runSession({
     procs, workDir, basePort, rounds: opts.rounds, durationS: opts.durationS, workloads: opts.workloads, targets: opts.targets,
     profileDir: opts.profileDir === undefined ? undefined : path.resolve(opts.profileDir), edgeProxyArgs: opts.edgeProxyArgs, edgeGatewayArgs: opts.edgeGatewayArgs,
     ticksPerS: clockTicksPerSecond(), log,
@@ -81,7 +81,7 @@ async function run(opts: BenchOptions, procs: ProcSet, workDir: string, argv: re
       machine: machine(), software: software(), loadBefore, loadAfter, rounds: opts.rounds, durationS: opts.durationS,
       elapsedS: (Date.now() - t0) / 1000, notes,
     },
-    workloads: opts.workloads, cells: cs, ratios: rs, goals: goals(rs, cs), noisy: noisy(cs), notes: keptNotes(previous),
+    workloads: opts.workloads, cells: cs, ratios: rs, goals: goals(rs, cs), noisy: noisy(cs), memory, notes: keptNotes(previous),
   });
   if (opts.out === '-') process.stdout.write(md);
   else { writeFileSync(opts.out, md); log(`wrote ${opts.out}`); }

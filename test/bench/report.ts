@@ -1,7 +1,8 @@
 // Renders BENCHMARKS.md from a bench run: the command, the machine and its load, the results table (median over
 // rounds, min–max where the rounds disagree by more than 15 %), the ratios, the goals, and the notes kept from
 // the previous file (everything after NOTES_MARKER is prose, carried over unchanged).
-import type { Workload } from './plan.js';
+import type { MemoryReport } from './memory.js';
+import type { TargetId, Workload } from './plan.js';
 import { TARGET_LABELS } from './plan.js';
 import type { Cell, GoalCheck, Ratios } from './results.js';
 import { isNoisy } from './stats.js';
@@ -106,13 +107,35 @@ function tailTable(ws: readonly Workload[], cs: readonly Cell[]): string[] {
   return rows;
 }
 
+const mb = (n: number | undefined): string => (n === undefined ? '—' : n.toFixed(0));
+
+/** The memory section: idle and peak RSS of every long-running process, and the load cost of each subcommand. */
+export function memoryLines(m: MemoryReport, cs: readonly Cell[]): string[] {
+  const peak = (t: TargetId | undefined): number | undefined => {
+    const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
+    return all.length > 0 ? Math.max(...all) : undefined;
+  };
+  const first = (t: TargetId | undefined): number | undefined => cs.find((c) => c.target === t && c.workload === 'v2-get-c128')?.firstRoundRssMb;
+  return [
+    `Measured before any load, with the flags of the CLI's first line. "Idle" is VmRSS ${m.settleS} s after the ready line (the targets had `
+      + 'answered one check request); "peak" is the highest VmHWM after a run (the last workloads carry the peaks of 1,000 connections); '
+      + '"128 conns" is VmHWM after the first round\'s v2 GET at 128 connections. '
+      + `Node itself, running nothing, peaks at ${mb(m.bareNodeMb)} MB.`, '',
+    '| process | idle MB | 128 conns MB | peak MB |', '|---|--:|--:|--:|',
+    ...m.idle.map((r) => `| ${r.target === undefined ? `etcd-edge ${r.what}` : TARGET_LABELS[r.target]} | ${mb(r.idleMb)} | ${mb(first(r.target))} | ${mb(peak(r.target))} |`), '',
+    '"Load" is the peak RSS of `etcd-edge <command> --help` (`/usr/bin/time -f %M`): the command\'s modules and nothing else.', '',
+    '| command | load MB |', '|---|--:|',
+    ...m.load.map((l) => `| \`${l.command}\` | ${mb(l.mb)} |`),
+  ];
+}
+
 function noiseLines(rounds: number, list: readonly string[]): string[] {
   if (rounds < 2) return ['Only one round: the spread between rounds was not measured.'];
   return list.length === 0 ? ['None: every throughput and p99 agreed within 15 % across rounds.'] : list.map((n) => `- ${n}`);
 }
 
 /** Renders the whole BENCHMARKS.md. */
-export function renderMarkdown(p: { meta: BenchMeta; workloads: readonly Workload[]; cells: readonly Cell[]; ratios: readonly Ratios[]; goals: readonly GoalCheck[]; noisy: readonly string[]; notes: string }): string {
+export function renderMarkdown(p: { meta: BenchMeta; workloads: readonly Workload[]; cells: readonly Cell[]; ratios: readonly Ratios[]; goals: readonly GoalCheck[]; noisy: readonly string[]; memory?: MemoryReport; notes: string }): string {
   const { meta } = p;
   const load = (l: readonly number[]): string => l.map((n) => n.toFixed(2)).join(' ');
   const out = [
@@ -133,6 +156,7 @@ export function renderMarkdown(p: { meta: BenchMeta; workloads: readonly Workloa
     ...tailTable(p.workloads, p.cells), '',
     '## Ratios (medians of the same run)', '', ...ratioTable(p.workloads, p.ratios), '',
     '## Goals', '', ...goalLines(p.goals), '',
+    ...(p.memory === undefined ? [] : ['## Memory per subcommand', '', ...memoryLines(p.memory, p.cells), '']),
     '## Noisy figures', '',
     ...noiseLines(meta.rounds, p.noisy), '',
     NOTES_MARKER, '',

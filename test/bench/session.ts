@@ -3,6 +3,8 @@
 import type { BenchCluster } from './cluster.js';
 import { compact, leaderIndex, pinLeader, seedKeys, startCluster } from './cluster.js';
 import { grpcCall } from './h2load.js';
+import type { MemoryReport } from './memory.js';
+import { measureMemory } from './memory.js';
 import type { Step, TargetId, Workload } from './plan.js';
 import { GRPC_ONLY_TARGETS, GRPC_TARGETS, READ_VALUE, allWorkloads, schedule, targetsOf } from './plan.js';
 import type { ProcSet } from './procs.js';
@@ -32,6 +34,8 @@ export interface SessionOptions {
 export interface SessionResult {
   readonly runs: RunRecord[];
   readonly notes: string[];
+  /** Memory per subcommand, measured before any load. */
+  readonly memory: MemoryReport;
 }
 
 async function checkTarget(t: Target): Promise<void> {
@@ -98,10 +102,12 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   for (const t of targets) if (t.member !== undefined && t.id.endsWith('proxy')) notes.push(`${t.id} forwarded to ${t.member} (a follower; member refresh set to 1 h so it stays there).`);
   if (o.edgeProxyArgs.length > 0) notes.push(`etcd-edge proxy extra flags: ${o.edgeProxyArgs.join(' ')}`);
   if (o.edgeGatewayArgs.length > 0) notes.push(`etcd-edge gateway (native) extra flags: ${o.edgeGatewayArgs.join(' ')}`);
+  o.log('measuring memory per subcommand (load and idle)');
+  const memory = await measureMemory({ procs: o.procs, cluster, workDir: o.workDir, targets, ports: [p + 7, p + 8] });
   const ctx: RunContext = { cluster, targets, durationS: o.durationS, workDir: o.workDir, ticksPerS: o.ticksPerS, procs: o.procs };
   o.log('warming up every target');
   for (const t of targets) for (const w of o.workloads.filter((x) => targetsOf(x, [t.id]).length > 0 && ['v2-get-c32', 'v3-range', 'grpc-range'].includes(x.id))) await warmUp(ctx, w, t, 1);
   const { runs, moves } = await runSchedule(o, cluster, ctx, leader);
   notes.push(moves === 0 ? 'The raft leader stayed put for the whole run.' : `The raft leader moved ${moves} time(s) under load and was moved back before the next run.`);
-  return { runs, notes };
+  return { runs, notes, memory };
 }
