@@ -1,7 +1,9 @@
 // createGateway(): the L4 gateway (etcd's `etcd gateway start`, etcdmain/gateway.go + proxy/tcpproxy): resolve
 // the endpoints, guard against loops, listen, probe, then relay connections while auto-sync follows the cluster.
 import type { AddressInfo } from 'node:net';
-import { getDiscoveryCluster, lookupSrv, memberList, peerMembers } from '../etcd/index.js';
+import { getDiscoveryCluster } from '../etcd/discovery-client.js';
+import { memberList, peerMembers } from '../etcd/etcd-client.js';
+import { lookupSrv } from '../etcd/srv.js';
 import type { EtcdMember } from '../etcd/index.js';
 import { EdgeError } from '../core/errors.js';
 import { lifecycleGuard } from '../core/lifecycle.js';

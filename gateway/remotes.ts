@@ -4,7 +4,7 @@
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import type { Endpoint } from './endpoint.js';
-import { backoffDelay } from '../host/index.js';
+import { backoffDelay } from '../host/backoff.js';
 
 /** One endpoint's state, as reported to logs, metrics and tests. */
 export interface RemoteView {

@@ -12,7 +12,7 @@ import type { LoopGuard } from './loop.js';
 import type { Remotes } from './remotes.js';
 import { clientEndpoints, describeRejections } from './sources.js';
 import type { EndpointSource, Rejections } from './sources.js';
-import { backoffDelay } from '../host/index.js';
+import { backoffDelay } from '../host/backoff.js';
 
 /** Options of createSync. */
 export interface SyncOptions {

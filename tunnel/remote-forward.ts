@@ -8,7 +8,7 @@ import { EdgeError } from '../core/errors.js';
 import { errFields } from '../core/log.js';
 import type { Logger } from '../core/log.js';
 import { sleep } from '../core/lifecycle.js';
-import { backoffDelay } from '../host/index.js';
+import { backoffDelay } from '../host/backoff.js';
 import type { ForwardSpec } from './forward-spec.js';
 import type { ForwardStats, TunnelMetrics } from './metrics.js';
 import { closeAllLive, countInto, drain, splice } from './splice.js';

@@ -8,7 +8,7 @@ import type { EdgeComponent } from '../core/edge.js';
 import { lifecycleGuard, sleep, throwIfAborted } from '../core/lifecycle.js';
 import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
-import { backoffDelay } from '../host/index.js';
+import { backoffDelay } from '../host/backoff.js';
 import { sshAddress } from './config.js';
 import type { TunnelConfig } from './config.js';
 import { connectSsh, isFatalConnectError } from './connection.js';
