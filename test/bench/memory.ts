@@ -23,6 +23,8 @@ export interface IdleRss {
   readonly what: string;
   readonly target?: TargetId;
   readonly idleMb: number | undefined;
+  /** VmHWM at that moment: the peak since start, for the processes the bench puts no load on. */
+  readonly startPeakMb: number | undefined;
 }
 
 /** What the memory pass measured. */
@@ -49,10 +51,10 @@ function maxRss(nodeArgs: readonly string[]): Promise<number | undefined> {
   });
 }
 
-function vmRssMb(pid: number | undefined): number | undefined {
+function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const kb = parseStatusKb(readFileSync(`/proc/${pid}/status`, 'latin1'), 'VmRSS');
+    const kb = parseStatusKb(readFileSync(`/proc/${pid}/status`, 'latin1'), field);
     return kb === undefined ? undefined : kb / 1024;
   } catch {
     return undefined;
@@ -92,8 +94,8 @@ export async function measureMemory(o: {
   ]);
   await new Promise((r) => setTimeout(r, settleS * 1000));
   const idle: IdleRss[] = [
-    ...o.targets.filter((t) => t.proc !== undefined).map((t) => ({ what: t.id, target: t.id, idleMb: vmRssMb(t.proc?.pid) })),
-    ...extra.map((e) => ({ what: e.what, idleMb: vmRssMb(e.proc.pid) })),
+    ...o.targets.filter((t) => t.proc !== undefined).map((t) => ({ what: t.id, target: t.id, idleMb: statusMb(t.proc?.pid, 'VmRSS'), startPeakMb: statusMb(t.proc?.pid, 'VmHWM') })),
+    ...extra.map((e) => ({ what: e.what, idleMb: statusMb(e.proc.pid, 'VmRSS'), startPeakMb: statusMb(e.proc.pid, 'VmHWM') })),
   ];
   for (const e of extra) await e.proc.stop();
   return { load, bareNodeMb, idle, settleS };

@@ -119,10 +119,11 @@ export function memoryLines(m: MemoryReport, cs: readonly Cell[]): string[] {
   return [
     `Measured before any load, with the flags of the CLI's first line. "Idle" is VmRSS ${m.settleS} s after the ready line (the targets had `
       + 'answered one check request); "peak" is the highest VmHWM after a run (the last workloads carry the peaks of 1,000 connections); '
-      + '"128 conns" is VmHWM after the first round\'s v2 GET at 128 connections. '
+      + '"128 conns" is VmHWM after the first round\'s v2 GET at 128 connections; for the processes the bench puts no load on, "peak" is '
+      + 'VmHWM at the idle reading (start-up included). '
       + `Node itself, running nothing, peaks at ${mb(m.bareNodeMb)} MB.`, '',
     '| process | idle MB | 128 conns MB | peak MB |', '|---|--:|--:|--:|',
-    ...m.idle.map((r) => `| ${r.target === undefined ? `etcd-edge ${r.what}` : TARGET_LABELS[r.target]} | ${mb(r.idleMb)} | ${mb(first(r.target))} | ${mb(peak(r.target))} |`), '',
+    ...m.idle.map((r) => `| ${r.target === undefined ? `etcd-edge ${r.what}` : TARGET_LABELS[r.target]} | ${mb(r.idleMb)} | ${mb(first(r.target))} | ${mb(r.target === undefined ? r.startPeakMb : peak(r.target))} |`), '',
     '"Load" is the peak RSS of `etcd-edge <command> --help` (`/usr/bin/time -f %M`): the command\'s modules and nothing else.', '',
     '| command | load MB |', '|---|--:|',
     ...m.load.map((l) => `| \`${l.command}\` | ${mb(l.mb)} |`),

@@ -24,11 +24,11 @@ test('memoryLines shows idle, the first round at 128 connections and the peak pe
   ]);
   const m: MemoryReport = {
     load: [{ command: 'proxy', mb: 51.6 }, { command: 'tunnel', mb: undefined }], bareNodeMb: 40.2, settleS: 4,
-    idle: [{ what: 'edge-proxy', target: 'edge-proxy', idleMb: 53.4 }, { what: 'discovery serve', idleMb: 55 }],
+    idle: [{ what: 'edge-proxy', target: 'edge-proxy', idleMb: 53.4, startPeakMb: 54 }, { what: 'discovery serve', idleMb: 55, startPeakMb: 57.2 }],
   };
   const text = memoryLines(m, cells(runs, ws)).join('\n');
   assert.match(text, /\| etcd-edge proxy \| 53 \| 58 \| 84 \|/);
-  assert.match(text, /\| etcd-edge discovery serve \| 55 \| — \| — \|/);
+  assert.match(text, /\| etcd-edge discovery serve \| 55 \| — \| 57 \|/);
   assert.match(text, /\| `proxy` \| 52 \|/);
   assert.match(text, /\| `tunnel` \| — \|/);
   assert.match(text, /Node itself, running nothing, peaks at 40 MB/);
