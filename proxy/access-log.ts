@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { DestinationStream } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { ProxyConfig } from './config.js';
+import { accessLogOn } from './config.js';
 
 // At most PIPE_BUF bytes per write, so a batch of whole lines is never split on a pipe or interleaved with the
 // proxy's other log lines.
@@ -53,7 +54,7 @@ export class TurnBatcher implements DestinationStream {
 /** Returns the access-log hook for the handler, or undefined when access logging is off. */
 export function createAccessLog(cfg: Pick<ProxyConfig, 'accessLog' | 'logLevel'>, dest?: DestinationStream):
   ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
-  if (cfg.accessLog === 'off' || cfg.logLevel === 'silent') return undefined;
+  if (!accessLogOn(cfg)) return undefined;
   const logger = pino({
     level: cfg.logLevel,
     base: { pid: process.pid, name: 'proxy', component: 'proxy-access' },

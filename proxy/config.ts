@@ -7,7 +7,7 @@ import type { ParsedFlags } from '../core/flags.js';
 import type { LogLevel } from '../core/log.js';
 import { parseEtcdUrl, parseMetricsUrls, urlHost } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
-import { initialClusterUrls, parseInitialCluster } from '../etcd/index.js';
+import { initialClusterUrls, parseInitialCluster } from '../etcd/initial-cluster.js';
 import { PROXY_FLAGS } from './flags.js';
 import { checkListenerAuth } from './listener-auth.js';
 
@@ -207,4 +207,9 @@ function initialClusterPeers(value: string): string[] {
   }));
   if (urls.length === 0) throw new EdgeError('EDGE_CONFIG_INVALID', '--initial-cluster is empty', { hint: 'pass name=http://host:2380 pairs' });
   return urls;
+}
+
+/** Whether requests are access-logged: --access-log is not off and the log level lets the lines out. */
+export function accessLogOn<C extends Pick<ProxyConfig, 'accessLog' | 'logLevel'>>(cfg: C): cfg is C & { readonly accessLog: Exclude<ProxyConfig['accessLog'], 'off'> } {
+  return cfg.accessLog !== 'off' && cfg.logLevel !== 'silent';
 }

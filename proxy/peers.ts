@@ -41,13 +41,13 @@ export async function resolvePeers(opts: {
   const s = opts.source;
   if (s.kind === 'initial-cluster') return { source: 'initial-cluster', peers: s.peers };
   if (s.kind === 'discovery') {
-    const discover = opts.deps?.discovery ?? (await import('../etcd/index.js')).getDiscoveryCluster;
+    const discover = opts.deps?.discovery ?? (await import('../etcd/discovery-client.js')).getDiscoveryCluster;
     const c = await discover(s.url, { waitFull: true, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     const peers = unique(c.members.flatMap((m) => m.peerURLs));
     if (peers.length === 0) throw new EdgeError('EDGE_DISCOVERY', `discovery token ${JSON.stringify(s.url)} lists no peers`, { hint: 'check the token' });
     return { source: 'discovery', peers };
   }
-  const lookup = opts.deps?.lookupSrv ?? (await import('../etcd/index.js')).lookupSrv;
+  const lookup = opts.deps?.lookupSrv ?? (await import('../etcd/srv.js')).lookupSrv;
   const r = await lookup({ domain: s.domain, kind: 'server', ...(s.name ? { name: s.name } : {}), ...(s.dnsServer ? { dnsServer: s.dnsServer } : {}) });
   const peers = unique(r.targets.map((t) => t.url));
   if (peers.length === 0) {

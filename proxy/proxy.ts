@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { EdgeError } from '../core/errors.js';
 import type { EdgeComponent } from '../core/edge.js';
-import { peerMembers } from '../etcd/index.js';
+import { peerMembers } from '../etcd/etcd-client.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
@@ -15,12 +15,13 @@ import type { MetricsServer } from '../core/metrics-server.js';
 import { createConnectionCap } from '../core/conn-cap.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
-import { createAccessLog } from './access-log.js';
 import type { ProxyConfig } from './config.js';
+import { accessLogOn } from './config.js';
 import { registerCapMetrics } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
+import type { HandlerContext } from './handler.js';
 import { createGrpcHandler } from './grpc-forward.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import { createGrpcRelay } from './grpc-relay.js';
@@ -36,7 +37,7 @@ import { resolvePeers } from './peers.js';
 import type { PeerSourceDeps } from './peers.js';
 import { bindAll } from './servers.js';
 import type { Bound } from './servers.js';
-import { processAlive } from '../host/index.js';
+import { processAlive } from '../host/proc.js';
 import { claimPidFile, releasePidFile, statePaths, writeClusterFile } from './state.js';
 
 /** The seams tests use. */
@@ -117,7 +118,9 @@ class EdgeProxy implements Proxy {
     this.#director = d;
     this.#cap = this.#makeCap();
     this.#h2 = this.#makeH2(d, peerTls);
-    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
+    // pino-http is loaded only when access logging is on.
+    const accessLog = accessLogOn(cfg) ? (await import('./access-log.js')).createAccessLog(cfg, this.#deps.accessLogDestination) : undefined;
+    this.#bound = await bindAll(cfg, this.#makeHandler(d, accessLog), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -170,13 +173,13 @@ class EdgeProxy implements Proxy {
     });
   }
 
-  #makeHandler(d: Director): ReturnType<typeof createHandler> {
+  #makeHandler(d: Director, accessLog: HandlerContext['accessLog']): ReturnType<typeof createHandler> {
     const cfg = this.#config;
     const self = (): readonly string[] | undefined => this.#rewriteTo;
     return createHandler({
       director: d, metrics: this.#metrics, readonly: cfg.mode === 'readonly', via: this.#via, maxRequestBytes: cfg.maxRequestBytes,
       clientTimeoutMs: cfg.clientTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
-      get rewriteTo() { return self(); }, accessLog: createAccessLog(cfg, this.#deps.accessLogDestination),
+      get rewriteTo() { return self(); }, accessLog,
     });
   }
 

@@ -4,7 +4,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EdgeError } from '../core/errors.js';
-import { dataDirLayout, processAlive, readPidFile, writeFileAtomic } from '../host/index.js';
+import { writeFileAtomic } from '../host/atomic-file.js';
+import { dataDirLayout } from '../host/layout.js';
+import { processAlive, readPidFile } from '../host/proc.js';
 
 /** Returns the paths of the proxy's state files under a data dir. */
 export function statePaths(dataDir: string): { dir: string; cluster: string; pid: string } {
