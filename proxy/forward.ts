@@ -26,7 +26,8 @@ export interface Outgoing {
   readonly watch: boolean;
   /** The URLs to put in member lists, when this response is one to rewrite. */
   readonly rewriteTo: readonly string[] | undefined;
-  readonly startNs: bigint;
+  /** performance.now() when the request came in. */
+  readonly startMs: number;
 }
 
 /** Writes etcd's proxy error body: JSON, no trailing newline. */
@@ -51,6 +52,7 @@ class Forwarding implements UpstreamHandlers {
   #status = 0;
   #chunks: Buffer[] | undefined;
   #heldHead: { statusMessage: string; headers: string[] } | undefined;
+  #ended = false;
 
   constructor(ctx: ForwardContext, res: ServerResponse, out: Outgoing) {
     this.#ctx = ctx;
@@ -104,8 +106,10 @@ class Forwarding implements UpstreamHandlers {
     if (out.watch) this.#res.flushHeaders();
   }
 
-  data(chunk: Buffer): boolean {
+  data(chunk: Buffer, last: boolean): boolean {
     if (this.#chunks !== undefined) { this.#chunks.push(chunk); return true; }
+    // The whole (rest of the) body: one end(chunk) costs node:http less than write() then end().
+    if (last) { this.#ended = true; this.#res.end(chunk); return true; }
     if (this.#res.write(chunk)) return true;
     this.#res.once('drain', () => this.#ex?.resume());
     return false;
@@ -121,10 +125,10 @@ class Forwarding implements UpstreamHandlers {
       const body = rewritten === undefined ? raw : Buffer.from(rewritten, 'utf8');
       res.writeHead(this.#status, held.statusMessage, [...held.headers, 'Content-Length', String(body.length)]);
       res.end(body);
-    } else {
+    } else if (!this.#ended) {
       res.end();
     }
-    if (!out.watch) this.#ctx.metrics.handled(out.method, this.#status, out.startNs);
+    if (!out.watch) this.#ctx.metrics.handled(out.method, this.#status, out.startMs);
   }
 
   fail(err: NodeJS.ErrnoException, info: { headSeen: boolean; staleReuse: boolean }): void {

@@ -93,7 +93,7 @@ function unforwardable(ctx: HandlerContext, req: IncomingMessage, res: ServerRes
 /** Creates the proxy's request listener. */
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const startNs = process.hrtime.bigint();
+    const startMs = performance.now();
     const method = req.method ?? 'GET';
     ctx.metrics.requested(method);
     ctx.accessLog?.(req, res);
@@ -126,7 +126,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       const h = requestHeaders(req.rawHeaders, {
         clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length ?? (BODYLESS.has(method) ? undefined : 0), dropAcceptEncoding: rewriteTo !== undefined,
       });
-      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startNs });
+      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startMs });
     };
     if (!hasBody(req)) { go(undefined); return; }
     const declared = Number(req.headers['content-length'] ?? 0);

@@ -22,7 +22,8 @@ export interface ProxyMetrics {
   /** Declares more metrics in the registry, now or when it is built. */
   extend(register: MetricsRegistration): void;
   requested(method: string): void;
-  handled(method: string, code: number, startNs: bigint): void;
+  /** startMs: performance.now() when the request came in. */
+  handled(method: string, code: number, startMs: number): void;
   dropped(method: string, reason: DropReason): void;
   endpoints(available: number, total: number): void;
   counterFor(url: string): () => void;
@@ -159,12 +160,12 @@ export function createMetrics(): ProxyMetrics {
     get registry() { return lazy.get(); },
     extend: (register) => lazy.add(register),
     requested: (method) => per(method).req(),
-    handled(method, code, startNs) {
+    handled(method, code, startMs) {
       const x = per(method);
       let c = x.codes.get(code);
       if (c === undefined) { c = handled.slot({ method: x.label, code: String(code) }); x.codes.set(code, c); }
       c();
-      x.hist(Number(process.hrtime.bigint() - startNs) / 1e9);
+      x.hist((performance.now() - startMs) / 1e3);
     },
     dropped(method, reason) {
       const x = per(method);

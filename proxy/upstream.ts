@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { ResponseParser } from './http1.js';
+import type { ResponseEvents } from './http1.js';
 import { memberSocket } from './member-dial.js';
 
 /** One request, serialised except for its body. */
@@ -21,8 +22,8 @@ export interface UpstreamRequest {
 /** Callbacks of one exchange; after end() or fail() none is called again. */
 export interface UpstreamHandlers {
   head(status: number, statusMessage: string, rawHeaders: string[]): void;
-  /** Returns false to pause the member until resume(). */
-  data(chunk: Buffer): boolean;
+  /** Returns false to pause the member until resume(); last as in ResponseEvents (end() follows at once). */
+  data(chunk: Buffer, last: boolean): boolean;
   end(): void;
   /** staleReuse: a reused idle connection failed before a single byte came back (safe to retry as-is). */
   fail(err: NodeJS.ErrnoException, info: { headSeen: boolean; staleReuse: boolean }): void;
@@ -41,18 +42,24 @@ export interface UpstreamTarget {
   readonly port: number;
   readonly tls?: ClientTlsOptions;
   readonly dialTimeoutMs: number;
+  /** How often idle connections are swept (default 15 s; an idle one closes after 4 to 5 sweeps); for tests. */
+  readonly idleSweepMs?: number;
 }
 
 // Idle connections kept per member: enough for a thousand concurrent clients, so that under such load a response
 // does not close its connection only for the next request to dial a new one (connection churn, TIME_WAIT).
 const MAX_IDLE = 1024;
-const IDLE_TIMEOUT_MS = 60_000;
+// An idle connection is closed after 60 to 75 s: one pool-wide sweep every 15 s closes those idle for four whole
+// sweeps, instead of a socket timer armed and cleared on every exchange (two timers per request).
+const IDLE_SWEEP_MS = 15_000;
+const IDLE_SWEEPS = 4;
 
 function timeoutError(what: string, ms: number): NodeJS.ErrnoException {
   return Object.assign(new Error(`${what} timeout after ${ms}ms`), { code: 'ETIMEDOUT' });
 }
 
-class Exchange implements UpstreamExchange {
+// The exchange is its own parser's listener (no closures per request).
+class Exchange implements UpstreamExchange, ResponseEvents {
   readonly #conn: Conn;
   readonly #h: UpstreamHandlers;
   readonly #parser: ResponseParser;
@@ -65,23 +72,25 @@ class Exchange implements UpstreamExchange {
     this.#conn = conn;
     this.#h = h;
     this.#reused = reused;
-    this.#parser = new ResponseParser({
-      head: (s, m, raw) => h.head(s, m, raw),
-      data: (c) => { if (!h.data(c)) conn.socket.pause(); },
-      end: () => this.#end(),
-    }, req.noBody);
+    this.#parser = new ResponseParser(this, req.noBody);
   }
 
   send(req: UpstreamRequest): void {
     const s = this.#conn.socket;
-    s.setTimeout(req.readTimeoutMs);
+    // Sockets keep their timeout across exchanges: set only when it changes (none by default, idle included).
+    if (s.timeout !== req.readTimeoutMs) s.setTimeout(req.readTimeoutMs);
+    const body = req.body !== undefined && req.body.length > 0 ? req.body : undefined;
+    if (body === undefined) { s.write(req.head, 'latin1'); return; }
     s.cork();
     s.write(req.head, 'latin1');
-    if (req.body !== undefined && req.body.length > 0) {
-      this.#writeTimer = setTimeout(() => this.fail(timeoutError('write', req.writeTimeoutMs)), req.writeTimeoutMs);
-      s.write(req.body, () => clearTimeout(this.#writeTimer));
-    }
+    s.write(body, () => clearTimeout(this.#writeTimer));
     s.uncork();
+    // Still buffered (the member is not reading fast enough): bound how long the write may take. All handed to the
+    // kernel already: the write is done, no timer.
+    if (s.writableLength > 0) {
+      const ms = req.writeTimeoutMs;
+      this.#writeTimer = setTimeout(() => this.fail(timeoutError('write', ms)), ms);
+    }
   }
 
   onData(chunk: Buffer): void {
@@ -97,7 +106,18 @@ class Exchange implements UpstreamExchange {
     if (!this.#parser.eof()) this.fail(Object.assign(new Error('member closed the connection mid-response'), { code: 'ECONNRESET' }));
   }
 
-  #end(): void {
+  /** Parser event: the response head. */
+  head(status: number, statusMessage: string, rawHeaders: string[]): void {
+    this.#h.head(status, statusMessage, rawHeaders);
+  }
+
+  /** Parser event: body bytes; pauses the member while the client is not taking them. */
+  data(chunk: Buffer, last: boolean): void {
+    if (!this.#h.data(chunk, last)) this.#conn.socket.pause();
+  }
+
+  /** Parser event: the response is complete. */
+  end(): void {
     this.#finished = true;
     clearTimeout(this.#writeTimer);
     this.#conn.release(this.#parser.keepAlive);
@@ -128,6 +148,8 @@ class Conn {
   readonly socket: Socket;
   readonly #pool: UpstreamPool;
   ex: Exchange | undefined;
+  /** The pool's sweep count when this connection last went idle. */
+  idleSince = 0;
 
   constructor(pool: UpstreamPool, socket: Socket) {
     this.#pool = pool;
@@ -146,7 +168,8 @@ class Conn {
     this.ex = undefined;
     if (!reusable || this.socket.destroyed || !this.#pool.keep(this)) { this.socket.destroy(); return; }
     this.socket.resume();
-    this.socket.setTimeout(IDLE_TIMEOUT_MS);
+    // A read timeout does not apply to an idle connection (the sweep closes those).
+    if (this.socket.timeout) this.socket.setTimeout(0);
   }
 
   destroy(): void {
@@ -161,6 +184,8 @@ export class UpstreamPool {
   readonly #idle: Conn[] = [];
   readonly #all = new Set<Conn>();
   #destroyed = false;
+  #sweeps = 0;
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(target: UpstreamTarget) {
     this.#target = target;
@@ -192,8 +217,23 @@ export class UpstreamPool {
   /** Takes a finished connection back; false when it should be closed instead. */
   keep(c: Conn): boolean {
     if (this.#destroyed || this.#idle.length >= MAX_IDLE) return false;
+    c.idleSince = this.#sweeps;
     this.#idle.push(c);
+    this.#sweeper ??= setInterval(() => this.#sweep(), this.#target.idleSweepMs ?? IDLE_SWEEP_MS).unref();
     return true;
+  }
+
+  /** Closes the connections idle since IDLE_SWEEPS sweeps ago (the oldest sit at the bottom of the stack). */
+  #sweep(): void {
+    this.#sweeps++;
+    const old: Conn[] = [];
+    for (const c of this.#idle) if (this.#sweeps - c.idleSince > IDLE_SWEEPS) old.push(c);
+    for (const c of old) c.socket.destroy();
+  }
+
+  /** Idle connections held now. */
+  idleCount(): number {
+    return this.#idle.length;
   }
 
   /** Drops a closed connection. */
@@ -206,6 +246,7 @@ export class UpstreamPool {
   /** Closes every connection, busy ones included. */
   destroy(): void {
     this.#destroyed = true;
+    clearInterval(this.#sweeper);
     for (const c of [...this.#all]) c.socket.destroy();
   }
 }
