@@ -1,5 +1,6 @@
 // One relayed connection of the native data path: its two sockets, registered once edge-triggered for both
-// directions, two bounded buffers (BUF_SIZE each, allocated on first use), backpressure, half-close and its end.
+// directions, two bounded buffers (BUF_SIZE each, allocated on first use), backpressure, half-close and its end
+// (a FIN is passed on as a FIN, a reset as a reset).
 #include "relay.h"
 
 void set_interest(gw_t *g, side_t *s, uint32_t want) {
@@ -30,6 +31,16 @@ void conn_kill(gw_t *g, conn_t *c) {
   c->next = g->graveyard;
   g->graveyard = c;
   ASUB(g->active, 1);
+}
+
+// Ends a connection after an error on either side (a reset, a failed send): each socket is closed with a reset
+// (SO_LINGER 0), so the peer of the side that did not fail sees the abort too. A plain close() would send a FIN when
+// the receive queue happens to be empty, which the peer takes for a clean end after part of the stream.
+static void conn_abort(gw_t *g, conn_t *c) {
+  struct linger l = { 1, 0 };
+  if (c->cl.fd >= 0) setsockopt(c->cl.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  if (c->up.fd >= 0) setsockopt(c->up.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  conn_kill(g, c);
 }
 
 void bury(gw_t *g) {
@@ -105,10 +116,10 @@ static int pump(gw_t *g, conn_t *c, int from_client) {
 // edge-triggered, for reading and writing, so nothing here calls epoll_ctl: a side is read while it may hold bytes
 // and its buffer has room (backpressure: a full buffer leaves the bytes in the kernel until the destination drains).
 void relay(gw_t *g, conn_t *c, side_t *s, uint32_t ev) {
-  if (ev & EPOLLERR) { conn_kill(g, c); return; }
+  if (ev & EPOLLERR) { conn_abort(g, c); return; }
   if (ev & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) { if (s == &c->cl) c->cl_more = 1; else c->up_more = 1; }
   if (ev & (EPOLLHUP | EPOLLRDHUP)) { if (s == &c->cl) c->cl_hup = 1; else c->up_hup = 1; }
-  if (pump(g, c, 1) < 0 || pump(g, c, 0) < 0) { conn_kill(g, c); return; }
+  if (pump(g, c, 1) < 0 || pump(g, c, 0) < 0) { conn_abort(g, c); return; }
   if (g->idle_ms) tl_push(g, c, 2, g->now);
   // Pass a FIN on once everything read before it has been sent; when both directions are done, close() sends it.
   int c2u_done = c->cl_eof && c->c2u.end == c->c2u.start, u2c_done = c->up_eof && c->u2c.end == c->u2c.start;
