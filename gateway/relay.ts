@@ -59,7 +59,7 @@ class ConnRelay implements Relay {
     this.#conns.add(c);
     this.#accepted++;
     client.on('error', noop);
-    client.once('close', () => this.#onClientClose(c));
+    client.once('close', (hadError) => this.#onClientClose(c, hadError));
     // Every byte either way passes through the client socket, so its own inactivity timer is the connection's.
     if (this.#idleTimeoutMs > 0) client.setTimeout(this.#idleTimeoutMs, () => client.destroy());
     this.#dialNext(c, this.#remotes.size());
@@ -92,11 +92,11 @@ class ConnRelay implements Relay {
     for (const c of this.#conns) { c.client.destroy(); c.upstream?.destroy(); }
   }
 
-  #onClientClose(c: Conn): void {
+  #onClientClose(c: Conn, hadError: boolean): void {
     this.#conns.delete(c);
     this.#closed.in += c.client.bytesRead;
     this.#closed.out += c.client.bytesWritten;
-    c.upstream?.destroy();
+    if (c.upstream !== undefined) follow(c.upstream, hadError);
     if (this.#conns.size === 0) this.#onEmpty?.();
   }
 
@@ -125,10 +125,23 @@ class ConnRelay implements Relay {
 
 // Both sockets are half-open capable: a FIN from one side is passed on with end() by pipe(), and the other
 // direction keeps flowing until it ends too (etcd closes both at the first EOF). A socket closes once both
-// directions are done; an error or close on either side destroys the other.
+// directions are done, and the other side follows.
 function splice(client: net.Socket, up: net.Socket): void {
   up.on('error', noop);
-  up.once('close', () => client.destroy());
+  up.once('close', (hadError) => follow(client, hadError));
   client.pipe(up);
   up.pipe(client);
+}
+
+/**
+ * Ends `other` once its peer socket has closed, as the native relay does. A reset (or any error) is passed on as a
+ * reset: a destroy() sends a FIN when the receive queue is empty, which the far end would take for a clean end
+ * after part of the stream. After a clean close, what pipe() has queued for `other` (its FIN last) is delivered
+ * before the socket is destroyed; a socket still dialing, or with nothing ended, is cut at once.
+ */
+function follow(other: net.Socket, hadError: boolean): void {
+  if (other.destroyed) return;
+  if (hadError && !other.connecting) other.resetAndDestroy();
+  else if (!hadError && other.writableEnded && !other.writableFinished) other.once('finish', () => other.destroy());
+  else other.destroy();
 }
