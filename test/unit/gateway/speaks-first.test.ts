@@ -1,5 +1,7 @@
 // Byte order corner cases of the data paths: an endpoint that speaks first (its bytes arrive with the dial's
-// completion) and a client whose bytes and FIN are all there before the dial completes.
+// completion), a client whose bytes and FIN are all there before the dial completes, an endpoint that closes while
+// a slow client still has bytes queued (all are delivered, then the FIN), and an endpoint that resets (the client
+// gets a reset, not a clean end).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -92,5 +94,42 @@ for (const kind of DATA_PATHS) {
     const { port } = await dataPath(kind, (server.address() as net.AddressInfo).port, t);
     const body = Buffer.alloc(100_000, 7);
     for (let i = 0; i < 20; i++) assert.ok((await exchange(port, body)).equals(body));
+  });
+
+  test(`an endpoint that sends and closes while the client reads slowly: every byte, then the FIN [${kind}]`, async (t) => {
+    const payload = Buffer.alloc(4 * 1024 * 1024, 9);
+    // Sends the payload, and ends once the client has ended (both directions done, so the gateway closes it).
+    const server = await backend((s) => { s.write(payload); s.on('end', () => s.end()); s.resume(); });
+    t.after(() => new Promise((r) => server.close(r)));
+    const { port } = await dataPath(kind, (server.address() as net.AddressInfo).port, t);
+    const got = await new Promise<number>((resolve, reject) => {
+      const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      let n = 0;
+      const timer = setTimeout(() => { c.destroy(); reject(new Error(`no end within 10 s (${n} bytes)`)); }, 10_000);
+      c.on('error', (err) => { clearTimeout(timer); reject(err); });
+      // Half-closes at once, then reads in small steps with pauses, so the gateway's queue toward it stays full.
+      c.once('connect', () => { c.end(); c.pause(); setTimeout(() => c.resume(), 300); });
+      c.on('data', (d: Buffer) => { n += d.length; c.pause(); setTimeout(() => c.resume(), 1); });
+      c.on('end', () => { clearTimeout(timer); resolve(n); });
+    });
+    assert.equal(got, payload.length);
+  });
+
+  test(`an endpoint that resets mid-stream: the client gets a reset, not a clean end [${kind}]`, async (t) => {
+    // Echoes the first chunk, then resets (it never ends its side, so the reset is a real RST).
+    const server = await backend((s) => { s.once('data', (d: Buffer) => { s.write(d, () => setTimeout(() => s.resetAndDestroy(), 50)); }); });
+    t.after(() => new Promise((r) => server.close(r)));
+    const { port } = await dataPath(kind, (server.address() as net.AddressInfo).port, t);
+    for (let i = 0; i < 5; i++) {
+      const outcome = await new Promise<string>((resolve) => {
+        const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+        const timer = setTimeout(() => { c.destroy(); resolve('no end within 5 s'); }, 5000);
+        c.on('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); resolve(err.code ?? err.message); });
+        c.on('end', () => { clearTimeout(timer); resolve('clean end'); c.destroy(); });
+        c.once('connect', () => c.write('ping'));
+        c.resume();
+      });
+      assert.equal(outcome, 'ECONNRESET');
+    }
   });
 }
