@@ -1,9 +1,9 @@
-// Access logs through pino-http, built only when --access-log is not `off`, so the data path pays nothing
-// otherwise. Lines go to stderr as JSON, with credentials redacted, the lines of one event-loop turn in one write.
+// Access logs through pino-http, imported and built only when --access-log is not `off`, so neither the data path
+// nor the proxy's memory pays for it otherwise. Lines go to stderr as JSON, with credentials redacted, the lines
+// of one event-loop turn in one write.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import type { DestinationStream } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { ProxyConfig } from './config.js';
 
 // At most PIPE_BUF bytes per write, so a batch of whole lines is never split on a pipe or interleaved with the
@@ -51,9 +51,10 @@ export class TurnBatcher implements DestinationStream {
 }
 
 /** Returns the access-log hook for the handler, or undefined when access logging is off. */
-export function createAccessLog(cfg: Pick<ProxyConfig, 'accessLog' | 'logLevel'>, dest?: DestinationStream):
-  ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+export async function createAccessLog(cfg: Pick<ProxyConfig, 'accessLog' | 'logLevel'>, dest?: DestinationStream):
+  Promise<((req: IncomingMessage, res: ServerResponse) => void) | undefined> {
   if (cfg.accessLog === 'off' || cfg.logLevel === 'silent') return undefined;
+  const { pinoHttp } = await import('pino-http');
   const logger = pino({
     level: cfg.logLevel,
     base: { pid: process.pid, name: 'proxy', component: 'proxy-access' },

@@ -110,7 +110,7 @@ class EdgeProxy implements Proxy {
     this.#director = d;
     this.#cap = this.#makeCap();
     this.#h2 = this.#makeH2(d, peerTls);
-    this.#bound = await bindAll(cfg, this.#makeHandler(d), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
+    this.#bound = await bindAll(cfg, await this.#makeHandler(d), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -163,13 +163,14 @@ class EdgeProxy implements Proxy {
     });
   }
 
-  #makeHandler(d: Director): ReturnType<typeof createHandler> {
+  async #makeHandler(d: Director): Promise<ReturnType<typeof createHandler>> {
     const cfg = this.#config;
     const self = (): readonly string[] | undefined => this.#rewriteTo;
+    const accessLog = await createAccessLog(cfg, this.#deps.accessLogDestination);
     return createHandler({
       director: d, metrics: this.#metrics, readonly: cfg.mode === 'readonly', via: this.#via, maxRequestBytes: cfg.maxRequestBytes,
       clientTimeoutMs: cfg.clientTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
-      get rewriteTo() { return self(); }, accessLog: createAccessLog(cfg, this.#deps.accessLogDestination),
+      get rewriteTo() { return self(); }, accessLog,
     });
   }
 

@@ -1,5 +1,6 @@
-// The proxy's HTTP/2 side on demand: a proxy serving only HTTP/1.1 never loads node:http2 or the gRPC modules;
-// the first h2c connection loads them and is itself served (the server's SETTINGS frame comes back).
+// What the proxy loads on demand: a proxy serving only HTTP/1.1 never loads node:http2 or the gRPC modules (the
+// first h2c connection loads them and is itself served: the server's SETTINGS frame comes back), nor pino-http
+// while --access-log is off.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ test('a proxy loads node:http2 and the gRPC side at its first h2c connection, an
       // node:http, not fetch: undici loads node:http2 itself.
       const res = await new Promise((resolve) => http.get(p.urls()[0] + '/v2/keys/a', (r) => { r.resume(); resolve(r.statusCode); }).on('error', () => resolve(0)));
       const before = http2Loaded();
+      const pinoHttp = Object.keys(require.cache).some((k) => k.includes('/pino-http/'));
       const frame = await new Promise((resolve, reject) => {
         const s = net.connect(p.address().port, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])));
         s.once('data', (b) => { s.destroy(); resolve(b.subarray(0, 9).toString('hex')); });
@@ -35,8 +37,8 @@ test('a proxy loads node:http2 and the gRPC side at its first h2c connection, an
       });
       const after = http2Loaded();
       await p.close();
-      console.log(JSON.stringify({ http1Answered: res !== 0, before, after, settingsType: frame.slice(6, 8) }));
+      console.log(JSON.stringify({ http1Answered: res !== 0, pinoHttp, before, after, settingsType: frame.slice(6, 8) }));
     })().catch((err) => { console.error(err); process.exit(1); });`;
   const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 })) as Record<string, unknown>;
-  assert.deepEqual(out, { http1Answered: true, before: false, after: true, settingsType: '04' });
+  assert.deepEqual(out, { http1Answered: true, pinoHttp: false, before: false, after: true, settingsType: '04' });
 });
