@@ -1,7 +1,8 @@
 // A small HTTP(S) request helper for control-plane calls (health, status, member list), not the data path:
-// one request, a hard timeout, the body read as text, TLS options passed through.
+// one request, a hard timeout, the body read as text, TLS options passed through. node:https (and node:tls with
+// it) is imported at the first https URL, so a process that only speaks plain http never loads it.
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { ClientTlsOptions } from './tls.js';
 
 /** One control-plane request. */
@@ -24,7 +25,10 @@ export interface HttpResponse {
 /** Sends one request and reads the response, rejecting on a transport error or after timeoutMs (default 5 s). */
 export function httpRequest(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   const u = new URL(url);
-  const mod = u.protocol === 'https:' ? https : http;
+  return u.protocol === 'https:' ? import('node:https').then((m) => send(m.default, u, req)) : send(http, u, req);
+}
+
+function send(mod: typeof http | typeof https, u: URL, req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = { ...req.headers };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   return new Promise((resolve, reject) => {

@@ -1,7 +1,8 @@
 // HTTP/2 next to HTTP/1.1 on the proxy's client listeners, as etcd serves both on one port: on http URLs every
 // connection starts on the HTTP/1.1 server, and one whose parser meets the HTTP/2 preface (h2c prior knowledge)
-// is moved to an http2 server; on https URLs the TLS handshake's ALPN (h2 or http/1.1) decides.
-import http2 from 'node:http2';
+// is moved to the HTTP/2 side; on https URLs the TLS handshake's ALPN (h2 or http/1.1) decides. The HTTP/2 side
+// (node:http2, the gRPC forwarder and relay) is loaded at the first HTTP/2 connection: a proxy that only sees
+// HTTP/1.1 never pays its memory.
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -19,41 +20,42 @@ export function chooseAlpn(offered: readonly string[]): string | undefined {
 
 /** The HTTP/2 side of the client listeners. */
 export interface H2Front {
-  /** Routes the connections of one https server between it and the HTTP/2 server, by ALPN. */
+  /** Routes the connections of one https server between it and the HTTP/2 side, by ALPN. */
   attach(server: HttpServer, tls: boolean): void;
   /**
    * Takes over a plain-http connection the HTTP/1.1 server failed to parse because it opened with the HTTP/2
    * preface (call from its 'clientError' listener); false for any other error, which stays the caller's.
    */
   claim(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): boolean;
-  /** Hands an HTTP/2 connection to the node:http2 server (the relay's fallback). */
-  adopt(socket: Socket): void;
+  /** Whether the HTTP/2 side has been loaded (at the first HTTP/2 connection). */
+  loaded(): boolean;
   /** Sends GOAWAY to every session, waits up to drainMs for their streams, then destroys what is left. */
   close(drainMs: number): Promise<void>;
 }
 
+/** What serves HTTP/2 connections once loaded: see h2-server.ts and grpc-stack.ts. */
+export interface H2Backend {
+  /** Serves one HTTP/2 connection; bytes already read are in the socket's buffer. */
+  route(socket: Socket): void;
+  /** Drains and closes every HTTP/2 connection (see H2Front.close). */
+  close(drainMs: number): Promise<void>;
+}
+
 /**
- * Creates the HTTP/2 server whose streams go to onStream; with relay, HTTP/2 connections go to the relay instead
- * (which gives back, through adopt(), those it cannot place).
+ * Creates the front; load builds the HTTP/2 side, once, at the first HTTP/2 connection. Connections that arrive
+ * while it loads wait paused (their bytes stay buffered); a load failure is reported to onLoadError and those
+ * connections are destroyed (the next HTTP/2 connection tries again).
  */
-export function createH2Front(opts: {
-  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
-  relay?: ((socket: Socket) => void) | undefined;
-}): H2Front {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000 } });
-  server.on('stream', opts.onStream);
-  server.on('session', (s: http2.ServerHttp2Session) => {
-    sessions.add(s);
-    s.on('error', () => undefined);
-    s.once('close', () => sessions.delete(s));
-  });
+export function createH2Front(load: () => Promise<H2Backend>, onLoadError: (err: unknown) => void = () => undefined): H2Front {
+  let backend: H2Backend | undefined;
+  let loading: Promise<H2Backend> | undefined;
   let closing = false;
-  // Bytes already read stay in the socket's buffer; the relay or the http2 session takes them from there.
   const route = (s: Socket): void => {
-    if (closing) s.destroy();
-    else if (opts.relay !== undefined) opts.relay(s);
-    else server.emit('connection', s);
+    if (closing) { s.destroy(); return; }
+    if (backend !== undefined) { backend.route(s); return; }
+    s.pause();
+    loading ??= load().then((b) => { backend = b; return b; }, (err: unknown) => { loading = undefined; throw err; });
+    loading.then((b) => { if (closing) s.destroy(); else b.route(s); }, (err: unknown) => { s.destroy(); onLoadError(err); });
   };
   return {
     attach(http1, tls) {
@@ -70,25 +72,17 @@ export function createH2Front(opts: {
       if (err.code !== H2_PREFACE_ERROR) return false;
       const bytes = closing ? undefined : detachFromHttp1(socket, err);
       if (bytes === undefined) { socket.destroy(); return true; }
-      // The http2 session reads what is already buffered on the socket first, then the socket itself.
+      // The HTTP/2 side reads what is already buffered on the socket first, then the socket itself.
       socket.pause();
       socket.unshift(bytes);
       route(socket);
       return true;
     },
-    adopt(s) {
-      if (closing) s.destroy();
-      else server.emit('connection', s);
-    },
+    loaded: () => backend !== undefined,
     async close(drainMs) {
       closing = true;
-      for (const s of sessions) s.close();
-      let timer: NodeJS.Timeout | undefined;
-      const closed = Promise.all([...sessions].map((s) => new Promise<void>((r) => { if (s.destroyed) r(); else s.once('close', () => r()); })));
-      await Promise.race([closed, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
-      clearTimeout(timer);
-      for (const s of sessions) s.destroy();
-      await closed;
+      const b = backend ?? (loading ? await loading.catch(() => undefined) : undefined);
+      await b?.close(drainMs);
     },
   };
 }

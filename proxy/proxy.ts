@@ -22,14 +22,9 @@ import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
 import { createHandler } from './handler.js';
 import type { HandlerContext } from './handler.js';
-import { createGrpcHandler } from './grpc-forward.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
-import { createGrpcRelay } from './grpc-relay.js';
-import type { GrpcRelay } from './grpc-relay.js';
-import { createSessionPool } from './grpc-sessions.js';
-import type { SessionPool } from './grpc-sessions.js';
 import { createH2Front } from './h2.js';
-import type { H2Front } from './h2.js';
+import type { H2Backend, H2Front } from './h2.js';
 import { newViaToken, selfMatcher } from './loop.js';
 import { createMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -86,8 +81,6 @@ class EdgeProxy implements Proxy {
   #metricsServer: MetricsServer | undefined;
   #cap: ConnectionCap | undefined;
   #h2: H2Front | undefined;
-  #relay: GrpcRelay | undefined;
-  #sessions: SessionPool | undefined;
   #pidClaimed = false;
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
   #isSelf: (url: string) => boolean = () => false;
@@ -183,21 +176,16 @@ class EdgeProxy implements Proxy {
     });
   }
 
+  // The HTTP/2 side (node:http2, gRPC forwarder and relay) is imported at the first HTTP/2 connection; its
+  // counters are declared now, so /metrics shows them before any gRPC call.
   #makeH2(d: Director, peerTls: ClientTlsOptions | undefined): H2Front {
     const cfg = this.#config;
-    const sessions = createSessionPool({ tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs });
-    this.#sessions = sessions;
     const metrics = createGrpcMetrics((r) => this.#metrics.extend(r));
-    const onStream = createGrpcHandler({
-      director: d, sessions, metrics, readonly: cfg.mode === 'readonly', rewriteTo: () => this.#rewriteTo, maxRequestBytes: cfg.maxRequestBytes,
+    const load = async (): Promise<H2Backend> => (await import('./grpc-stack.js')).createGrpcStack({
+      director: d, metrics, readonly: cfg.mode === 'readonly', relay: cfg.grpcRelay, rewriteTo: () => this.#rewriteTo,
+      tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs, maxRequestBytes: cfg.maxRequestBytes,
     });
-    // Readwrite gRPC is relayed frame by frame; readonly needs every call terminated to inspect it.
-    const relay = cfg.mode === 'readwrite' && cfg.grpcRelay
-      ? createGrpcRelay({ director: d, metrics, rewriteTo: () => this.#rewriteTo, tls: peerTls, dialTimeoutMs: cfg.dialTimeoutMs, fallback: (s) => front.adopt(s) })
-      : undefined;
-    this.#relay = relay;
-    const front = createH2Front({ onStream, relay: relay ? (s) => relay.relay(s) : undefined });
-    return front;
+    return createH2Front(load, (err) => this.#log.error(errFields(err), 'could not load the HTTP/2 side; HTTP/2 connection closed'));
   }
 
   close(): Promise<void> {
@@ -207,8 +195,7 @@ class EdgeProxy implements Proxy {
       await this.#metricsServer?.close();
       // HTTP/2 sessions (gRPC) drain next to the HTTP/1.1 connections: the listeners close once both are gone.
       const drainMs = this.#config.shutdownTimeoutMs;
-      await Promise.all([this.#bound?.close(drainMs), this.#h2?.close(drainMs), this.#relay?.close(drainMs)]);
-      this.#sessions?.destroy();
+      await Promise.all([this.#bound?.close(drainMs), this.#h2?.close(drainMs)]);
       this.#cap?.close();
       this.#director?.close();
       if (this.#pidClaimed) releasePidFile(this.#paths.pid, this.#pid);

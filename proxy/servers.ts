@@ -1,7 +1,7 @@
 // The proxy's listeners: one http(s) server per --listen-client-urls entry (client timeouts, malformed requests
 // answered 400 without disturbing others, graceful drain on close). The metrics listener is core's.
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -40,22 +40,25 @@ function onClientError(metrics: ProxyMetrics, h2: H2Front | undefined) {
   };
 }
 
-function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListener): http.Server {
+// node:https is imported only when a listener serves TLS.
+type HttpsModule = typeof https;
+
+function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListener, tlsMod: HttpsModule | undefined): http.Server {
   const opts: http.ServerOptions = {
     // Bounds slow clients: the whole request must arrive within the client timeout (checked 4 times as often).
     requestTimeout: cfg.clientTimeoutMs, headersTimeout: cfg.clientTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(cfg.clientTimeoutMs / 4))),
     keepAliveTimeout: 5000, noDelay: true,
   };
-  const server = !l.tls || !cfg.serverTls ? http.createServer(opts, handler) : makeTlsServer(cfg.serverTls, opts, handler);
+  const server = !l.tls || !cfg.serverTls || !tlsMod ? http.createServer(opts, handler) : makeTlsServer(tlsMod, cfg.serverTls, opts, handler);
   // Idle limit of a connection from accept on, so one that never sends a byte is cut too; the handler lifts it for
   // watches, and node:http swaps it for keepAliveTimeout between requests.
   server.timeout = cfg.clientTimeoutMs;
   return server;
 }
 
-function makeTlsServer(t: NonNullable<ProxyConfig['serverTls']>, opts: http.ServerOptions, handler: http.RequestListener): https.Server {
-  return https.createServer({
+function makeTlsServer(tlsMod: HttpsModule, t: NonNullable<ProxyConfig['serverTls']>, opts: http.ServerOptions, handler: http.RequestListener): https.Server {
+  return tlsMod.createServer({
     ...opts, cert: readPem(t.certFile, 'certificate'), key: readPem(t.keyFile, 'key'), ALPNCallback: ({ protocols }) => chooseAlpn(protocols),
     ...(t.trustedCaFile ? { ca: readPem(t.trustedCaFile, 'CA file') } : {}),
     requestCert: t.clientCertAuth, rejectUnauthorized: t.clientCertAuth,
@@ -92,8 +95,9 @@ async function bindServers(servers: readonly http.Server[], listenUrls: readonly
 /** Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https). */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
   metrics: ProxyMetrics, log: Logger, front: { readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined } = {}): Promise<Bound> {
+  const tlsMod = cfg.serverTls && cfg.listen.some((l) => l.tls) ? (await import('node:https')).default : undefined;
   const servers = cfg.listen.map((l) => {
-    const s = makeServer(cfg, l, handler);
+    const s = makeServer(cfg, l, handler, tlsMod);
     front.h2?.attach(s, l.tls && cfg.serverTls !== undefined);
     // The cap's listener is prepended, so it sees every raw connection, h2 or not, first.
     front.cap?.attach(s);
