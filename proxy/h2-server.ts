@@ -34,9 +34,8 @@ export function createH2Server(opts: {
   };
   return {
     route(s) {
-      if (closing) s.destroy();
-      else if (opts.relay !== undefined) opts.relay(s);
-      else server.emit('connection', s);
+      if (opts.relay !== undefined && !closing) opts.relay(s);
+      else adopt(s);
     },
     adopt,
     async close(drainMs) {

@@ -27,8 +27,6 @@ export interface H2Front {
    * preface (call from its 'clientError' listener); false for any other error, which stays the caller's.
    */
   claim(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): boolean;
-  /** Whether the HTTP/2 side has been loaded (at the first HTTP/2 connection). */
-  loaded(): boolean;
   /** Sends GOAWAY to every session, waits up to drainMs for their streams, then destroys what is left. */
   close(drainMs: number): Promise<void>;
 }
@@ -78,7 +76,6 @@ export function createH2Front(load: () => Promise<H2Backend>, onLoadError: (err:
       route(socket);
       return true;
     },
-    loaded: () => backend !== undefined,
     async close(drainMs) {
       closing = true;
       const b = backend ?? (loading ? await loading.catch(() => undefined) : undefined);
