@@ -5,6 +5,7 @@ import type { MemoryReport } from './memory.js';
 import type { TargetId, Workload } from './plan.js';
 import { TARGET_LABELS } from './plan.js';
 import type { Cell, GoalCheck, Ratios } from './results.js';
+import { find, peakRssMb } from './results.js';
 import { isNoisy } from './stats.js';
 import type { Summary } from './stats.js';
 
@@ -111,11 +112,8 @@ const mb = (n: number | undefined): string => (n === undefined ? '—' : n.toFix
 
 /** The memory section: idle and peak RSS of every long-running process, and the load cost of each subcommand. */
 export function memoryLines(m: MemoryReport, cs: readonly Cell[]): string[] {
-  const peak = (t: TargetId | undefined): number | undefined => {
-    const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
-    return all.length > 0 ? Math.max(...all) : undefined;
-  };
-  const first = (t: TargetId | undefined): number | undefined => cs.find((c) => c.target === t && c.workload === 'v2-get-c128')?.firstRoundRssMb;
+  const peak = (t: TargetId | undefined): number | undefined => (t === undefined ? undefined : peakRssMb(cs, t));
+  const first = (t: TargetId | undefined): number | undefined => (t === undefined ? undefined : find(cs, 'v2-get-c128', t)?.firstRoundRssMb);
   return [
     `Measured before any load, with the flags of the CLI's first line. "Idle" is VmRSS ${m.settleS} s after the ready line (the targets had `
       + 'answered one check request); "peak" is the highest VmHWM after a run (the last workloads carry the peaks of 1,000 connections); '

@@ -104,7 +104,8 @@ export function cells(runs: readonly RunRecord[], workloads: readonly Workload[]
   return out;
 }
 
-function find(cs: readonly Cell[], w: string, t: TargetId): Cell | undefined {
+/** The cell of one workload and target. */
+export function find(cs: readonly Cell[], w: string, t: TargetId): Cell | undefined {
   return cs.find((c) => c.workload === w && c.target === t);
 }
 
@@ -171,14 +172,16 @@ export function goals(rs: readonly Ratios[], cs: readonly Cell[]): GoalCheck[] {
   if (rss !== undefined) add('proxy peak RSS <= 60 MB at 128 connections (first round)', rss, (v) => v <= 60);
   const many = find(cs, MANY_CONNS_WORKLOAD, 'edge-proxy');
   if (many !== undefined) add(`${MANY_CONNS_WORKLOAD}: proxy slowest request <= 2 s (ms)`, many.maxUs.max / 1000, (v) => v <= 2000);
-  const peak = (t: TargetId): number | undefined => {
-    const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
-    return all.length > 0 ? Math.max(...all) : undefined;
-  };
-  const gwRss = peak('edge-gateway');
-  const goRss = peak('go-gateway');
+  const gwRss = peakRssMb(cs, 'edge-gateway');
+  const goRss = peakRssMb(cs, 'go-gateway');
   if (gwRss !== undefined && goRss !== undefined) add(`gateway peak RSS <= 2x etcd gateway's (${goRss.toFixed(0)} MB)`, gwRss / goRss, (v) => v <= 2);
   return out;
+}
+
+/** A target's highest peak RSS over every workload, undefined when none was read. */
+export function peakRssMb(cs: readonly Cell[], t: TargetId): number | undefined {
+  const all = cs.filter((c) => c.target === t && c.rssMb !== undefined).map((c) => c.rssMb as number);
+  return all.length > 0 ? Math.max(...all) : undefined;
 }
 
 /** Lists the figures whose rounds disagree by more than 15 %: throughput, and p99 of the gateways. */
