@@ -32,6 +32,7 @@ command -v haproxy >/dev/null 2>&1 || need+=(haproxy)         # npm run bench (t
 command -v python3 >/dev/null 2>&1 || need+=(python3)         # the gateway's native addon (node-gyp)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+[ -f /usr/share/llhttp/llhttp.c ] || need+=(node-llhttp)       # the proxy's native front: llhttp's C sources (node:http's parser)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

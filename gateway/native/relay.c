@@ -11,46 +11,11 @@
 // This file is the Node-API surface; loop.c is the thread, conn.c the relay of one connection, dial.c the dialer.
 #include "relay.h"
 #include "../../core/native/accept.h"
+#include "../../core/native/napi-util.h"
 
 // ---- Node-API surface ---------------------------------------------------------------------------------------
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, #call " failed"); return NULL; } } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  const char *code = err == EADDRINUSE ? "EADDRINUSE" : err == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : err == EACCES ? "EACCES"
-    : err == EINVAL ? "EINVAL" : "EIO";
-  char msg[200];
-  snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-static int parse_addr(const char *host, int port, struct sockaddr_storage *sa, socklen_t *len) {
-  memset(sa, 0, sizeof(*sa));
-  struct sockaddr_in *a4 = (struct sockaddr_in *)sa;
-  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)sa;
-  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET; a4->sin_port = htons((uint16_t)port); *len = sizeof(*a4); return 0;
-  }
-  if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6; a6->sin6_port = htons((uint16_t)port); *len = sizeof(*a6); return 0;
-  }
-  return -1;
-}
-
-static double get_num(napi_env env, napi_value obj, const char *name) {
-  napi_value v;
-  double d = 0;
-  if (napi_get_named_property(env, obj, name, &v) == napi_ok) napi_get_value_double(env, v, &d);
-  return d;
-}
-
-static int get_bool(napi_env env, napi_value obj, const char *name) {
-  napi_value v;
-  bool b = false;
-  if (napi_get_named_property(env, obj, name, &v) == napi_ok) napi_get_value_bool(env, v, &b);
-  return b;
-}
 
 // The gateway behind a handle; NULL, with a TypeError pending, for anything that is not one of ours.
 static gw_t *get_gw(napi_env env, napi_value v) {
@@ -88,42 +53,23 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   size_t hl;
   CHECK(napi_get_named_property(env, argv[0], "host", &hv));
   CHECK(napi_get_value_string_utf8(env, hv, host, sizeof(host), &hl));
-  int port = (int)get_num(env, argv[0], "port");
-  int backlog = (int)get_num(env, argv[0], "backlog");
-  struct sockaddr_storage sa;
-  socklen_t len;
-  int dual = host[0] == 0 || strcmp(host, "::") == 0;
-  if (parse_addr(dual ? "::" : host, port, &sa, &len) < 0) return throw_errno(env, EINVAL, "listen: not an IP address");
-  int lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (lfd < 0 && dual) { parse_addr("0.0.0.0", port, &sa, &len); lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
-  if (lfd < 0) return throw_errno(env, errno, "socket");
-  int one = 1, zero = 0;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  // More relay threads: each has its own listening socket on the same port and the kernel spreads the connections.
-  if (get_bool(env, argv[0], "reusePort") && setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
-    int err = errno;
-    close(lfd);
-    return throw_errno(env, err, "SO_REUSEPORT");
-  }
-  if (sa.ss_family == AF_INET6 && dual) setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-  if (bind(lfd, (struct sockaddr *)&sa, len) < 0 || listen(lfd, backlog > 0 ? backlog : 511) < 0) {
-    int err = errno;
-    close(lfd);
-    return throw_errno(env, err, "listen");
-  }
+  int port = (int)edge_get_num(env, argv[0], "port");
+  int backlog = (int)edge_get_num(env, argv[0], "backlog");
+  int lfd = edge_listen(env, host, port, backlog, edge_get_bool(env, argv[0], "reusePort"));
+  if (lfd < 0) return NULL;
   gw_t *g = calloc(1, sizeof(*g));
   if (!g) { close(lfd); napi_throw_error(env, NULL, "out of memory"); return NULL; }
   g->lfd = lfd;
   g->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  g->dial_ms = (uint64_t)get_num(env, argv[0], "dialTimeoutMs");
-  g->idle_ms = (uint64_t)get_num(env, argv[0], "idleTimeoutMs");
-  double mc = get_num(env, argv[0], "maxConnections");
+  g->dial_ms = (uint64_t)edge_get_num(env, argv[0], "dialTimeoutMs");
+  g->idle_ms = (uint64_t)edge_get_num(env, argv[0], "idleTimeoutMs");
+  double mc = edge_get_num(env, argv[0], "maxConnections");
   g->max_conns = mc >= 1 && mc < 4e9 ? (uint32_t)mc : UINT32_MAX;
   g->seed = (unsigned int)now_ms();
   pthread_mutex_init(&g->mu, NULL);
   g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   g->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (g->efd < 0 || g->epfd < 0) { int err = errno; free_gw(g); return throw_errno(env, err, "epoll"); }
+  if (g->efd < 0 || g->epfd < 0) { int err = errno; free_gw(g); return edge_throw_errno(env, err, "epoll"); }
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &g->lsn_tag };
   epoll_ctl(g->epfd, EPOLL_CTL_ADD, lfd, &ev);
   ev.data.ptr = &g->evt_tag;
@@ -139,7 +85,7 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     int err = errno;
     napi_release_threadsafe_function(g->tsfn, napi_tsfn_abort);
     free_gw(g);
-    return throw_errno(env, err, "pthread_create");
+    return edge_throw_errno(env, err, "pthread_create");
   }
   g->running = 1;
   napi_value out;
@@ -192,7 +138,7 @@ static napi_value js_set_endpoints(napi_env env, napi_callback_info info) {
     uint32_t w = 0;
     CHECK(napi_get_value_uint32(env, v, &w));
     eps[k].weight = w;
-    if (parse_addr(ip, port, &eps[k].sa, &eps[k].len) == 0) k++;
+    if (edge_parse_addr(ip, port, &eps[k].sa, &eps[k].len) == 0) k++;
   }
   pthread_mutex_lock(&g->mu);
   endpoint_t *old = g->eps;

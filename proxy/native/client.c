@@ -1,0 +1,319 @@
+// The client side of the native front: reads a connection's requests with llhttp, one at a time; serves the
+// ordinary ones (see front_eligible) through member.c, hands every other request, with its connection and the
+// bytes not answered yet, to node:http; writes the responses back; closes on errors, timeouts and shutdown.
+#include "front.h"
+
+#include <netinet/tcp.h>
+
+static const char *METHODS[NMETHOD] = {"GET", "HEAD", "POST", "PUT", "DELETE"};
+
+static int method_index(uint8_t m) {
+  switch (m) {
+    case HTTP_GET: return 0;
+    case HTTP_HEAD: return 1;
+    case HTTP_POST: return 2;
+    case HTTP_PUT: return 3;
+    case HTTP_DELETE: return 4;
+    default: return -1;
+  }
+}
+
+INTERNAL const char *method_name(int i) { return METHODS[i]; }
+
+// Spans are offsets into the connection's input buffer: it may move between reads.
+static int on_url(llhttp_t *p, const char *at, size_t n) {
+  fconn_t *c = p->data;
+  uint32_t o = (uint32_t)(at - c->in.p);
+  if (c->url_l == 0) c->url_o = o;
+  c->url_l = o + (uint32_t)n - c->url_o;
+  return 0;
+}
+
+static int on_field(llhttp_t *p, const char *at, size_t n) {
+  fconn_t *c = p->data;
+  uint32_t o = (uint32_t)(at - c->in.p);
+  if (c->nh == 0 || c->in_hdr_value) {
+    if (c->nh == MAX_HDRS) { c->too_many = 1; return 0; }
+    c->h[c->nh++] = (hdr_t){o, 0, 0, 0};
+    c->in_hdr_value = 0;
+  }
+  if (c->too_many) return 0;
+  hdr_t *h = &c->h[c->nh - 1];
+  h->nl = o + (uint32_t)n - h->no;
+  return 0;
+}
+
+static int on_value(llhttp_t *p, const char *at, size_t n) {
+  fconn_t *c = p->data;
+  if (c->too_many || c->nh == 0) return 0;
+  uint32_t o = (uint32_t)(at - c->in.p);
+  hdr_t *h = &c->h[c->nh - 1];
+  if (!c->in_hdr_value) { h->vo = o; c->in_hdr_value = 1; }
+  h->vl = o + (uint32_t)n - h->vo;
+  return 0;
+}
+
+// The routes served here; every other one (watches, member lists, the proxy's own paths) is node:http's.
+static int route_ok(const front_t *f, const char *u, uint32_t l, int mi) {
+  uint32_t plen = 0;
+  while (plen < l && u[plen] != '?') plen++;
+  if (memmem(u, l, "wait=", 5)) return 0;
+  if ((plen == 8 && memcmp(u, "/v2/keys", 8) == 0) || (plen > 8 && memcmp(u, "/v2/keys/", 9) == 0))
+    return f->readonly ? mi == 0 : 1;
+  if (mi != 2) return 0;
+  if (plen == 12 && memcmp(u, "/v3/kv/range", 12) == 0) return 1;
+  if (f->readonly) return 0;
+  return (plen == 10 && (memcmp(u, "/v3/kv/put", 10) == 0 || memcmp(u, "/v3/kv/txn", 10) == 0))
+    || (plen == 18 && memcmp(u, "/v3/kv/deleterange", 18) == 0);
+}
+
+static int front_eligible(fconn_t *c) {
+  llhttp_t *p = &c->p;
+  int mi = method_index(p->method);
+  if (mi < 0 || c->too_many || p->http_major != 1 || p->http_minor != 1 || p->upgrade) return 0;
+  if (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING | F_UPGRADE)) return 0;
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->f->max_body) return 0;
+  if (c->url_l == 0 || c->in.p[c->url_o] != '/') return 0;
+  for (uint32_t i = 0; i < c->nh; i++) {
+    const hdr_t *h = &c->h[i];
+    if (span_ieq(c->in.p, h->no, h->nl, "transfer-encoding") || span_ieq(c->in.p, h->no, h->nl, "upgrade")
+      || span_ieq(c->in.p, h->no, h->nl, "expect") || span_ieq(c->in.p, h->no, h->nl, "via")) return 0;
+  }
+  if (!route_ok(c->f, c->in.p + c->url_o, c->url_l, mi)) return 0;
+  c->method = (uint8_t)mi;
+  return 1;
+}
+
+static int on_headers(llhttp_t *p) {
+  fconn_t *c = p->data;
+  c->head_seen = 1;
+  if (!front_eligible(c)) { c->hand = 1; return HPE_PAUSED; }
+  return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n) {
+  fconn_t *c = p->data;
+  uint32_t o = (uint32_t)(at - c->in.p);
+  if (c->body_l == 0) c->body_o = o;
+  c->body_l = o + (uint32_t)n - c->body_o;
+  return 0;
+}
+
+static int on_begin(llhttp_t *p) {
+  fconn_t *c = p->data;
+  if (c->since == 0) c->since = c->f->now;
+  return 0;
+}
+
+static int on_complete(llhttp_t *p) {
+  fconn_t *c = p->data;
+  c->complete = 1;
+  return HPE_PAUSED;
+}
+
+static llhttp_settings_t REQ;
+static pthread_once_t req_once = PTHREAD_ONCE_INIT;
+static void req_init(void) {
+  llhttp_settings_init(&REQ);
+  REQ.on_message_begin = on_begin;
+  REQ.on_url = on_url;
+  REQ.on_header_field = on_field;
+  REQ.on_header_value = on_value;
+  REQ.on_headers_complete = on_headers;
+  REQ.on_body = on_body;
+  REQ.on_message_complete = on_complete;
+}
+
+static void request_reset(fconn_t *c) {
+  c->url_o = c->url_l = c->body_o = c->body_l = c->nh = 0;
+  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = 0;
+  c->since = 0;
+}
+
+void client_accepted(front_t *f, int fd, const struct sockaddr_storage *sa) {
+  pthread_once(&req_once, req_init);
+  fconn_t *c = calloc(1, sizeof(*c));
+  if (!c) { close(fd); return; }
+  c->tag = (tag_t){1, c};
+  c->f = f;
+  c->fd = fd;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (sa->ss_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof(c->ip));
+  else if (sa->ss_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->ip, sizeof(c->ip));
+  llhttp_init(&c->p, HTTP_REQUEST, &REQ);
+  c->p.data = c;
+  c->last_io = f->now;
+  c->next = f->conns;
+  if (f->conns) f->conns->prev = c;
+  f->conns = c;
+  AADD(f->active, 1);
+  struct epoll_event ev = {.events = FR_EVENTS, .data.ptr = &c->tag};
+  if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) { client_close(f, c, 0); return; }
+  c->more = 1;
+  client_event(f, c, EPOLLIN);
+}
+
+static void unlink_conn(front_t *f, fconn_t *c) {
+  if (c->prev) c->prev->next = c->next; else f->conns = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+}
+
+void client_close(front_t *f, fconn_t *c, int reset) {
+  if (c->dead) return;
+  c->dead = 1;
+  if (c->m) { member_detach(f, c->m); c->m = NULL; }
+  if (reset) {
+    struct linger lg = {1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  }
+  epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  unlink_conn(f, c);
+  ASUB(f->active, 1);
+  c->next = f->grave_c; // freed after the current batch of events: callers up the stack check c->dead
+  f->grave_c = c;
+}
+
+// Gives the connection to node:http with what it sent and was not answered yet, from a request boundary on.
+void client_handoff(front_t *f, fconn_t *c) {
+  if (c->dead) return;
+  if (c->m) { member_detach(f, c->m); c->m = NULL; }
+  epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  int fd = c->fd;
+  c->dead = 1;
+  unlink_conn(f, c);
+  ASUB(f->active, 1);
+  pthread_mutex_lock(&f->mu);
+  f->st.handed++;
+  pthread_mutex_unlock(&f->mu);
+  // Requests are parsed only once the previous response is out (client_done), so nothing queued is lost here.
+  if (c->out.pos < c->out.len) close(fd);
+  else emit(f, "handoff", fd, c->in.p + c->req_start, c->in.len - c->req_start, NULL, 0);
+  c->next = f->grave_c;
+  f->grave_c = c;
+}
+
+// Writes queued output; 0 when all of it is out, 1 when the socket is full, -1 on error (the connection is gone).
+int client_flush(front_t *f, fconn_t *c) {
+  while (c->out.pos < c->out.len) {
+    ssize_t w = send(c->fd, c->out.p + c->out.pos, c->out.len - c->out.pos, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 1;
+      client_close(f, c, 1);
+      return -1;
+    }
+    c->out.pos += (uint32_t)w;
+    c->last_io = f->now;
+  }
+  c->out.len = c->out.pos = 0;
+  if (c->out.cap > 65536) db_free(&c->out);
+  return 0;
+}
+
+// After a response was queued: the next request, or the close the response announced.
+void client_done(front_t *f, fconn_t *c) {
+  c->m = NULL;
+  db_compact(&c->in, c->in.pos);
+  c->req_start = 0;
+  request_reset(c);
+  llhttp_resume(&c->p);
+  if (!c->keep || ALOAD(f->closing)) {
+    c->state = C_LINGER;
+    if (client_flush(f, c) == 0) { shutdown(c->fd, SHUT_WR); client_close(f, c, 0); }
+    return;
+  }
+  c->state = C_READ;
+  c->last_io = f->now;
+  // The next request is read once this response is out (client_event goes on when the socket drains).
+  if (client_flush(f, c) != 0) return;
+  if (c->in.len > 0) client_parse(f, c);
+  else if (c->eof) client_close(f, c, 0);
+  if (!c->dead && c->state == C_READ && c->more) client_event(f, c, EPOLLIN);
+}
+
+void client_parse(front_t *f, fconn_t *c) {
+  while (c->state == C_READ && c->in.pos < c->in.len) {
+    llhttp_errno_t e = llhttp_execute(&c->p, c->in.p + c->in.pos, c->in.len - c->in.pos);
+    if (e == HPE_OK) {
+      c->in.pos = c->in.len;
+      if (c->in.len - c->req_start > MAX_HEAD + c->f->max_body + 4096 || (!c->head_seen && c->in.len - c->req_start > MAX_HEAD)) {
+        client_handoff(f, c);
+        return;
+      }
+      break;
+    }
+    if (e != HPE_PAUSED || c->hand) { client_handoff(f, c); return; }
+    c->in.pos = (uint32_t)(llhttp_get_error_pos(&c->p) - c->in.p);
+    if (!c->complete) { client_handoff(f, c); return; }
+    c->keep = (uint8_t)(llhttp_should_keep_alive(&c->p) && !c->eof);
+    c->t0_ns = now_ns();
+    pthread_mutex_lock(&f->mu);
+    f->st.requests[c->method]++;
+    pthread_mutex_unlock(&f->mu);
+    c->state = C_FORWARD;
+    member_start(f, c);
+    return;
+  }
+  if (c->state == C_READ && c->eof && !c->dead) {
+    // A request cut short by the client's FIN gets no answer, as from node:http.
+    client_close(f, c, 0);
+  }
+}
+
+void client_event(front_t *f, fconn_t *c, uint32_t ev) {
+  if (c->dead) return;
+  if (ev & (EPOLLERR)) { client_close(f, c, 1); return; }
+  if ((ev & EPOLLOUT) && c->out.len > c->out.pos) {
+    if (client_flush(f, c) < 0) return;
+    if (c->m && c->out.len == 0) { member_resume(f, c->m); if (c->dead) return; }
+    if (c->state == C_LINGER && c->out.pos == c->out.len) { shutdown(c->fd, SHUT_WR); client_close(f, c, 0); return; }
+    if (c->state == C_READ && c->out.len == 0 && c->in.pos < c->in.len) { client_parse(f, c); if (c->dead || c->state != C_READ) return; }
+  }
+  if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && !c->more) return;
+  // Reads stop while a request is forwarded and the next one is already buffered (pipelining), so one client
+  // cannot queue more than a request ahead.
+  while (!c->eof) {
+    if (c->state == C_FORWARD && c->in.len - c->in.pos > 65536) { c->more = 1; return; }
+    if (db_reserve(&c->in, 16384)) { client_close(f, c, 1); return; }
+    ssize_t n = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len, 0);
+    if (n > 0) { c->in.len += (uint32_t)n; c->last_io = f->now; if (c->state == C_LINGER) c->in.len = c->in.pos = 0; continue; }
+    if (n == 0) { c->eof = 1; break; }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) { c->more = 0; break; }
+    client_close(f, c, 1);
+    return;
+  }
+  if (c->state == C_LINGER) { if (c->eof) client_close(f, c, 0); return; }
+  if (c->state == C_READ) { if (c->out.len == 0) client_parse(f, c); }
+  else if (c->eof && c->m == NULL) client_close(f, c, 0);
+}
+
+// Timeouts, run every sweep: a started request must be complete within the client timeout (408), a connection
+// idles at most the client timeout (the keep-alive timeout between requests, the idle timeout when set).
+void client_sweep(front_t *f, fconn_t *c) {
+  if (c->dead) return;
+  uint64_t now = f->now;
+  if (c->state == C_READ) {
+    if (c->in.len > c->req_start && c->since && now - c->since >= f->client_ms) {
+      db_str(&c->out, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      pthread_mutex_lock(&f->mu);
+      f->st.drop_bad[NMETHOD]++;
+      pthread_mutex_unlock(&f->mu);
+      c->state = C_LINGER;
+      if (client_flush(f, c) == 0) { shutdown(c->fd, SHUT_WR); client_close(f, c, 0); }
+      return;
+    }
+    uint64_t limit = c->in.len == 0 && c->p.initial_message_completed ? f->keepalive_ms : f->client_ms;
+    if (ALOAD(f->closing) && c->in.len == 0) { client_close(f, c, 0); return; }
+    if (now - c->last_io >= limit) { client_close(f, c, 0); return; }
+  } else if (c->state == C_FORWARD) {
+    if (now - c->last_io >= f->client_ms && (c->m == NULL || now - c->m->last_io >= f->client_ms)) { client_close(f, c, 1); return; }
+  } else if (now - c->last_io >= 2000) {
+    client_close(f, c, 0);
+    return;
+  }
+  if (f->idle_ms && now - c->last_io >= f->idle_ms) client_close(f, c, 0);
+}
