@@ -148,10 +148,9 @@ void client_accepted(front_t *f, int fd, const struct sockaddr_storage *sa) {
   if (f->conns) f->conns->prev = c;
   f->conns = c;
   AADD(f->active, 1);
+  // Bytes that came with the handshake are reported by the add itself (epoll checks readiness on insert).
   struct epoll_event ev = {.events = FR_EVENTS, .data.ptr = &c->tag};
-  if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) { client_close(f, c, 0); return; }
-  c->more = 1;
-  client_event(f, c, EPOLLIN);
+  if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) client_close(f, c, 0);
 }
 
 static void unlink_conn(front_t *f, fconn_t *c) {
@@ -160,9 +159,17 @@ static void unlink_conn(front_t *f, fconn_t *c) {
   c->prev = c->next = NULL;
 }
 
+// Requests are counted when their exchange ends here: a request handed to node:http is counted there.
+static void count_request(front_t *f, fconn_t *c) {
+  pthread_mutex_lock(&f->mu);
+  f->st.requests[c->method]++;
+  pthread_mutex_unlock(&f->mu);
+}
+
 void client_close(front_t *f, fconn_t *c, int reset) {
   if (c->dead) return;
   c->dead = 1;
+  if (c->state == C_FORWARD) count_request(f, c);
   if (c->m) { member_detach(f, c->m); c->m = NULL; }
   if (reset) {
     struct linger lg = {1, 0};
@@ -216,6 +223,7 @@ int client_flush(front_t *f, fconn_t *c) {
 // After a response was queued: the next request, or the close the response announced.
 void client_done(front_t *f, fconn_t *c) {
   c->m = NULL;
+  count_request(f, c);
   db_compact(&c->in, c->in.pos);
   c->req_start = 0;
   request_reset(c);
@@ -250,9 +258,6 @@ void client_parse(front_t *f, fconn_t *c) {
     if (!c->complete) { client_handoff(f, c); return; }
     c->keep = (uint8_t)(llhttp_should_keep_alive(&c->p) && !c->eof);
     c->t0_ns = now_ns();
-    pthread_mutex_lock(&f->mu);
-    f->st.requests[c->method]++;
-    pthread_mutex_unlock(&f->mu);
     c->state = C_FORWARD;
     member_start(f, c);
     return;
@@ -278,8 +283,16 @@ void client_event(front_t *f, fconn_t *c, uint32_t ev) {
   while (!c->eof) {
     if (c->state == C_FORWARD && c->in.len - c->in.pos > 65536) { c->more = 1; return; }
     if (db_reserve(&c->in, 16384)) { client_close(f, c, 1); return; }
-    ssize_t n = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len, 0);
-    if (n > 0) { c->in.len += (uint32_t)n; c->last_io = f->now; if (c->state == C_LINGER) c->in.len = c->in.pos = 0; continue; }
+    uint32_t room = c->in.cap - c->in.len;
+    ssize_t n = recv(c->fd, c->in.p + c->in.len, room, 0);
+    if (n > 0) {
+      c->in.len += (uint32_t)n;
+      c->last_io = f->now;
+      if (c->state == C_LINGER) c->in.len = c->in.pos = 0;
+      // A short read emptied the socket: the next byte raises a new edge, so no read to EAGAIN is needed.
+      if ((uint32_t)n < room) { c->more = 0; break; }
+      continue;
+    }
     if (n == 0) { c->eof = 1; break; }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) { c->more = 0; break; }

@@ -320,7 +320,7 @@ static void member_send(front_t *f, mconn_t *m) {
   m->last_io = f->now;
   m->deadline = f->read_ms ? f->now + f->read_ms : 0;
   if (m->req.cap > 65536) db_free(&m->req);
-  member_event(f, m, EPOLLIN);
+  // No read now: nothing can have come before the request, and the response raises its own edge.
 }
 
 // The exchange is over: the member connection goes back to its pool (or closes), the client goes on.
@@ -395,14 +395,17 @@ void member_event(front_t *f, mconn_t *m, uint32_t ev) {
       continue;
     }
     if (db_reserve(&m->rb, READ_CHUNK / 4)) { fail(f, m, "out of memory"); return; }
-    ssize_t n = recv(m->fd, m->rb.p + m->rb.len, m->rb.cap - m->rb.len, 0);
+    uint32_t room = m->rb.cap - m->rb.len;
+    ssize_t n = recv(m->fd, m->rb.p + m->rb.len, room, 0);
     if (n > 0) {
       uint32_t from = m->rb.len;
+      int drained = (uint32_t)n < room; // a short read emptied the socket: the next byte raises a new edge
       m->rb.len += (uint32_t)n;
       m->got = 1;
       m->last_io = f->now;
       if (f->read_ms) m->deadline = f->now + f->read_ms;
       if (parse(f, m, from)) return;
+      if (drained) { m->more = 0; break; }
       continue;
     }
     if (n == 0) {
