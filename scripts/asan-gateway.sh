@@ -17,7 +17,7 @@ libasan="$(gcc -print-file-name=libasan.so)"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/gateway-asan-XXXXXX")"
 trap 'rm -rf "$dir"' EXIT
 gcc -shared -fPIC -O1 -g -fsanitize=address -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra \
-  -DNODE_GYP_MODULE_NAME=gateway_relay -I"$inc" gateway/native/relay.c gateway/native/loop.c gateway/native/conn.c gateway/native/dial.c core/native/accept.c -o "$dir/gateway_relay.node" -lpthread
+  -DNODE_GYP_MODULE_NAME=gateway_relay -I"$inc" gateway/native/relay.c gateway/native/loop.c gateway/native/conn.c gateway/native/dial.c core/native/accept.c core/native/napi-util.c -o "$dir/gateway_relay.node" -lpthread
 
 # Node itself is not built for LeakSanitizer; memory errors (overflow, use after free, double free) are what we check.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:exitcode=99:log_path=$dir/asan"

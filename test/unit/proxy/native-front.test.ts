@@ -20,7 +20,8 @@ interface Front {
   join(h: object): void;
 }
 
-const addon = createRequire(import.meta.url)(fileURLToPath(new URL('../../../Release/proxy_front.node', import.meta.url))) as Front;
+// PROXY_FRONT_ADDON: another build of the addon (scripts/asan-gateway.sh's AddressSanitizer build).
+const addon = createRequire(import.meta.url)(process.env['PROXY_FRONT_ADDON'] ?? fileURLToPath(new URL('../../../Release/proxy_front.node', import.meta.url))) as Front;
 
 interface Ev { type: string; data: string; detail: string; num: number }
 
