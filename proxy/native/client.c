@@ -282,7 +282,8 @@ void client_event(front_t *f, fconn_t *c, uint32_t ev) {
   // cannot queue more than a request ahead.
   while (!c->eof) {
     if (c->state == C_FORWARD && c->in.len - c->in.pos > 65536) { c->more = 1; return; }
-    if (db_reserve(&c->in, 16384)) { client_close(f, c, 1); return; }
+    // Small first (one page per connection at rest); the buffer doubles while a request does not fit.
+    if (db_reserve(&c->in, c->in.cap - c->in.len < 512 ? (c->in.cap >= 2048 ? c->in.cap : 2048) : 0)) { client_close(f, c, 1); return; }
     uint32_t room = c->in.cap - c->in.len;
     ssize_t n = recv(c->fd, c->in.p + c->in.len, room, 0);
     if (n > 0) {

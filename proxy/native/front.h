@@ -94,7 +94,7 @@ struct mconn {
   dbuf_t rb;                          // response bytes being parsed (the head's spans point into it)
   hdr_t h[MAX_HDRS];
   uint32_t nh, st_o, st_l;
-  uint8_t in_hdr_value, over;
+  uint8_t in_hdr_value, over, filled;
   uint16_t status;
   uint64_t deadline, last_io;
   mconn_t *inext;                     // the endpoint's idle list

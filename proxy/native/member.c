@@ -394,12 +394,17 @@ void member_event(front_t *f, mconn_t *m, uint32_t ev) {
       if (c->dead || m->dead) return;
       continue;
     }
-    if (db_reserve(&m->rb, READ_CHUNK / 4)) { fail(f, m, "out of memory"); return; }
+    // 4 KB first (most responses); a read that filled the buffer doubles it, up to READ_CHUNK.
+    uint32_t want = m->rb.cap < 4096 ? 4096 : (m->filled && m->rb.cap < READ_CHUNK) ? 2 * m->rb.cap - m->rb.len
+      : m->rb.cap - m->rb.len < 1024 ? m->rb.cap : 0;
+    m->filled = 0;
+    if (db_reserve(&m->rb, want)) { fail(f, m, "out of memory"); return; }
     uint32_t room = m->rb.cap - m->rb.len;
     ssize_t n = recv(m->fd, m->rb.p + m->rb.len, room, 0);
     if (n > 0) {
       uint32_t from = m->rb.len;
       int drained = (uint32_t)n < room; // a short read emptied the socket: the next byte raises a new edge
+      m->filled = !drained;
       m->rb.len += (uint32_t)n;
       m->got = 1;
       m->last_io = f->now;
