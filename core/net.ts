@@ -73,18 +73,23 @@ export function isLoopbackHost(host: string): boolean {
  */
 export const LISTEN_BACKLOG = 65_535;
 
+/** The EdgeError (EDGE_LISTEN_FAILED, with a hint naming the flag) for a failed bind of host:port. */
+export function listenError(err: unknown, addr: HostPort, flag: string): EdgeError {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL'
+    ? 'address not available on this machine' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+  return new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
+    hint: code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one` : `pass ${flag} with an address of this machine`,
+    cause: err,
+  });
+}
+
 /** Listens on host:port and resolves with the bound address, or rejects with EDGE_LISTEN_FAILED and a hint. */
 export function listen(server: net.Server, addr: HostPort, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL'
-        ? 'address not available on this machine' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
-        hint: err.code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one`
-          : `pass ${flag} with an address of this machine`,
-        cause: err,
-      }));
+      reject(listenError(err, addr, flag));
     };
     const onListening = (): void => {
       server.off('error', onError);
