@@ -1,6 +1,7 @@
 // Accepts a burst in one event-loop turn: libuv accepts one connection per turn, so when Node accepts one, the
 // ones waiting behind it are taken too (the addon's acceptPending) and handed to the server as Node would (socket
 // options, connection count, 'connection'), so the cap, the HTTP/TLS layer and the timeouts see them all.
+// adoptFd() is that hand-over on its own, for descriptors accepted elsewhere (the proxy's native front).
 import { closeSync } from 'node:fs';
 import net from 'node:net';
 import type { AcceptAddon } from './native-addon.js';
@@ -33,6 +34,42 @@ function closeFd(fd: number): void {
 }
 
 /**
+ * Hands the connected descriptor fd to `server` as Node's own accept would (socket options, connection count,
+ * 'connection'), so its cap, HTTP/TLS layer and timeouts see it. onSocket runs on the new socket before
+ * 'connection' is emitted. Over net.Server#maxConnections, or when no socket can be made on fd, the descriptor is
+ * closed and undefined returned.
+ */
+export function adoptFd(server: net.Server, fd: number, onSocket?: (socket: net.Socket) => void): net.Socket | undefined {
+  const s = server as unknown as ServerInternals;
+  // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
+  if (s.maxConnections && s._connections >= s.maxConnections) {
+    closeFd(fd);
+    server.emit('drop');
+    return undefined;
+  }
+  let socket: net.Socket;
+  try {
+    socket = new net.Socket({
+      fd, readable: true, writable: true,
+      allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
+      ...(s.highWaterMark !== undefined ? { readableHighWaterMark: s.highWaterMark, writableHighWaterMark: s.highWaterMark } : {}),
+    } as net.SocketConstructorOpts);
+  } catch {
+    closeFd(fd);
+    return undefined;
+  }
+  if (s.noDelay) socket.setNoDelay(true);
+  if (s.keepAlive) socket.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
+  s._connections++;
+  const owned = socket as unknown as { server: net.Server; _server: net.Server };
+  owned.server = server;
+  owned._server = server;
+  onSocket?.(socket);
+  server.emit('connection', socket);
+  return socket;
+}
+
+/**
  * Makes `server` take every waiting connection (up to opts.max) when Node accepts one. Call it after the
  * listeners that must see every connection (a cap) are attached: it is prepended, so it runs before them, and the
  * connections it takes go through all of them. Without the addon (undefined) nothing changes.
@@ -42,32 +79,6 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
   const max = Math.max(0, opts.max ?? DEFAULT_DRAIN_MAX);
   const s = server as unknown as ServerInternals;
   let draining = false;
-  const adopt = (fd: number): void => {
-    // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
-    if (s.maxConnections && s._connections >= s.maxConnections) {
-      closeFd(fd);
-      server.emit('drop');
-      return;
-    }
-    let socket: net.Socket;
-    try {
-      socket = new net.Socket({
-        fd, readable: true, writable: true,
-        allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
-        ...(s.highWaterMark !== undefined ? { readableHighWaterMark: s.highWaterMark, writableHighWaterMark: s.highWaterMark } : {}),
-      } as net.SocketConstructorOpts);
-    } catch {
-      closeFd(fd);
-      return;
-    }
-    if (s.noDelay) socket.setNoDelay(true);
-    if (s.keepAlive) socket.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
-    s._connections++;
-    const owned = socket as unknown as { server: net.Server; _server: net.Server };
-    owned.server = server;
-    owned._server = server;
-    server.emit('connection', socket);
-  };
   server.prependListener('connection', () => {
     if (draining) return;
     const fd = s._handle?.fd;
@@ -77,7 +88,7 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
     let i = 0;
     try {
       fds = addon.acceptPending(fd, max);
-      for (; i < fds.length; i++) adopt(fds[i] as number);
+      for (; i < fds.length; i++) adoptFd(server, fds[i] as number);
     } finally {
       // A listener that threw must not leak the descriptors not handed over yet.
       for (i++; i < fds.length; i++) closeFd(fds[i] as number);
