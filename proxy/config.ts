@@ -1,6 +1,8 @@
 // ProxyConfig and its pure parser: flags > ETCD_* env > config file > etcd's defaults, validated once and frozen.
 // Mirrors etcdmain/config.go's proxy checks (one bootstrap source only; https listeners need a certificate).
 import path from 'node:path';
+import { parseDataPath } from '../core/data-path.js';
+import type { DataPathChoice } from '../core/data-path.js';
 import { EdgeError } from '../core/errors.js';
 import { parseFlags } from '../core/flags.js';
 import type { ParsedFlags } from '../core/flags.js';
@@ -55,6 +57,8 @@ export interface ProxyConfig {
   readonly rewriteMemberUrls: boolean;
   readonly accessLog: 'off' | 'debug' | 'info' | 'warn';
   readonly logLevel: LogLevel;
+  /** Who serves plain-http listeners: native (the front), js (node:http), undefined: native when it can. */
+  readonly dataPath: DataPathChoice;
 }
 
 /** Options for parseProxyFlags besides the three sources. */
@@ -105,12 +109,35 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
     insecureUnauthenticatedListener: f.bool('insecure-unauthenticated-listener'), grpcRelay: f.bool('grpc-relay'),
     metricsListen, advertiseClientUrls: advertise, rewriteMemberUrls: rewrite,
     accessLog: (f.str('access-log') ?? 'off') as ProxyConfig['accessLog'], logLevel: (f.str('log-level') ?? 'info') as LogLevel,
+    dataPath: parseDataPath(f.str('data-path')),
   };
   if ((cfg.peerTls.certFile === undefined) !== (cfg.peerTls.keyFile === undefined)) {
     throw new EdgeError('EDGE_CONFIG_INVALID', '--peer-cert-file and --peer-key-file go together', { hint: 'pass both or neither' });
   }
   checkListenerAuth(cfg);
+  checkNativeDataPath(cfg);
   return Object.freeze(cfg);
+}
+
+/** Whether the proxy presents TLS to its peers and members (then only node:http forwards). */
+export function hasPeerTls(cfg: Pick<ProxyConfig, 'peerTls'>): boolean {
+  const t = cfg.peerTls;
+  return t.caFile !== undefined || t.certFile !== undefined || t.insecureSkipVerify;
+}
+
+/** --data-path native needs http members and no access log (the native front logs no request). */
+function checkNativeDataPath(cfg: ProxyConfig): void {
+  if (cfg.dataPath !== 'native') return;
+  if (hasPeerTls(cfg)) {
+    throw new EdgeError('EDGE_CONFIG_INVALID', '--data-path native cannot talk TLS to the members (--peer-* flags are set)', {
+      hint: 'drop --data-path (node:http then forwards over TLS), or pass --data-path js',
+    });
+  }
+  if (accessLogOn(cfg)) {
+    throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native logs no request, but --access-log is ${cfg.accessLog}`, {
+      hint: 'pass --access-log off to keep the native front, or --data-path js to log every request',
+    });
+  }
 }
 
 function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string } {

@@ -16,7 +16,7 @@ import { createConnectionCap } from '../core/conn-cap.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import type { ProxyConfig } from './config.js';
-import { accessLogOn } from './config.js';
+import { accessLogOn, hasPeerTls } from './config.js';
 import { registerCapMetrics } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
@@ -30,8 +30,11 @@ import { createMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { resolvePeers } from './peers.js';
 import type { PeerSourceDeps } from './peers.js';
+import { chooseDataPaths } from './native-front.js';
+import type { FrontAddon } from './native-front.js';
+import { createEndpointFeed } from './front-endpoints.js';
 import { bindAll } from './servers.js';
-import type { Bound } from './servers.js';
+import type { Bound, NativeSetup } from './servers.js';
 import { processAlive } from '../host/proc.js';
 import { claimPidFile, releasePidFile, statePaths, writeClusterFile } from './state.js';
 
@@ -47,6 +50,8 @@ export interface ProxyDeps {
   readonly order?: (urls: string[]) => string[];
   /** How many connection-capped listeners share this process (`up` with a proxy and a gateway: 2). */
   readonly listeners?: number;
+  /** Loads the native front's addon (another build, or a fake); default: build/Release/proxy_front.node. */
+  readonly loadFront?: () => FrontAddon | string;
 }
 
 /** A running proxy. */
@@ -62,9 +67,7 @@ export interface Proxy extends EdgeComponent {
 }
 
 function peerTlsOf(cfg: ProxyConfig): ClientTlsOptions | undefined {
-  const t = cfg.peerTls;
-  if (!t.caFile && !t.certFile && !t.insecureSkipVerify) return undefined;
-  return loadClientTls(t);
+  return hasPeerTls(cfg) ? loadClientTls(cfg.peerTls) : undefined;
 }
 
 class EdgeProxy implements Proxy {
@@ -85,6 +88,8 @@ class EdgeProxy implements Proxy {
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
   #isSelf: (url: string) => boolean = () => false;
   #rewriteTo: readonly string[] | undefined;
+  // Pushes the director's endpoints to the native fronts (set when there are any).
+  #feed: () => void = () => undefined;
 
   constructor(config: ProxyConfig, deps: ProxyDeps) {
     this.#config = config;
@@ -113,7 +118,10 @@ class EdgeProxy implements Proxy {
     this.#h2 = this.#makeH2(d, peerTls);
     // pino-http is loaded only when access logging is on.
     const accessLog = accessLogOn(cfg) ? (await import('./access-log.js')).createAccessLog(cfg, this.#deps.accessLogDestination) : undefined;
-    this.#bound = await bindAll(cfg, this.#makeHandler(d, accessLog), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
+    const native = this.#nativeSetup(d);
+    this.#bound = await bindAll(cfg, this.#makeHandler(d, accessLog), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2, native });
+    const fronts = this.#bound.fronts;
+    if (fronts.length > 0) this.#metrics.beforeScrape(() => { for (const f of fronts) f.pull(); });
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -131,7 +139,7 @@ class EdgeProxy implements Proxy {
     }
     d.startTimer();
     this.#log.info({
-      listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsServer?.urls() ?? [],
+      listenUrls: own, dataPaths: native?.paths ?? cfg.listen.map(() => 'js'), mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsServer?.urls() ?? [],
       advertiseClientUrls: this.#rewriteTo ?? [], dataDir: cfg.dataDir,
     }, 'ready to proxy client requests');
   }
@@ -148,6 +156,30 @@ class EdgeProxy implements Proxy {
     return cap;
   }
 
+  // Which listeners the native front serves (logged with the reason when none is), and what it is made with.
+  #nativeSetup(d: Director): NativeSetup | undefined {
+    const cfg = this.#config;
+    const chosen = chooseDataPaths(cfg, this.#deps.loadFront);
+    if (chosen.reason !== undefined) this.#log.info({ reason: chosen.reason }, 'plain-http listeners use the js data path (node:http)');
+    if (cfg.listen.some((l) => l.tls) && cfg.dataPath !== 'js') this.#log.info({ dataPath: 'js' }, 'https listeners use the js data path (node:http); the native front serves plain http only');
+    if (chosen.addon === undefined) return undefined;
+    const feed = createEndpointFeed((eps) => { for (const f of this.#bound?.fronts ?? []) f.setEndpoints(eps); });
+    this.#feed = () => feed.push(d.endpoints());
+    return {
+      addon: chosen.addon, paths: chosen.paths,
+      options: {
+        clientTimeoutMs: cfg.clientTimeoutMs, keepAliveTimeoutMs: 5000, idleTimeoutMs: cfg.idleTimeoutMs, dialTimeoutMs: cfg.dialTimeoutMs,
+        writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs, maxBodyBytes: cfg.maxRequestBytes,
+        readonly: cfg.mode === 'readonly', via: this.#via,
+      },
+      onFail: (url, reason) => {
+        const ep = d.endpoints().find((e) => e.url === url);
+        if (ep !== undefined) d.fail(ep, new Error(reason));
+      },
+      onStats: (st) => this.#metrics.absorb(st),
+    };
+  }
+
   #checkCancelled(signal: AbortSignal | undefined): void {
     if (signal?.aborted || this.#guard.closed) throw new EdgeError('EDGE_ABORTED', 'proxy start was cancelled');
   }
@@ -162,7 +194,7 @@ class EdgeProxy implements Proxy {
       onPeers: (p) => {
         try { writeClusterFile(file, p); } catch (err) { this.#log.warn({ file, ...errFields(err) }, 'could not write the cluster file'); }
       },
-      onChange: (a, t) => this.#metrics.endpoints(a, t), counterFor: (u) => this.#metrics.counterFor(u),
+      onChange: (a, t) => { this.#metrics.endpoints(a, t); this.#feed(); }, counterFor: (u) => this.#metrics.counterFor(u),
     });
   }
 
