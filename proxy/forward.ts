@@ -28,6 +28,8 @@ export interface Outgoing {
   readonly rewriteTo: readonly string[] | undefined;
   /** performance.now() when the request came in. */
   readonly startMs: number;
+  /** Endpoints it already failed on elsewhere (the native front), counted as tried. */
+  readonly tried?: number;
 }
 
 /** Writes etcd's proxy error body: JSON, no trailing newline. */
@@ -58,6 +60,7 @@ class Forwarding implements UpstreamHandlers {
     this.#ctx = ctx;
     this.#res = res;
     this.#out = out;
+    this.#tried = out.tried ?? 0;
     this.#list = ctx.director.endpoints();
     let head = `${out.method} ${out.url} HTTP/1.1\r\n`;
     const h = out.headers;

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerMethodNotAllowed, answerNoVersion, answerTooLarge, FORWARDED_METHODS } from './answers.js';
 import type { Director } from './director.js';
 import { forward, sendError } from './forward.js';
+import { takePriorFailures } from './prior-failures.js';
 import type { ForwardContext } from './forward.js';
 import { requestHeaders } from './headers.js';
 import { viaHasToken } from './loop.js';
@@ -126,7 +127,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       const h = requestHeaders(req.rawHeaders, {
         clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length ?? (BODYLESS.has(method) ? undefined : 0), dropAcceptEncoding: rewriteTo !== undefined,
       });
-      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startMs });
+      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startMs, tried: takePriorFailures(req.socket) });
     };
     if (!hasBody(req)) { go(undefined); return; }
     const declared = Number(req.headers['content-length'] ?? 0);

@@ -16,6 +16,7 @@ import { accessLogOn, hasPeerTls } from './config.js';
 import type { ProxyConfig } from './config.js';
 import type { H2Front } from './h2.js';
 import type { NativeCounts } from './metrics.js';
+import { notePriorFailures } from './prior-failures.js';
 
 /** The addon's counters since the previous stats() call. */
 export interface FrontStats extends NativeCounts {
@@ -81,7 +82,7 @@ export interface HandoffTarget {
  * would never reach it: they are emitted as 'data', which its listener feeds to the parser, right after
  * 'connection' and before the handle's first read. Returns the socket, or undefined when fd was closed instead.
  */
-export function handOff(t: HandoffTarget, fd: number, data: Buffer): net.Socket | undefined {
+export function handOff(t: HandoffTarget, fd: number, data: Buffer, priorFailures = 0): net.Socket | undefined {
   if (t.h2 !== undefined && opensHttp2(data)) {
     let socket: net.Socket;
     try { socket = new net.Socket({ fd, readable: true, writable: true }); } catch { closeFd(fd); return undefined; }
@@ -91,7 +92,7 @@ export function handOff(t: HandoffTarget, fd: number, data: Buffer): net.Socket 
     return socket;
   }
   // The front counted this connection against the cap already: it is admitted, not checked again.
-  const socket = adoptFd(t.server, fd, (s) => t.cap?.admit(s));
+  const socket = adoptFd(t.server, fd, (s) => { t.cap?.admit(s); notePriorFailures(s, priorFailures); });
   if (socket !== undefined && data.length > 0 && !socket.destroyed) socket.emit('data', data);
   return socket;
 }
@@ -108,8 +109,11 @@ export interface NativeFrontOptions {
   readonly flag: string;
   readonly options: FrontOptions;
   readonly cap: ConnectionCap;
-  /** Takes a handed-off connection (see handOff). */
-  readonly onHandoff: (fd: number, data: Buffer) => void;
+  /**
+   * Takes a handed-off connection (see handOff); failed: the fail events since the previous hand-off (they come
+   * just before the hand-off of their request; with concurrent failures the count is approximate).
+   */
+  readonly onHandoff: (fd: number, data: Buffer, failed: number) => void;
   /** A round trip to the endpoint with that url failed at the transport level. */
   readonly onFail: (url: string, reason: string) => void;
   /** The counters, at every pull and once more at close. */
@@ -135,9 +139,14 @@ export function createNativeFront(o: NativeFrontOptions): NativeFront {
   let closing: Promise<void> | undefined;
   let onClosed: (() => void) | undefined;
   let unshare: (() => void) | undefined;
+  let failed = 0;
   const onEvent = (type: string, fd: number, data: Buffer | undefined, detail: string, num: number): void => {
-    if (type === 'handoff') o.onHandoff(fd, data ?? Buffer.alloc(0));
-    else if (type === 'fail') {
+    if (type === 'handoff') {
+      const n = failed;
+      failed = 0;
+      o.onHandoff(fd, data ?? Buffer.alloc(0), n);
+    } else if (type === 'fail') {
+      failed++;
       const nl = detail.indexOf('\n');
       o.onFail(nl === -1 ? detail : detail.slice(0, nl), nl === -1 ? 'member round trip failed' : detail.slice(nl + 1));
     } else if (type === 'refused') o.cap.countRefused(num);

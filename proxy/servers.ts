@@ -160,7 +160,7 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
       server: s,
       front: createNativeFront({
         addon: n.addon, listen: { host: l.host, port: l.port }, flag: '--listen-client-urls', options: n.options, cap: front.cap,
-        onHandoff: (fd, data) => { if (closing) closeFd(fd); else handOff(target, fd, data); },
+        onHandoff: (fd, data, failed) => { if (closing) closeFd(fd); else handOff(target, fd, data, failed); },
         onFail: n.onFail, onStats: n.onStats,
       }),
     };
