@@ -35,6 +35,11 @@ const ok: { name: string; argv: string[]; env?: Record<string, string>; file?: R
   { name: 'wildcard listen without rewriting', argv: ['--listen-client-urls', 'http://0.0.0.0:2379', '--proxy-rewrite-member-urls=false'], check: (c) => assert.equal(c.rewriteMemberUrls, false) },
   { name: 'https listener with a certificate', argv: ['--listen-client-urls', 'https://127.0.0.1:2379', '--cert-file', 'c.pem', '--key-file', 'k.pem'],
     check: (c) => assert.deepEqual(c.serverTls, { certFile: 'c.pem', keyFile: 'k.pem', clientCertAuth: false }) },
+  { name: 'data path unset: decided at start', argv: [], check: (c) => assert.equal(c.dataPath, undefined) },
+  { name: 'data path by flag', argv: ['--data-path', 'js'], check: (c) => assert.equal(c.dataPath, 'js') },
+  { name: 'data path by ETCD_EDGE_DATA_PATH', argv: [], env: { ETCD_EDGE_DATA_PATH: 'native' }, check: (c) => assert.equal(c.dataPath, 'native') },
+  { name: 'data path from the config file', argv: [], file: { 'data-path': 'js' }, check: (c) => assert.equal(c.dataPath, 'js') },
+  { name: 'data path js with peer TLS and an access log', argv: ['--data-path', 'js', '--peer-auto-tls', '--access-log', 'info'], check: (c) => assert.equal(c.dataPath, 'js') },
   { name: 'relative data dir resolved against cwd', argv: ['--data-dir', 'state'], check: (c) => assert.equal(c.dataDir, '/srv/x/state') },
 ];
 for (const c of ok) {
@@ -54,6 +59,9 @@ const bad: { name: string; argv: string[]; env?: Record<string, string>; code: s
   { name: 'zero refresh', argv: ['--proxy-refresh-interval', '0'], code: 'EDGE_CONFIG_INVALID', msg: /greater than 0/ },
   { name: 'bad initial-cluster', argv: ['--initial-cluster', 'http://h:2380'], code: 'EDGE_CONFIG_INVALID', msg: /invalid --initial-cluster entry/ },
   { name: 'peer cert without key', argv: ['--peer-cert-file', 'c.pem'], code: 'EDGE_CONFIG_INVALID', msg: /go together/ },
+  { name: 'bad data path', argv: ['--data-path', 'fast'], code: 'EDGE_CONFIG_INVALID', msg: /invalid value "fast"/ },
+  { name: 'native data path with peer TLS', argv: ['--data-path', 'native', '--peer-auto-tls'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native cannot talk TLS/ },
+  { name: 'native data path with an access log', argv: ['--data-path', 'native', '--access-log', 'info'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native logs no request/ },
   { name: 'https metrics', argv: ['--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /unsupported URL "https:\/\/127.0.0.1:9" in --listen-metrics-urls/ },
 ];
 for (const c of bad) {

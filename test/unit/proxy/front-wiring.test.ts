@@ -1,0 +1,192 @@
+// The JavaScript side of the proxy's native front: which listeners it serves (--data-path), hand-offs adopted into
+// a node:http server that never listened (bytes read by the front parsed first, timeouts still checked), the h2c
+// route, the counters absorbed into the metrics, and the wiring of a fake addon's events into the director and cap.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { createMetrics } from '../../../proxy/metrics.js';
+import { chooseDataPaths, createNativeFront, handOff, loadFront, opensHttp2 } from '../../../proxy/native-front.js';
+import type { FrontAddon, FrontEndpoint, FrontStats } from '../../../proxy/native-front.js';
+import { createConnectionCap } from '../../../core/conn-cap.js';
+import { noopLogger } from '../../../core/log.js';
+import { parseProxyFlags } from '../../../proxy/index.js';
+import type { H2Front } from '../../../proxy/h2.js';
+import { fakeMember, startProxy, wait } from './fakes.js';
+
+const cfgOf = (argv: string[]) => parseProxyFlags(['--initial-cluster', 'p=http://127.0.0.1:1', ...argv], {});
+
+test('data paths: plain http native when the addon loads; https, js, peer TLS, access log or no addon: js', () => {
+  let loads = 0;
+  const fake = {} as FrontAddon;
+  const load = (): FrontAddon => { loads++; return fake; };
+  const mixed = chooseDataPaths(cfgOf(['--listen-client-urls', 'http://127.0.0.1:1,https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k']), load);
+  assert.deepEqual(mixed.paths, ['native', 'js']);
+  assert.equal(mixed.addon, fake);
+  assert.equal(loads, 1);
+  for (const argv of [['--data-path', 'js'], ['--peer-auto-tls'], ['--access-log', 'info'], ['--listen-client-urls', 'https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k']]) {
+    const c = chooseDataPaths(cfgOf(argv), load);
+    assert.deepEqual(c.paths, cfgOf(argv).listen.map(() => 'js'), argv.join(' '));
+    assert.equal(c.addon, undefined);
+  }
+  assert.equal(loads, 1, 'the addon is not loaded when no listener can be native');
+  const missing = chooseDataPaths(cfgOf([]), () => 'cannot load x.node: gone');
+  assert.deepEqual(missing.paths, ['js']);
+  assert.match(missing.reason ?? '', /cannot load x.node/);
+  assert.throws(() => chooseDataPaths(cfgOf(['--data-path', 'native']), () => 'cannot load x.node: gone'),
+    (e: { code?: string; message: string; hint?: string }) => e.code === 'EDGE_CONFIG_INVALID' && /--data-path native: cannot load/.test(e.message) && /--data-path js/.test(e.hint ?? ''));
+  assert.equal(typeof loadFront('/nonexistent/proxy_front.node'), 'string');
+});
+
+test('the h2c preface is recognised from its first bytes only', () => {
+  assert.ok(opensHttp2(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0')));
+  assert.ok(opensHttp2(Buffer.from('PRI * HT')));
+  assert.ok(!opensHttp2(Buffer.from('GET / HTTP/1.1\r\n')));
+  assert.ok(!opensHttp2(Buffer.alloc(0)));
+});
+
+test('metrics absorb the front\'s counters: requests, codes, drops, durations as cumulative buckets, endpoints', async () => {
+  const m = createMetrics();
+  let pulls = 0;
+  m.beforeScrape(() => {
+    pulls++;
+    m.absorb({
+      requests: [['GET', 3], ['PATCHY', 1]], handled: [['GET', 200, 2]], dropped: [['GET', 'client_gone', 1]],
+      durations: [['GET', [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.5, 3]], served: [['http://m:1', 2]],
+    });
+  });
+  m.handled('GET', 200, performance.now());
+  const text = await m.registry.metrics();
+  assert.equal(pulls, 1);
+  assert.match(text, /etcd_proxy_requests_total\{method="GET"\} 3\n/);
+  assert.match(text, /etcd_proxy_requests_total\{method="OTHER"\} 1\n/);
+  assert.match(text, /etcd_proxy_handled_total\{method="GET",code="200"\} 3\n/);
+  assert.match(text, /etcd_proxy_dropped_total\{method="GET",proxying_error="client_gone"\} 1\n/);
+  assert.match(text, /etcd_proxy_handling_duration_seconds_bucket\{le="0.002",method="GET"\} [34]\n/);
+  assert.match(text, /etcd_proxy_handling_duration_seconds_bucket\{le="\+Inf",method="GET"\} 4\n/);
+  assert.match(text, /etcd_proxy_handling_duration_seconds_count\{method="GET"\} 4\n/);
+  assert.match(text, /etcd_proxy_endpoint_requests_total\{endpoint="http:\/\/m:1"\} 2\n/);
+  await m.registry.metrics();
+  assert.equal(pulls, 2, 'pulled at every scrape');
+});
+
+/** A real front with no endpoint (so it hands every request off), whose hand-offs go to onHandoff. */
+async function realFront(t: TestContext, onHandoff: (fd: number, data: Buffer) => void): Promise<number> {
+  const addon = loadFront();
+  assert.equal(typeof addon, 'object', String(addon));
+  const cap = createConnectionCap({ max: 100, idleTimeoutMs: 0, logger: noopLogger() });
+  const f = createNativeFront({
+    addon: addon as FrontAddon, listen: { host: '127.0.0.1', port: 0 }, flag: '--listen-client-urls', cap, onHandoff,
+    options: { clientTimeoutMs: 5000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0, dialTimeoutMs: 1000, writeTimeoutMs: 1000, readTimeoutMs: 0, maxBodyBytes: 1 << 20, readonly: false, via: '1.1 test' },
+    onFail: () => undefined, onStats: () => undefined,
+  });
+  t.after(async () => { await f.close(0); cap.close(); });
+  return (await f.start()).port;
+}
+
+/** Writes data and reads until `until` matches what came back, or the server closes. */
+function exchange(port: number, data: string | Buffer, until: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`timed out; got ${JSON.stringify(text)}`)); }, 5000);
+    const done = (): void => { clearTimeout(timer); s.destroy(); resolve(text); };
+    s.on('data', (c) => { text += c.toString('latin1'); if (until.test(text)) done(); });
+    s.on('close', done);
+    s.on('error', () => undefined);
+    s.write(data);
+  });
+}
+
+test('a hand-off is served by a node:http server that never listened: the bytes the front read first, then the socket', async (t) => {
+  const seen: string[] = [];
+  const server = http.createServer({ requestTimeout: 300, headersTimeout: 300, connectionsCheckingInterval: 50 }, (req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.end(`answered ${req.url}`);
+  });
+  server.emit('listening'); // node:http's timeout checks start on 'listening'
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  let handoffs = 0;
+  const port = await realFront(t, (fd, data) => {
+    handoffs++;
+    assert.ok(data.length > 0, 'the front read the request before handing it off');
+    handOff({ server }, fd, data);
+  });
+  // Two pipelined requests, then (on the same connection) a third after the answers: all node:http's, in order.
+  const two = await exchange(port, 'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nGET /v2/keys/b HTTP/1.1\r\nHost: a\r\n\r\n', /answered \/v2\/keys\/b/);
+  assert.match(two, /^HTTP\/1\.1 200 OK[\s\S]*answered \/metrics[\s\S]*HTTP\/1\.1 200 OK[\s\S]*answered \/v2\/keys\/b$/);
+  assert.deepEqual(seen, ['GET /metrics', 'GET /v2/keys/b']);
+  assert.equal(handoffs, 1);
+  // A request that never completes after the handed-off one: node:http's request timeout (checked because of
+  // 'listening') answers 408.
+  const slow = await exchange(port, 'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nGET /v2/keys/c HTTP/1.1\r\nHost: a\r\n', /408/);
+  assert.match(slow, /answered \/metrics[\s\S]*HTTP\/1\.1 408/);
+});
+
+test('an h2c connection handed off goes to the HTTP/2 side with its preface; the descriptor is live', async (t) => {
+  const server = http.createServer(() => assert.fail('node:http must not see an h2c connection'));
+  const got: Buffer[] = [];
+  const h2 = {
+    adopt(socket: net.Socket, bytes: Buffer) { got.push(bytes); socket.end('h2 side here'); },
+  } as unknown as H2Front;
+  const port = await realFront(t, (fd, data) => handOff({ server, h2 }, fd, data));
+  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  const text = await exchange(port, preface, /h2 side here/);
+  assert.equal(text, 'h2 side here');
+  assert.equal(got.length, 1);
+  assert.ok((got[0] as Buffer).toString('latin1').startsWith('PRI * HTTP/2.0'));
+});
+
+/** A fake addon: records the calls, lets the test fire events. */
+function fakeAddon() {
+  const calls = { setEndpoints: [] as FrontEndpoint[][], others: [] as number[], close: [] as number[], joined: 0, created: [] as Record<string, unknown>[] };
+  let emit: ((type: string, fd: number, data: Buffer | undefined, detail: string, num: number) => void) | undefined;
+  let stats: FrontStats = { requests: [], handled: [], dropped: [], durations: [], served: [], accepted: 0, refused: 0, handedOff: 0 };
+  const addon: FrontAddon = {
+    create(opts, onEvent) { calls.created.push(opts as unknown as Record<string, unknown>); emit = onEvent; return {}; },
+    port: () => 40999,
+    setEndpoints(_h, eps) { calls.setEndpoints.push(eps); },
+    setOthers(_h, n) { calls.others.push(n); },
+    active: () => 2,
+    stats() { const s = stats; stats = { ...s, requests: [], handled: [], served: [] }; return s; },
+    close(_h, ms) { calls.close.push(ms); setImmediate(() => emit?.('closed', -1, undefined, '', 0)); },
+    join() { calls.joined++; },
+  };
+  return { addon, calls, fire: (type: string, detail = '', num = 0) => emit?.(type, -1, undefined, detail, num), setStats: (s: Partial<FrontStats>) => { stats = { ...stats, ...s }; } };
+}
+
+test('fake addon: endpoints pushed resolved and in order, fail → ejected, refused and stats → metrics, cap shared, drained at close', async (t) => {
+  const a = await fakeMember(t);
+  const b = await fakeMember(t);
+  const bByName = b.url.replace('127.0.0.1', 'localhost');
+  const f = fakeAddon();
+  const p = await startProxy(t, () => [a.url, bByName], ['--proxy-failure-wait', '60000', '--max-connections', '50'], { loadFront: () => f.addon, order: (u) => u });
+  assert.equal(f.calls.created.length, 1);
+  assert.equal(f.calls.created[0]?.['maxConnections'], 50);
+  assert.match(String(f.calls.created[0]?.['via']), /^1\.1 etcd-edge-/);
+  assert.deepEqual(p.urls(), ['http://127.0.0.1:40999']);
+  for (let i = 0; i < 50 && f.calls.setEndpoints.length === 0; i++) await wait(10);
+  const first = f.calls.setEndpoints.at(-1) ?? [];
+  const bPort = Number(new URL(b.url).port);
+  assert.deepEqual(first[0], [a.url, '127.0.0.1', Number(new URL(a.url).port), new URL(a.url).host]);
+  assert.equal(first[1]?.[0], bByName);
+  assert.ok(net.isIP(first[1]?.[1] ?? ''), 'the host name is resolved to an IP');
+  assert.deepEqual(first[1]?.slice(2), [bPort, `localhost:${bPort}`]);
+  assert.ok(f.calls.others.length >= 1, 'the front is told what JavaScript holds');
+  f.fire('fail', `${a.url}\nconnection refused`);
+  assert.deepEqual(p.endpoints(), [bByName]);
+  for (let i = 0; i < 50 && (f.calls.setEndpoints.at(-1)?.length ?? 0) !== 1; i++) await wait(10);
+  assert.deepEqual(f.calls.setEndpoints.at(-1)?.map((e) => e[0]), [bByName], 'the ejected endpoint is no longer pushed');
+  f.fire('refused', '', 3);
+  f.setStats({ requests: [['GET', 7]], handled: [['GET', 200, 7]], served: [[bByName, 7]] });
+  assert.ok(p.metrics);
+  const text = await p.metrics();
+  assert.match(text, /etcd_edge_proxy_refused_connections_total 3\n/);
+  assert.match(text, /etcd_edge_proxy_connections 2\n/, 'the front\'s connections count in');
+  assert.match(text, /etcd_proxy_requests_total\{method="GET"\} 7\n/);
+  assert.ok(text.includes(`etcd_proxy_endpoint_requests_total{endpoint="${bByName}"} 7\n`));
+  await p.close();
+  assert.deepEqual(f.calls.close, [300], 'drained for --proxy-shutdown-timeout');
+  assert.equal(f.calls.joined, 1);
+});
