@@ -126,7 +126,7 @@ static void req_init(void) {
 
 static void request_reset(fconn_t *c) {
   c->url_o = c->url_l = c->body_o = c->body_l = c->nh = 0;
-  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = 0;
+  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = c->failed = 0;
   c->since = 0;
 }
 
@@ -197,7 +197,7 @@ void client_handoff(front_t *f, fconn_t *c) {
   pthread_mutex_unlock(&f->mu);
   // Requests are parsed only once the previous response is out (client_done), so nothing queued is lost here.
   if (c->out.pos < c->out.len) close(fd);
-  else emit(f, "handoff", fd, c->in.p + c->req_start, c->in.len - c->req_start, NULL, 0);
+  else emit(f, "handoff", fd, c->in.p + c->req_start, c->in.len - c->req_start, NULL, c->failed);
   c->next = f->grave_c;
   f->grave_c = c;
 }
