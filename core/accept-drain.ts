@@ -1,7 +1,6 @@
 // Accepts a burst in one event-loop turn: libuv accepts one connection per turn, so when Node accepts one, the
 // ones waiting behind it are taken too (the addon's acceptPending) and handed to the server as Node would (socket
 // options, connection count, 'connection'), so the cap, the HTTP/TLS layer and the timeouts see them all.
-// adoptFd() is that hand-over on its own, for descriptors accepted elsewhere (the proxy's native front).
 import { closeSync } from 'node:fs';
 import net from 'node:net';
 import type { AcceptAddon } from './native-addon.js';
@@ -34,12 +33,11 @@ function closeFd(fd: number): void {
 }
 
 /**
- * Hands the connected descriptor fd to `server` as Node's own accept would (socket options, connection count,
- * 'connection'), so its cap, HTTP/TLS layer and timeouts see it. onSocket runs on the new socket before
- * 'connection' is emitted. Over net.Server#maxConnections, or when no socket can be made on fd, the descriptor is
- * closed and undefined returned.
+ * Hands an accepted connection's descriptor to `server` as Node's own accept does (lib/net.js onconnection): same
+ * socket options, the server's connection count, then 'connection'. Returns the socket, or undefined when the
+ * descriptor was closed instead (over net.Server#maxConnections: 'drop' is emitted, as Node does; or unusable).
  */
-export function adoptFd(server: net.Server, fd: number, onSocket?: (socket: net.Socket) => void): net.Socket | undefined {
+export function adoptFd(server: net.Server, fd: number): net.Socket | undefined {
   const s = server as unknown as ServerInternals;
   // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
   if (s.maxConnections && s._connections >= s.maxConnections) {
@@ -64,7 +62,6 @@ export function adoptFd(server: net.Server, fd: number, onSocket?: (socket: net.
   const owned = socket as unknown as { server: net.Server; _server: net.Server };
   owned.server = server;
   owned._server = server;
-  onSocket?.(socket);
   server.emit('connection', socket);
   return socket;
 }
@@ -79,6 +76,7 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
   const max = Math.max(0, opts.max ?? DEFAULT_DRAIN_MAX);
   const s = server as unknown as ServerInternals;
   let draining = false;
+  const adopt = (fd: number): void => { adoptFd(server, fd); };
   server.prependListener('connection', () => {
     if (draining) return;
     const fd = s._handle?.fd;
@@ -88,7 +86,7 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
     let i = 0;
     try {
       fds = addon.acceptPending(fd, max);
-      for (; i < fds.length; i++) adoptFd(server, fds[i] as number);
+      for (; i < fds.length; i++) adopt(fds[i] as number);
     } finally {
       // A listener that threw must not leak the descriptors not handed over yet.
       for (i++; i < fds.length; i++) closeFd(fds[i] as number);

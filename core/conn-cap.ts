@@ -8,14 +8,6 @@ import type { Logger } from './log.js';
 /** How often the cap warning may be logged. */
 export const CAP_WARN_EVERY_MS = 10_000;
 
-/** Another holder of connections under the same cap (the proxy's native front): it counts itself in. */
-export interface CapPeer {
-  /** Connections the peer holds now. */
-  active(): number;
-  /** Told how many connections the others (this cap's sockets and slots) hold, whenever that changes. */
-  setOthers(n: number): void;
-}
-
 /** A connection cap over one or more listeners. */
 export interface ConnectionCap {
   /** The cap in force. */
@@ -24,18 +16,25 @@ export interface ConnectionCap {
   attach(server: Server, onRefused?: () => void): void;
   /** Takes one slot for a connection made another way (an SSH channel); undefined (counted as refused) when full. */
   acquire(): (() => void) | undefined;
-  /** Connections held now, peers' included. */
+  /** Connections held now. */
   active(): number;
-  /** Shares the cap with a peer: full() counts its connections, and it is told ours; returns the undo. */
-  share(peer: CapPeer): () => void;
-  /** Takes a connection accepted (and counted against the cap) elsewhere, without checking the cap again. */
-  admit(socket: Socket): void;
-  /** Counts n connections a peer closed at accept because the cap was reached. */
-  countRefused(n: number): void;
   /** Connections closed at accept because the cap was reached, since start. */
   refused(): number;
+  /**
+   * Shares the cap with connections held elsewhere (the proxy's native front): their count is added when this cap
+   * decides, and `peer.setOthers` hears this cap's count whenever it changes.
+   */
+  link(peer: CapPeer): void;
+  /** Counts n connections a linked peer closed at accept (warning as for this cap's own). */
+  refusedElsewhere(n: number): void;
   /** Stops the idle sweep. */
   close(): void;
+}
+
+/** Connections held outside a cap's listeners, under the same cap. */
+export interface CapPeer {
+  active(): number;
+  setOthers(n: number): void;
 }
 
 /** What a cap is made from. */
@@ -52,17 +51,19 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   const sockets = new Map<Socket, { bytes: number; since: number }>();
   let others = 0;
   let refusedCount = 0;
-  const peers = new Set<CapPeer>();
-  const peersActive = (): number => { let n = 0; for (const p of peers) n += p.active(); return n; };
-  const tell = (): void => { for (const p of peers) p.setOthers(sockets.size + others); };
   const warn = everyMs(o.warnEveryMs ?? CAP_WARN_EVERY_MS);
   let sweep: NodeJS.Timeout | undefined;
+  const peers: CapPeer[] = [];
+  const held = (): number => sockets.size + others;
+  const told = (): void => { const n = held(); for (const p of peers) p.setOthers(n); };
   const refuse = (n: number): void => {
     refusedCount += n;
     if (warn()) o.logger.warn({ maxConnections: o.max, refusedConnections: refusedCount }, 'connection cap reached; closing new connections');
   };
   const full = (): boolean => {
-    if (sockets.size + others + (peers.size > 0 ? peersActive() : 0) < o.max) return false;
+    let n = held();
+    for (const p of peers) n += p.active();
+    if (n < o.max) return false;
     refuse(1);
     return true;
   };
@@ -73,19 +74,15 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
       if (bytes !== seen.bytes) { seen.bytes = bytes; seen.since = now; } else if (now - seen.since >= o.idleTimeoutMs) s.destroy();
     }
   };
-  const track = (s: Socket): void => {
+  const onConnection = (s: Socket, onRefused?: () => void): void => {
+    if (full()) { s.destroy(); onRefused?.(); return; }
     sockets.set(s, { bytes: 0, since: Date.now() });
-    s.once('close', () => { sockets.delete(s); tell(); });
-    tell();
+    s.once('close', () => { sockets.delete(s); if (peers.length > 0) told(); });
+    if (peers.length > 0) told();
     if (o.idleTimeoutMs > 0 && sweep === undefined) {
       sweep = setInterval(sweepIdle, Math.max(20, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))));
       sweep.unref();
     }
-  };
-  const onConnection = (s: Socket, onRefused?: () => void): void => {
-    if (sockets.has(s)) return; // admitted already
-    if (full()) { s.destroy(); onRefused?.(); return; }
-    track(s);
   };
   return {
     max: o.max,
@@ -94,18 +91,13 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
     acquire() {
       if (full()) return undefined;
       others++;
-      tell();
-      let held = true;
-      return () => { if (held) { held = false; others--; tell(); } };
+      if (peers.length > 0) told();
+      let holding = true;
+      return () => { if (holding) { holding = false; others--; if (peers.length > 0) told(); } };
     },
-    active: () => sockets.size + others + peersActive(),
-    share(peer) {
-      peers.add(peer);
-      peer.setOthers(sockets.size + others);
-      return () => { peers.delete(peer); };
-    },
-    admit: (s) => { if (!sockets.has(s) && !s.destroyed) track(s); },
-    countRefused: (n) => { if (n > 0) refuse(n); },
+    active: () => held() + peers.reduce((n, p) => n + p.active(), 0),
+    link(peer) { peers.push(peer); peer.setOthers(held()); },
+    refusedElsewhere: (n) => { if (n > 0) refuse(n); },
     refused: () => refusedCount,
     close() {
       clearInterval(sweep);

@@ -73,13 +73,13 @@ export function isLoopbackHost(host: string): boolean {
  */
 export const LISTEN_BACKLOG = 65_535;
 
-/** The EdgeError (EDGE_LISTEN_FAILED, with a hint naming the flag) for a failed bind of host:port. */
-export function listenError(err: unknown, addr: HostPort, flag: string): EdgeError {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL'
-    ? 'address not available on this machine' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+/** The EDGE_LISTEN_FAILED error, with a hint, for a failed bind of addr (given by flag). */
+export function listenError(err: { code?: string | undefined; message: string }, addr: HostPort, flag: string): EdgeError {
+  const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL'
+    ? 'address not available on this machine' : err.code === 'EACCES' ? 'permission denied' : err.message;
   return new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
-    hint: code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one` : `pass ${flag} with an address of this machine`,
+    hint: err.code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one`
+      : `pass ${flag} with an address of this machine`,
     cause: err,
   });
 }

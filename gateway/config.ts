@@ -1,9 +1,8 @@
 // `gateway start` configuration: etcd's gateway flags (etcdmain/gateway.go) plus ours, parsed purely from argv,
 // env and a topology section into one frozen GatewayConfig. Checks that need DNS happen at start (loop.ts).
+import { dataPathFlag, parseDataPath } from '../core/data-path.js';
 import { EdgeError } from '../core/errors.js';
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
-import { dataPathFlag, parseDataPath } from '../core/data-path.js';
-import type { DataPathChoice } from '../core/data-path.js';
 import { flagToEnv, parseFlags } from '../core/flags.js';
 import type { FlagSpecs, ParsedFlags } from '../core/flags.js';
 import { formatHostPort, parseHostPort, parseMetricsUrls } from '../core/net.js';
@@ -81,7 +80,7 @@ export interface GatewayConfig {
   /** 0: no idle timeout. */
   readonly idleTimeoutMs: number;
   /** The data path asked for; undefined: native when the addon loads, else js. */
-  readonly dataPath: DataPathChoice;
+  readonly dataPath: 'native' | 'js' | undefined;
   /** Relay threads of the native data path (1–64). */
   readonly relayThreads: number;
 }

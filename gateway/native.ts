@@ -73,7 +73,7 @@ class NativeDataPath implements DataPath {
       }
     } catch (err) {
       this.#abort();
-      throw listenError(err, addr, flag);
+      throw listenError(err as Error & { code?: string }, addr, flag);
     }
     const family = host.includes(':') || host === '' ? 'IPv6' : 'IPv4';
     this.#bound = { address: host === '' ? '::' : host, family, port: this.#o.addon.port(this.#hs[0]!) };

@@ -57,7 +57,7 @@ export interface ProxyConfig {
   readonly rewriteMemberUrls: boolean;
   readonly accessLog: 'off' | 'debug' | 'info' | 'warn';
   readonly logLevel: LogLevel;
-  /** Who serves plain-http listeners: native (the front), js (node:http), undefined: native when it can. */
+  /** What serves plain-http listeners; undefined: the native front when it can (see nativeFrontBlocker). */
   readonly dataPath: DataPathChoice;
 }
 
@@ -115,29 +115,22 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
     throw new EdgeError('EDGE_CONFIG_INVALID', '--peer-cert-file and --peer-key-file go together', { hint: 'pass both or neither' });
   }
   checkListenerAuth(cfg);
-  checkNativeDataPath(cfg);
+  const blocker = nativeFrontBlocker(cfg);
+  if (cfg.dataPath === 'native' && blocker !== undefined) {
+    throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native cannot serve this proxy: ${blocker}`, { hint: 'drop --data-path (node:http then serves it) or pass --data-path js' });
+  }
   return Object.freeze(cfg);
 }
 
-/** Whether the proxy presents TLS to its peers and members (then only node:http forwards). */
-export function hasPeerTls(cfg: Pick<ProxyConfig, 'peerTls'>): boolean {
-  const t = cfg.peerTls;
-  return t.caFile !== undefined || t.certFile !== undefined || t.insecureSkipVerify;
-}
-
-/** --data-path native needs http members and no access log (the native front logs no request). */
-function checkNativeDataPath(cfg: ProxyConfig): void {
-  if (cfg.dataPath !== 'native') return;
-  if (hasPeerTls(cfg)) {
-    throw new EdgeError('EDGE_CONFIG_INVALID', '--data-path native cannot talk TLS to the members (--peer-* flags are set)', {
-      hint: 'drop --data-path (node:http then forwards over TLS), or pass --data-path js',
-    });
-  }
-  if (accessLogOn(cfg)) {
-    throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native logs no request, but --access-log is ${cfg.accessLog}`, {
-      hint: 'pass --access-log off to keep the native front, or --data-path js to log every request',
-    });
-  }
+/**
+ * Why the native front cannot serve this configuration (it speaks plain http to the members and writes no access
+ * log), or undefined when it can. https listeners are served by node:http in any case.
+ */
+export function nativeFrontBlocker(cfg: Pick<ProxyConfig, 'peerTls' | 'accessLog' | 'logLevel' | 'listen'>): string | undefined {
+  if (cfg.peerTls.caFile !== undefined || cfg.peerTls.certFile !== undefined || cfg.peerTls.insecureSkipVerify) return 'the members are reached over TLS (--peer-* flags)';
+  if (accessLogOn(cfg)) return 'the access log is on (--access-log)';
+  if (!cfg.listen.some((l) => !l.tls)) return 'every --listen-client-urls entry is https';
+  return undefined;
 }
 
 function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string } {

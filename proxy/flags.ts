@@ -41,7 +41,7 @@ export const PROXY_FLAGS: FlagSpecs = {
   'peer-auto-tls': { kind: 'boolean', default: false, describe: 'members use etcd --auto-tls certificates: do not verify them' },
   'listen-metrics-urls': { kind: 'list', describe: 'extra http URLs serving /metrics, /readyz, /livez and /health (ours)' },
   'access-log': { kind: 'string', default: 'off', choices: ['off', 'debug', 'info', 'warn'], describe: 'log every request through pino-http at this level (ours; off costs nothing)' },
-  ...dataPathFlag('plain-http listeners: native (an epoll thread serves ordinary v2/v3 JSON requests, hands the rest to node:http; the default when the addon is built, members are http and --access-log is off) or js (node:http only) (ours)'),
+  ...dataPathFlag('what serves plain-http listeners: native (the epoll front, the default when it is built, the members are http and the access log is off) or js (node:http) (ours)'),
   'config-file': { kind: 'string', describe: 'YAML file with flag-named keys; layered under flags and env (etcd makes its file exclusive)' },
   ...LOG_LEVEL_FLAG,
 };

@@ -28,7 +28,7 @@ export interface Outgoing {
   readonly rewriteTo: readonly string[] | undefined;
   /** performance.now() when the request came in. */
   readonly startMs: number;
-  /** Endpoints it already failed on elsewhere (the native front), counted as tried. */
+  /** Endpoints this request already failed on before it got here (the native front's hand-off). */
   readonly tried?: number;
 }
 
@@ -60,8 +60,8 @@ class Forwarding implements UpstreamHandlers {
     this.#ctx = ctx;
     this.#res = res;
     this.#out = out;
-    this.#tried = out.tried ?? 0;
     this.#list = ctx.director.endpoints();
+    this.#tried = out.tried ?? 0;
     let head = `${out.method} ${out.url} HTTP/1.1\r\n`;
     const h = out.headers;
     for (let i = 0; i < h.length; i += 2) head += `${h[i] as string}: ${h[i + 1] as string}\r\n`;

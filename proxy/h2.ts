@@ -27,11 +27,6 @@ export interface H2Front {
    * preface (call from its 'clientError' listener); false for any other error, which stays the caller's.
    */
   claim(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): boolean;
-  /**
-   * Takes over a connection no HTTP/1.1 server has touched (one the native front handed off), whose first bytes,
-   * already read, are `bytes` (they open with the HTTP/2 preface).
-   */
-  adopt(socket: Socket, bytes: Buffer): void;
   /** Sends GOAWAY to every session, waits up to drainMs for their streams, then destroys what is left. */
   close(drainMs: number): Promise<void>;
 }
@@ -60,13 +55,6 @@ export function createH2Front(load: () => Promise<H2Backend>, onLoadError: (err:
     loading ??= load().then((b) => { backend = b; return b; }, (err: unknown) => { loading = undefined; throw err; });
     loading.then((b) => { if (closing) s.destroy(); else b.route(s); }, (err: unknown) => { s.destroy(); onLoadError(err); });
   };
-  // The HTTP/2 side reads what is already buffered on the socket first, then the socket itself.
-  const adopt = (socket: Socket, bytes: Buffer): void => {
-    if (closing) { socket.destroy(); return; }
-    socket.pause();
-    socket.unshift(bytes);
-    route(socket);
-  };
   return {
     attach(http1, tls) {
       // Plain http needs nothing here: its connections reach claim() through the HTTP/1.1 server's clientError.
@@ -82,10 +70,12 @@ export function createH2Front(load: () => Promise<H2Backend>, onLoadError: (err:
       if (err.code !== H2_PREFACE_ERROR) return false;
       const bytes = closing ? undefined : detachFromHttp1(socket, err);
       if (bytes === undefined) { socket.destroy(); return true; }
-      adopt(socket, bytes);
+      // The HTTP/2 side reads what is already buffered on the socket first, then the socket itself.
+      socket.pause();
+      socket.unshift(bytes);
+      route(socket);
       return true;
     },
-    adopt,
     async close(drainMs) {
       closing = true;
       const b = backend ?? (loading ? await loading.catch(() => undefined) : undefined);

@@ -15,16 +15,6 @@ const BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128,
 /** Why a request was not forwarded (the proxying_error label). */
 export type DropReason = 'zero_endpoints' | 'all_endpoints_failed' | 'readonly' | 'loop' | 'body_too_large' | 'bad_request' | 'method_not_allowed' | 'client_gone';
 
-/** Counts made outside the JavaScript data path (the native front's stats()), to be added as they are. */
-export interface NativeCounts {
-  readonly requests: ReadonlyArray<readonly [method: string, n: number]>;
-  readonly handled: ReadonlyArray<readonly [method: string, code: number, n: number]>;
-  readonly dropped: ReadonlyArray<readonly [method: string, reason: string, n: number]>;
-  /** Non-cumulative counts over BUCKETS (a value past the last bucket is only in sum and count), seconds. */
-  readonly durations: ReadonlyArray<readonly [method: string, buckets: readonly number[], sum: number, count: number]>;
-  readonly served: ReadonlyArray<readonly [url: string, n: number]>;
-}
-
 /** The metrics surface the proxy records into. */
 export interface ProxyMetrics {
   /** The prom-client registry, built (and prom-client loaded) on first use: a scrape. */
@@ -37,10 +27,20 @@ export interface ProxyMetrics {
   dropped(method: string, reason: DropReason): void;
   endpoints(available: number, total: number): void;
   counterFor(url: string): () => void;
-  /** Adds counts made elsewhere (the native front). */
-  absorb(c: NativeCounts): void;
-  /** Runs pull at every scrape, before the counters are read (it calls absorb). */
-  beforeScrape(pull: () => void): void;
+  /** Adds what was counted elsewhere (the native front's deltas). */
+  absorb(c: ForeignCounts): void;
+  /** Runs fn at the start of every scrape (the native fronts hand their counts over then). */
+  beforeScrape(fn: () => void): void;
+}
+
+/** Counts made outside this module, as deltas: the native front's stats() (proxy/native/README.md). */
+export interface ForeignCounts {
+  readonly requests: ReadonlyArray<readonly [string, number]>;
+  readonly handled: ReadonlyArray<readonly [string, number, number]>;
+  readonly dropped: ReadonlyArray<readonly [string, string, number]>;
+  /** Per method: NON-cumulative counts over BUCKETS (a value above the last is only in count), sum in seconds, count. */
+  readonly durations: ReadonlyArray<readonly [string, readonly number[], number, number]>;
+  readonly served: ReadonlyArray<readonly [string, number]>;
 }
 
 /** Counts not yet handed to a prom-client counter, by label set. */
@@ -49,10 +49,6 @@ class PendingCounts<L extends Record<string, string>> {
 
   /** Returns the bump function of one label set (look it up once, then keep the function). */
   slot(labels: L): () => void {
-    return this.#entry(labels).bump;
-  }
-
-  #entry(labels: L): { labels: L; n: number; bump: () => void } {
     const key = JSON.stringify(labels);
     let e = this.#entries.get(key);
     if (e === undefined) {
@@ -60,12 +56,14 @@ class PendingCounts<L extends Record<string, string>> {
       this.#entries.set(key, entry);
       e = entry;
     }
-    return e;
+    return e.bump;
   }
 
   /** Adds n to one label set. */
   add(labels: L, n: number): void {
-    if (n > 0) this.#entry(labels).n += n;
+    this.slot(labels);
+    const e = this.#entries.get(JSON.stringify(labels));
+    if (e !== undefined) e.n += n;
   }
 
   /** Adds what accumulated to the counter (its collect hook, run on every scrape). */
@@ -107,12 +105,10 @@ class MethodHistogram {
     };
   }
 
-  /** Adds non-cumulative bucket counts (over BUCKETS), their sum and count to one method's series. */
-  add(method: string, buckets: readonly number[], sum: number, count: number): void {
-    if (count <= 0) return;
-    this.child(method);
-    const s = this.#series.get(method);
-    if (s === undefined) return;
+  /** Adds bucket counts, their sum and count, observed elsewhere. */
+  merge(method: string, buckets: readonly number[], sum: number, count: number): void {
+    let s = this.#series.get(method);
+    if (s === undefined) { s = { counts: new Float64Array(BUCKETS.length), sum: 0, count: 0 }; this.#series.set(method, s); }
     for (let i = 0; i < BUCKETS.length; i++) s.counts[i] = (s.counts[i] ?? 0) + (buckets[i] ?? 0);
     s.sum += sum;
     s.count += count;
@@ -151,14 +147,13 @@ interface Pending {
   readonly served: PendingCounts<{ endpoint: string }>;
   readonly duration: MethodHistogram;
   readonly endpoints: { available: number; total: number };
-  /** Run before the counters are read at each scrape. */
   readonly pulls: Array<() => void>;
 }
 
 /** Declares the proxy's metrics over the pending counts (when the registry is built, at the first scrape). */
 function registerProxyMetrics(p: Pending, registry: Registry, prom: PromClient): void {
   const { Counter, Gauge } = prom;
-  // The first metric collected (prom-client collects in registration order): the pulls run there, first.
+  // Registered first, so its collect runs first in a scrape: the native fronts' counts come in before any flush.
   new Counter({
     name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry],
     collect() { for (const pull of p.pulls) pull(); p.reqs.flush(this); },
@@ -222,10 +217,10 @@ export function createMetrics(): ProxyMetrics {
       for (const [method, n] of c.requests) reqs.add({ method: per(method).label }, n);
       for (const [method, code, n] of c.handled) handled.add({ method: per(method).label, code: String(code) }, n);
       for (const [method, reason, n] of c.dropped) drops.add({ method: per(method).label, proxying_error: reason }, n);
-      for (const [method, buckets, sum, count] of c.durations) duration.add(per(method).label, buckets, sum, count);
+      for (const [method, buckets, sum, count] of c.durations) duration.merge(per(method).label, buckets, sum, count);
       for (const [url, n] of c.served) served.add({ endpoint: url }, n);
     },
-    beforeScrape: (pull) => { p.pulls.push(pull); },
+    beforeScrape: (fn) => { p.pulls.push(fn); },
   };
 }
 

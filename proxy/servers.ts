@@ -1,6 +1,5 @@
 // The proxy's listeners: one http(s) server per --listen-client-urls entry (client timeouts, malformed requests
 // answered 400 without disturbing others, graceful drain on close). The metrics listener is core's.
-import { closeSync } from 'node:fs';
 import http from 'node:http';
 import type https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,8 +16,10 @@ import type { ConnectionCap } from '../core/conn-cap.js';
 import { chooseAlpn } from './h2.js';
 import type { H2Front } from './h2.js';
 import type { ProxyMetrics } from './metrics.js';
-import { createNativeFront, handOff } from './native-front.js';
-import type { FrontAddon, FrontOptions, FrontStats, NativeFront } from './native-front.js';
+import type { NativeFront } from './native-front.js';
+
+/** node:http's idle limit between two requests of a connection; the native front applies the same. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5000;
 
 /** Bound servers with their addresses and a draining close. */
 export interface Bound {
@@ -26,8 +27,6 @@ export interface Bound {
   readonly urls: string[];
   /** Stops accepting, lets open requests finish for up to drainMs, then cuts the remaining connections. */
   close(drainMs: number): Promise<void>;
-  /** The native fronts, one per native listener. */
-  readonly fronts: readonly NativeFront[];
 }
 
 function urlOf(l: ListenUrl, a: AddressInfo): string {
@@ -53,7 +52,7 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
     // Bounds slow clients: the whole request must arrive within the client timeout (checked 4 times as often).
     requestTimeout: cfg.clientTimeoutMs, headersTimeout: cfg.clientTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(cfg.clientTimeoutMs / 4))),
-    keepAliveTimeout: 5000, noDelay: true,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true,
   };
   const server = !l.tls || !cfg.serverTls || !tlsMod ? http.createServer(opts, handler) : makeTlsServer(tlsMod, cfg.serverTls, opts, handler);
   // Idle limit of a connection from accept on, so one that never sends a byte is cut too; the handler lifts it for
@@ -70,101 +69,63 @@ function makeTlsServer(tlsMod: HttpsModule, t: NonNullable<ProxyConfig['serverTl
   }, handler);
 }
 
-/** The native fronts of the plain-http listeners, and what they are made with. */
-export interface NativeSetup {
-  readonly addon: FrontAddon;
-  /** One per listener; 'native' ones get a front. */
-  readonly paths: ReadonlyArray<'native' | 'js'>;
-  readonly options: FrontOptions;
-  readonly onFail: (url: string, reason: string) => void;
-  readonly onStats: (s: FrontStats) => void;
-}
-
-/** One listener: its server, and the front that accepts for it (native) or none (the server listens itself). */
-interface Listener {
-  readonly server: http.Server;
-  readonly front?: NativeFront;
-}
-
-function closeFd(fd: number): void {
-  try { closeSync(fd); } catch { /* already gone */ }
-}
-
-async function bindServers(listeners: readonly Listener[], listenUrls: readonly ListenUrl[], flag: string): Promise<Bound> {
+async function bindServers(servers: readonly http.Server[], listenUrls: readonly ListenUrl[], flag: string,
+  fronts: ReadonlyArray<NativeFront | undefined>): Promise<Bound> {
   const addresses: AddressInfo[] = [];
-  const started: Listener[] = [];
-  const servers = (): http.Server[] => started.map((l) => l.server);
+  const listening: http.Server[] = [];
+  const started: NativeFront[] = [];
   const closeAll = async (drainMs: number): Promise<void> => {
-    // A native listener's server never listened: it is done once its front is closed and its hand-offs are gone.
-    const done = Promise.all(started.map(async (l) => {
-      await l.front?.close(drainMs);
-      await new Promise<void>((r) => l.server.close(() => r()));
-    }));
-    let cut = false;
-    const poll = setInterval(() => servers().forEach((s) => (cut ? s.closeAllConnections() : s.closeIdleConnections())), 50);
-    servers().forEach((s) => s.closeIdleConnections());
+    const done = Promise.all(listening.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const poll = setInterval(() => listening.forEach((s) => s.closeIdleConnections()), 50);
+    listening.forEach((s) => s.closeIdleConnections());
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+    const drained = Promise.all([done, ...started.map((f) => f.close(drainMs))]);
+    await Promise.race([drained, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
     clearTimeout(timer);
-    cut = true;
-    servers().forEach((s) => s.closeAllConnections());
-    await done;
     clearInterval(poll);
+    listening.forEach((s) => s.closeAllConnections());
+    await drained;
   };
   try {
-    for (const [i, l] of listeners.entries()) {
-      const u = listenUrls[i] as ListenUrl;
-      if (l.front === undefined) {
-        addresses.push(await listen(l.server, { host: u.host, port: u.port }, flag));
+    for (const [i, s] of servers.entries()) {
+      const l = listenUrls[i] as ListenUrl;
+      const front = fronts[i];
+      if (front === undefined) {
+        addresses.push(await listen(s, { host: l.host, port: l.port }, flag));
       } else {
-        addresses.push(await l.front.start());
-        // node:http starts its request/headers timeout checks on 'listening'; a native listener's server needs them too.
-        l.server.emit('listening');
+        // The front owns the socket; node:http serves what it hands off. Its connection tracking (request
+        // timeouts, closeIdleConnections) starts on 'listening', which its own listen() would have emitted.
+        addresses.push(await front.listen({ host: l.host, port: l.port }, flag, s));
+        started.push(front);
+        s.emit('listening');
       }
-      started.push(l);
+      listening.push(s);
     }
   } catch (err) {
     await closeAll(0);
     throw err;
   }
-  return {
-    addresses, urls: addresses.map((a, i) => urlOf(listenUrls[i] as ListenUrl, a)), close: closeAll,
-    fronts: started.flatMap((l) => (l.front ? [l.front] : [])),
-  };
+  return { addresses, urls: addresses.map((a, i) => urlOf(listenUrls[i] as ListenUrl, a)), close: closeAll };
 }
 
-/**
- * Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https); with
- * native, the plain-http listeners it names are accepted by native fronts that hand the rest to their server.
- */
+/** Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https). */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
-  metrics: ProxyMetrics, log: Logger,
-  front: { readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined; readonly native?: NativeSetup | undefined } = {}): Promise<Bound> {
+  metrics: ProxyMetrics, log: Logger, front: {
+    readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined;
+    /** The native front of a plain-http listener, or undefined: node:http listens itself. */
+    readonly native?: ((l: ListenUrl) => NativeFront | undefined) | undefined;
+  } = {}): Promise<Bound> {
   const tlsMod = cfg.serverTls && cfg.listen.some((l) => l.tls) ? (await import('node:https')).default : undefined;
-  let closing = false;
-  const listeners = cfg.listen.map((l, i): Listener => {
+  const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler, tlsMod);
     front.h2?.attach(s, l.tls && cfg.serverTls !== undefined);
     // The cap's listener is prepended, so it sees every raw connection, h2 or not, first.
     front.cap?.attach(s);
+    drainAccepts(s, acceptAddon()); // prepended after the cap: a burst is taken in one turn, and each passes the cap
     s.on('clientError', onClientError(metrics, front.h2));
     s.on('connect', (req: IncomingMessage, socket: Duplex) => { metrics.dropped('CONNECT', 'method_not_allowed'); rejectConnect(req, socket); });
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
-    const n = front.native;
-    if (n === undefined || n.paths[i] !== 'native' || front.cap === undefined) {
-      drainAccepts(s, acceptAddon()); // prepended after the cap: a burst is taken in one turn, and each passes the cap
-      return { server: s };
-    }
-    const target = { server: s, cap: front.cap, h2: front.h2 };
-    return {
-      server: s,
-      front: createNativeFront({
-        addon: n.addon, listen: { host: l.host, port: l.port }, flag: '--listen-client-urls', options: n.options, cap: front.cap,
-        onHandoff: (fd, data, failed) => { if (closing) closeFd(fd); else handOff(target, fd, data, failed); },
-        onFail: n.onFail, onStats: n.onStats,
-      }),
-    };
+    return s;
   });
-  const bound = await bindServers(listeners, cfg.listen, '--listen-client-urls');
-  return { ...bound, close: async (drainMs) => { try { await bound.close(drainMs); } finally { closing = true; } } };
+  return bindServers(servers, cfg.listen, '--listen-client-urls', cfg.listen.map((l) => (l.tls ? undefined : front.native?.(l))));
 }

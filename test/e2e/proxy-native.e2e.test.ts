@@ -17,7 +17,7 @@ test('etcd-edge proxy --data-path native against a real member', { timeout: 120_
   await startMember(t, { name: 'n1', peerPort, clientPort, initialCluster: `n1=${peer}`, state: 'new' });
   await eventually(async () => (await curl([`http://127.0.0.1:${clientPort}/health`])).stdout.includes('true'), 20_000, 100);
   const p = await startProxyBin(t, ['--initial-cluster', `n1=${peer}`, '--data-path', 'native']);
-  assert.match(p.proc.stderr(), /"dataPaths":\["native"\]/);
+  assert.match(p.proc.stderr(), /"dataPath":"native"/);
 
   // Served natively: v2 keys and v3 JSON KV.
   assert.match((await curl(['-XPUT', `${p.url}/v2/keys/nat/a`, '-d', 'value=one'])).stdout, /"action":"set"/);

@@ -60,8 +60,8 @@ const bad: { name: string; argv: string[]; env?: Record<string, string>; code: s
   { name: 'bad initial-cluster', argv: ['--initial-cluster', 'http://h:2380'], code: 'EDGE_CONFIG_INVALID', msg: /invalid --initial-cluster entry/ },
   { name: 'peer cert without key', argv: ['--peer-cert-file', 'c.pem'], code: 'EDGE_CONFIG_INVALID', msg: /go together/ },
   { name: 'bad data path', argv: ['--data-path', 'fast'], code: 'EDGE_CONFIG_INVALID', msg: /invalid value "fast"/ },
-  { name: 'native data path with peer TLS', argv: ['--data-path', 'native', '--peer-auto-tls'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native cannot talk TLS/ },
-  { name: 'native data path with an access log', argv: ['--data-path', 'native', '--access-log', 'info'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native logs no request/ },
+  { name: 'native data path with peer TLS', argv: ['--data-path', 'native', '--peer-auto-tls'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native cannot serve this proxy: the members are reached over TLS/ },
+  { name: 'native data path with an access log', argv: ['--data-path', 'native', '--access-log', 'info'], code: 'EDGE_CONFIG_INVALID', msg: /--data-path native cannot serve this proxy: the access log is on/ },
   { name: 'https metrics', argv: ['--listen-metrics-urls', 'https://127.0.0.1:9'], code: 'EDGE_CONFIG_INVALID', msg: /unsupported URL "https:\/\/127.0.0.1:9" in --listen-metrics-urls/ },
 ];
 for (const c of bad) {

@@ -7,43 +7,22 @@ import net from 'node:net';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { createMetrics } from '../../../proxy/metrics.js';
-import { chooseDataPaths, createNativeFront, handOff, loadFront, opensHttp2 } from '../../../proxy/native-front.js';
-import type { FrontAddon, FrontEndpoint, FrontStats } from '../../../proxy/native-front.js';
-import { createConnectionCap } from '../../../core/conn-cap.js';
-import { noopLogger } from '../../../core/log.js';
+import { createNativeFront, loadFront } from '../../../proxy/native-front.js';
+import type { FrontAddon, FrontStats } from '../../../proxy/native-front.js';
+import { nativeFrontBlocker } from '../../../proxy/config.js';
 import { parseProxyFlags } from '../../../proxy/index.js';
-import type { H2Front } from '../../../proxy/h2.js';
 import { fakeMember, startProxy, wait } from './fakes.js';
 
 const cfgOf = (argv: string[]) => parseProxyFlags(['--initial-cluster', 'p=http://127.0.0.1:1', ...argv], {});
 
-test('data paths: plain http native when the addon loads; https, js, peer TLS, access log or no addon: js', () => {
-  let loads = 0;
-  const fake = {} as FrontAddon;
-  const load = (): FrontAddon => { loads++; return fake; };
-  const mixed = chooseDataPaths(cfgOf(['--listen-client-urls', 'http://127.0.0.1:1,https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k']), load);
-  assert.deepEqual(mixed.paths, ['native', 'js']);
-  assert.equal(mixed.addon, fake);
-  assert.equal(loads, 1);
-  for (const argv of [['--data-path', 'js'], ['--peer-auto-tls'], ['--access-log', 'info'], ['--listen-client-urls', 'https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k']]) {
-    const c = chooseDataPaths(cfgOf(argv), load);
-    assert.deepEqual(c.paths, cfgOf(argv).listen.map(() => 'js'), argv.join(' '));
-    assert.equal(c.addon, undefined);
-  }
-  assert.equal(loads, 1, 'the addon is not loaded when no listener can be native');
-  const missing = chooseDataPaths(cfgOf([]), () => 'cannot load x.node: gone');
-  assert.deepEqual(missing.paths, ['js']);
-  assert.match(missing.reason ?? '', /cannot load x.node/);
-  assert.throws(() => chooseDataPaths(cfgOf(['--data-path', 'native']), () => 'cannot load x.node: gone'),
-    (e: { code?: string; message: string; hint?: string }) => e.code === 'EDGE_CONFIG_INVALID' && /--data-path native: cannot load/.test(e.message) && /--data-path js/.test(e.hint ?? ''));
-  assert.equal(typeof loadFront('/nonexistent/proxy_front.node'), 'string');
-});
-
-test('the h2c preface is recognised from its first bytes only', () => {
-  assert.ok(opensHttp2(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0')));
-  assert.ok(opensHttp2(Buffer.from('PRI * HT')));
-  assert.ok(!opensHttp2(Buffer.from('GET / HTTP/1.1\r\n')));
-  assert.ok(!opensHttp2(Buffer.alloc(0)));
+test('data paths: what keeps the native front off, and a missing addon', () => {
+  assert.equal(nativeFrontBlocker(cfgOf([])), undefined);
+  assert.equal(nativeFrontBlocker(cfgOf(['--listen-client-urls', 'http://127.0.0.1:1,https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k'])), undefined);
+  assert.match(nativeFrontBlocker(cfgOf(['--peer-auto-tls'])) ?? '', /TLS/);
+  assert.match(nativeFrontBlocker(cfgOf(['--access-log', 'info'])) ?? '', /access log/);
+  assert.equal(nativeFrontBlocker(cfgOf(['--access-log', 'info', '--log-level', 'silent'])), undefined, 'a silenced access log logs nothing');
+  assert.match(nativeFrontBlocker(cfgOf(['--listen-client-urls', 'https://127.0.0.1:2', '--cert-file', 'c', '--key-file', 'k'])) ?? '', /https/);
+  assert.match(String(loadFront('/nonexistent/proxy_front.node')), /cannot load \/nonexistent\/proxy_front.node/);
 });
 
 test('metrics absorb the front\'s counters: requests, codes, drops, durations as cumulative buckets, endpoints', async () => {
@@ -71,18 +50,18 @@ test('metrics absorb the front\'s counters: requests, codes, drops, durations as
   assert.equal(pulls, 2, 'pulled at every scrape');
 });
 
-/** A real front with no endpoint (so it hands every request off), whose hand-offs go to onHandoff. */
-async function realFront(t: TestContext, onHandoff: (fd: number, data: Buffer) => void): Promise<number> {
+/** A real front with no endpoint (so it hands every request off to server). */
+async function realFront(t: TestContext, server: http.Server, onTried: (tried: number) => void = () => undefined): Promise<number> {
   const addon = loadFront();
   assert.equal(typeof addon, 'object', String(addon));
-  const cap = createConnectionCap({ max: 100, idleTimeoutMs: 0, logger: noopLogger() });
-  const f = createNativeFront({
-    addon: addon as FrontAddon, listen: { host: '127.0.0.1', port: 0 }, flag: '--listen-client-urls', cap, onHandoff,
-    options: { clientTimeoutMs: 5000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0, dialTimeoutMs: 1000, writeTimeoutMs: 1000, readTimeoutMs: 0, maxBodyBytes: 1 << 20, readonly: false, via: '1.1 test' },
-    onFail: () => undefined, onStats: () => undefined,
+  const f = createNativeFront(addon as FrontAddon, {
+    clientTimeoutMs: 5000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0, dialTimeoutMs: 1000, writeTimeoutMs: 1000, readTimeoutMs: 0,
+    maxBodyBytes: 1 << 16, maxConnections: 100, readonly: false, via: '1.1 test',
+    onFail: () => undefined, onRefused: () => undefined, onTried: (_s, n) => onTried(n),
   });
-  t.after(async () => { await f.close(0); cap.close(); });
-  return (await f.start()).port;
+  t.after(() => f.close(0));
+  const a = await f.listen({ host: '127.0.0.1', port: 0 }, '--listen-client-urls', server);
+  return a.port;
 }
 
 /** Writes data and reads until `until` matches what came back, or the server closes. */
@@ -108,11 +87,8 @@ test('a hand-off is served by a node:http server that never listened: the bytes 
   server.emit('listening'); // node:http's timeout checks start on 'listening'
   t.after(() => { server.closeAllConnections(); server.close(); });
   let handoffs = 0;
-  const port = await realFront(t, (fd, data) => {
-    handoffs++;
-    assert.ok(data.length > 0, 'the front read the request before handing it off');
-    handOff({ server }, fd, data);
-  });
+  server.on('connection', () => { handoffs++; });
+  const port = await realFront(t, server);
   // Two pipelined requests, then (on the same connection) a third after the answers: all node:http's, in order.
   const two = await exchange(port, 'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nGET /v2/keys/b HTTP/1.1\r\nHost: a\r\n\r\n', /answered \/v2\/keys\/b/);
   assert.match(two, /^HTTP\/1\.1 200 OK[\s\S]*answered \/metrics[\s\S]*HTTP\/1\.1 200 OK[\s\S]*answered \/v2\/keys\/b$/);
@@ -124,27 +100,13 @@ test('a hand-off is served by a node:http server that never listened: the bytes 
   assert.match(slow, /answered \/metrics[\s\S]*HTTP\/1\.1 408/);
 });
 
-test('an h2c connection handed off goes to the HTTP/2 side with its preface; the descriptor is live', async (t) => {
-  const server = http.createServer(() => assert.fail('node:http must not see an h2c connection'));
-  const got: Buffer[] = [];
-  const h2 = {
-    adopt(socket: net.Socket, bytes: Buffer) { got.push(bytes); socket.end('h2 side here'); },
-  } as unknown as H2Front;
-  const port = await realFront(t, (fd, data) => handOff({ server, h2 }, fd, data));
-  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
-  const text = await exchange(port, preface, /h2 side here/);
-  assert.equal(text, 'h2 side here');
-  assert.equal(got.length, 1);
-  assert.ok((got[0] as Buffer).toString('latin1').startsWith('PRI * HTTP/2.0'));
-});
-
 /** A fake addon: records the calls, lets the test fire events. */
 function fakeAddon() {
-  const calls = { setEndpoints: [] as FrontEndpoint[][], others: [] as number[], close: [] as number[], joined: 0, created: [] as Record<string, unknown>[] };
+  const calls = { setEndpoints: [] as Array<Array<[string, string, number, string]>>, others: [] as number[], close: [] as number[], joined: 0, created: [] as Array<Record<string, unknown>> };
   let emit: ((type: string, fd: number, data: Buffer | undefined, detail: string, num: number) => void) | undefined;
   let stats: FrontStats = { requests: [], handled: [], dropped: [], durations: [], served: [], accepted: 0, refused: 0, handedOff: 0 };
   const addon: FrontAddon = {
-    create(opts, onEvent) { calls.created.push(opts as unknown as Record<string, unknown>); emit = onEvent; return {}; },
+    create(opts, onEvent) { calls.created.push(opts); emit = onEvent; return {}; },
     port: () => 40999,
     setEndpoints(_h, eps) { calls.setEndpoints.push(eps); },
     setOthers(_h, n) { calls.others.push(n); },
@@ -173,7 +135,6 @@ test('fake addon: endpoints pushed resolved and in order, fail → ejected, refu
   assert.equal(first[1]?.[0], bByName);
   assert.ok(net.isIP(first[1]?.[1] ?? ''), 'the host name is resolved to an IP');
   assert.deepEqual(first[1]?.slice(2), [bPort, `localhost:${bPort}`]);
-  assert.ok(f.calls.others.length >= 1, 'the front is told what JavaScript holds');
   f.fire('fail', `${a.url}\nconnection refused`);
   assert.deepEqual(p.endpoints(), [bByName]);
   for (let i = 0; i < 50 && (f.calls.setEndpoints.at(-1)?.length ?? 0) !== 1; i++) await wait(10);
