@@ -151,3 +151,12 @@ test('fake addon: endpoints pushed resolved and in order, fail → ejected, refu
   assert.deepEqual(f.calls.close, [300], 'drained for --proxy-shutdown-timeout');
   assert.equal(f.calls.joined, 1);
 });
+
+test('--data-path native with an addon that does not load is a configuration error; unset, node:http serves', async (t) => {
+  const m = await fakeMember(t);
+  await assert.rejects(startProxy(t, () => [m.url], ['--data-path', 'native'], { loadFront: () => 'cannot load x.node: gone' }),
+    (e: { code?: string; message: string; hint?: string }) => e.code === 'EDGE_CONFIG_INVALID' && /--data-path native: cannot load x.node/.test(e.message) && /--data-path js/.test(e.hint ?? ''));
+  const p = await startProxy(t, () => [m.url], [], { loadFront: () => 'cannot load x.node: gone' });
+  const res = await fetch(`${p.urls()[0]}/v2/keys/a`);
+  assert.equal(await res.text(), 'ok GET /v2/keys/a');
+});
