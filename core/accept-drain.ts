@@ -36,8 +36,9 @@ function closeFd(fd: number): void {
  * Hands an accepted connection's descriptor to `server` as Node's own accept does (lib/net.js onconnection): same
  * socket options, the server's connection count, then 'connection'. Returns the socket, or undefined when the
  * descriptor was closed instead (over net.Server#maxConnections: 'drop' is emitted, as Node does; or unusable).
+ * onSocket runs on the new socket just before 'connection' is emitted.
  */
-export function adoptFd(server: net.Server, fd: number): net.Socket | undefined {
+export function adoptFd(server: net.Server, fd: number, onSocket?: (socket: net.Socket) => void): net.Socket | undefined {
   const s = server as unknown as ServerInternals;
   // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
   if (s.maxConnections && s._connections >= s.maxConnections) {
@@ -62,6 +63,7 @@ export function adoptFd(server: net.Server, fd: number): net.Socket | undefined 
   const owned = socket as unknown as { server: net.Server; _server: net.Server };
   owned.server = server;
   owned._server = server;
+  onSocket?.(socket);
   server.emit('connection', socket);
   return socket;
 }

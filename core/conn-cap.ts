@@ -25,6 +25,11 @@ export interface ConnectionCap {
    * decides, and `peer.setOthers` hears this cap's count whenever it changes.
    */
   link(peer: CapPeer): void;
+  /**
+   * Takes a connection a linked peer accepted (and counted against the cap) and hands over now, without checking
+   * the cap again: the peer's count already dropped, and a connection it accepted meanwhile must not push this one out.
+   */
+  admit(socket: Socket): void;
   /** Counts n connections a linked peer closed at accept (warning as for this cap's own). */
   refusedElsewhere(n: number): void;
   /** Stops the idle sweep. */
@@ -74,8 +79,7 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
       if (bytes !== seen.bytes) { seen.bytes = bytes; seen.since = now; } else if (now - seen.since >= o.idleTimeoutMs) s.destroy();
     }
   };
-  const onConnection = (s: Socket, onRefused?: () => void): void => {
-    if (full()) { s.destroy(); onRefused?.(); return; }
+  const track = (s: Socket): void => {
     sockets.set(s, { bytes: 0, since: Date.now() });
     s.once('close', () => { sockets.delete(s); if (peers.length > 0) told(); });
     if (peers.length > 0) told();
@@ -83,6 +87,11 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
       sweep = setInterval(sweepIdle, Math.max(20, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))));
       sweep.unref();
     }
+  };
+  const onConnection = (s: Socket, onRefused?: () => void): void => {
+    if (sockets.has(s)) return; // admitted already
+    if (full()) { s.destroy(); onRefused?.(); return; }
+    track(s);
   };
   return {
     max: o.max,
@@ -98,6 +107,7 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
     active: () => held() + peers.reduce((n, p) => n + p.active(), 0),
     link(peer) { peers.push(peer); peer.setOthers(held()); },
     refusedElsewhere: (n) => { if (n > 0) refuse(n); },
+    admit: (s) => { if (!sockets.has(s) && !s.destroyed) track(s); },
     refused: () => refusedCount,
     close() {
       clearInterval(sweep);

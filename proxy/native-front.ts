@@ -63,6 +63,8 @@ export interface FrontOptions {
   readonly onFail: (url: string, reason: string) => void;
   /** Connections closed at accept over the cap. */
   readonly onRefused: (n: number) => void;
+  /** A handed-off connection, before node:http sees it: already counted against the cap (ConnectionCap.admit). */
+  readonly admit?: (socket: Socket) => void;
   /** A connection was handed over whose first request already failed on `tried` endpoints here. */
   readonly onTried: (socket: Socket, tried: number) => void;
 }
@@ -87,7 +89,7 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
   const onEvent = (type: string, fd: number, data: Buffer | undefined, detail: string, num: number): void => {
     if (type === 'handoff') {
       // node:http reads what the front already read first, then the socket.
-      const socket = server === undefined ? undefined : adoptFd(server, fd);
+      const socket = server === undefined ? undefined : adoptFd(server, fd, o.admit);
       if (socket === undefined || socket.destroyed) return;
       if (num > 0) o.onTried(socket, num);
       if (data !== undefined && data.length > 0) socket.emit('data', data);

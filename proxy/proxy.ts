@@ -200,7 +200,7 @@ class EdgeProxy implements Proxy {
         dialTimeoutMs: cfg.dialTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
         maxBodyBytes: Math.min(cfg.maxRequestBytes, NATIVE_MAX_BODY), maxConnections: cap.max, readonly: cfg.mode === 'readonly', via: this.#via,
         onFail: (url, reason) => { const ep = d.endpoints().find((e) => e.url === url); if (ep) d.fail(ep, new Error(reason)); },
-        onRefused: (n) => cap.refusedElsewhere(n),
+        onRefused: (n) => cap.refusedElsewhere(n), admit: (socket) => cap.admit(socket),
         onTried: (socket, n) => this.#tried.set(socket, n),
       });
       if (this.#fronts.length === 0) this.#metrics.beforeScrape(() => { for (const x of this.#fronts) { const st = x.stats(); if (st) this.#metrics.absorb(st); } });

@@ -35,7 +35,7 @@ test('the cap warning is rate-limited', async (t) => {
   assert.deepEqual(warned, ['connection cap reached; closing new connections']);
 });
 
-test('a linked cap counts the peer in, tells it what we hold and counts its refusals', async (t) => {
+test('a linked cap counts the peer in, tells it what we hold, admits its hand-offs unchecked and counts its refusals', async (t) => {
   const cap = createConnectionCap({ max: 3, idleTimeoutMs: 0, logger: noopLogger() });
   t.after(() => cap.close());
   const told: number[] = [];
@@ -49,6 +49,22 @@ test('a linked cap counts the peer in, tells it what we hold and counts its refu
   assert.equal(cap.acquire(), undefined, 'full: 2 slots here + 1 connection in the peer');
   assert.equal(cap.refused(), 1);
   assert.deepEqual(told, [0, 1, 2]);
+  // The peer's connection comes over (a hand-off) while the peer counts another one: admitted although the cap
+  // is reached, counted here, and the peer told.
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const x = await accepted;
+  t.after(() => { x.destroy(); client.destroy(); server.close(); });
+  cap.admit(x);
+  assert.ok(!x.destroyed);
+  assert.equal(cap.active(), 4);
+  assert.equal(told.at(-1), 3, 'the peer is told about the admitted connection');
+  await new Promise((r) => { x.once('close', r); x.destroy(); });
+  assert.equal(cap.active(), 3);
+  assert.equal(told.at(-1), 2);
   cap.refusedElsewhere(4);
   assert.equal(cap.refused(), 5);
   peerHeld = 0;
