@@ -86,6 +86,8 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
   let closed: Promise<void> | undefined;
   let onClosed: (() => void) | undefined;
   let push = 0;
+  // What JavaScript holds under the shared cap; told before listen() too (the cap links the front first).
+  let others = 0;
   const onEvent = (type: string, fd: number, data: Buffer | undefined, detail: string, num: number): void => {
     if (type === 'handoff') {
       // node:http reads what the front already read first, then the socket.
@@ -115,6 +117,7 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
       } catch (err) {
         throw listenError(err as Error & { code?: string }, addr, flag);
       }
+      if (others > 0) addon.setOthers(h, others);
       const family = host.includes(':') || host === '' ? 'IPv6' : 'IPv4';
       return { address: host === '' ? '::' : host, family, port: addon.port(h) };
     },
@@ -132,7 +135,7 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
         addon.setEndpoints(h, list.filter((x): x is [string, string, number, string] => x !== undefined));
       });
     },
-    setOthers(n) { if (h !== undefined && closed === undefined) addon.setOthers(h, n); },
+    setOthers(n) { others = n; if (h !== undefined && closed === undefined) addon.setOthers(h, n); },
     active: () => (h === undefined ? 0 : addon.active(h)),
     stats: () => (h === undefined ? undefined : addon.stats(h)),
     close(drainMs) {

@@ -174,3 +174,19 @@ test('--data-path native with an addon that does not load is a configuration err
   const res = await fetch(`${p.urls()[0]}/v2/keys/a`);
   assert.equal(await res.text(), 'ok GET /v2/keys/a');
 });
+
+test('what JavaScript holds, told before the front is bound, reaches the addon when it binds', async () => {
+  const f = fakeAddon();
+  const front = createNativeFront(f.addon, {
+    clientTimeoutMs: 5000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0, dialTimeoutMs: 1000, writeTimeoutMs: 1000, readTimeoutMs: 0,
+    maxBodyBytes: 1 << 16, maxConnections: 10, readonly: false, via: '1.1 test', onFail: () => undefined, onRefused: () => undefined, onTried: () => undefined,
+  });
+  front.setOthers(3);
+  assert.deepEqual(f.calls.others, []);
+  await front.listen({ host: '127.0.0.1', port: 0 }, '--listen-client-urls', http.createServer());
+  assert.deepEqual(f.calls.others, [3]);
+  front.setOthers(2);
+  assert.deepEqual(f.calls.others, [3, 2]);
+  await front.close(0);
+  assert.equal(f.calls.joined, 1);
+});
