@@ -67,6 +67,8 @@ export interface FrontOptions {
   readonly admit?: (socket: Socket) => void;
   /** A connection was handed over whose first request already failed on `tried` endpoints here. */
   readonly onTried: (socket: Socket, tried: number) => void;
+  /** Resolves an endpoint's host name (default: dns.lookup); answers are reused for RESOLVE_CACHE_MS. */
+  readonly resolve?: (hostname: string) => Promise<string>;
 }
 
 /** One native front over one listen address. */
@@ -79,6 +81,9 @@ export interface NativeFront extends CapPeer {
   close(drainMs: number): Promise<void>;
 }
 
+/** How long a resolved endpoint name is reused: endpoints are pushed at every refresh and every failure. */
+export const RESOLVE_CACHE_MS = 30_000;
+
 /** Creates a front; nothing is bound until listen(). */
 export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFront {
   let h: object | undefined;
@@ -86,6 +91,16 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
   let closed: Promise<void> | undefined;
   let onClosed: (() => void) | undefined;
   let push = 0;
+  const names = new Map<string, { ip: string; at: number }>();
+  const resolve = o.resolve ?? (async (name: string): Promise<string> => (await lookup(name)).address);
+  const ipOf = async (name: string): Promise<string> => {
+    if (isIp(name)) return name;
+    const hit = names.get(name);
+    if (hit !== undefined && Date.now() - hit.at < RESOLVE_CACHE_MS) return hit.ip;
+    const ip = await resolve(name);
+    names.set(name, { ip, at: Date.now() });
+    return ip;
+  };
   // What JavaScript holds under the shared cap; told before listen() too (the cap links the front first).
   let others = 0;
   const onEvent = (type: string, fd: number, data: Buffer | undefined, detail: string, num: number): void => {
@@ -126,7 +141,7 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
       // Names are resolved when pushed; one that does not resolve is left out until the next push.
       void Promise.all(eps.map(async (e): Promise<[string, string, number, string] | undefined> => {
         try {
-          return [e.url, isIp(e.hostname) ? e.hostname : (await lookup(e.hostname)).address, e.port, e.host];
+          return [e.url, await ipOf(e.hostname), e.port, e.host];
         } catch {
           return undefined;
         }

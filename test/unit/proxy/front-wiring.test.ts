@@ -190,3 +190,27 @@ test('what JavaScript holds, told before the front is bound, reaches the addon w
   await front.close(0);
   assert.equal(f.calls.joined, 1);
 });
+
+test('endpoint names are resolved for the addon, reused while fresh, and one that fails is left out', async () => {
+  const f = fakeAddon();
+  const asked: string[] = [];
+  const front = createNativeFront(f.addon, {
+    clientTimeoutMs: 5000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0, dialTimeoutMs: 1000, writeTimeoutMs: 1000, readTimeoutMs: 0,
+    maxBodyBytes: 1 << 16, maxConnections: 10, readonly: false, via: '1.1 test', onFail: () => undefined, onRefused: () => undefined, onTried: () => undefined,
+    resolve: async (name) => { asked.push(name); if (name === 'gone.invalid') throw new Error('ENOTFOUND'); return '10.0.0.7'; },
+  });
+  await front.listen({ host: '127.0.0.1', port: 0 }, '--listen-client-urls', http.createServer());
+  const eps = [
+    { url: 'http://m1.example:2379', host: 'm1.example:2379', hostname: 'm1.example', port: 2379 },
+    { url: 'http://10.0.0.8:2379', host: '10.0.0.8:2379', hostname: '10.0.0.8', port: 2379 },
+    { url: 'http://gone.invalid:2379', host: 'gone.invalid:2379', hostname: 'gone.invalid', port: 2379 },
+  ];
+  front.setEndpoints(eps);
+  await wait(20);
+  assert.deepEqual(f.calls.setEndpoints.at(-1), [['http://m1.example:2379', '10.0.0.7', 2379, 'm1.example:2379'], ['http://10.0.0.8:2379', '10.0.0.8', 2379, '10.0.0.8:2379']]);
+  front.setEndpoints(eps.slice(0, 2));
+  await wait(20);
+  assert.equal(f.calls.setEndpoints.length, 2);
+  assert.deepEqual(asked, ['m1.example', 'gone.invalid'], 'an IP is not looked up; a fresh answer is reused');
+  await front.close(0);
+});
