@@ -185,11 +185,8 @@ class EdgeProxy implements Proxy {
     if (blocker !== undefined) { this.#log.info({ reason: blocker }, 'node:http serves every listener'); return undefined; }
     const addon = (this.#deps.loadFront ?? loadFront)();
     if (typeof addon === 'string') {
-      if (cfg.dataPath === 'native') {
-        throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native: ${addon}`, {
-          hint: 'build the addon (npm ci runs node-gyp: python3, make and a C compiler) or pass --data-path js',
-        });
-      }
+      const hint = 'build the addon (npm ci runs node-gyp: python3, make, a C compiler) or pass --data-path js';
+      if (cfg.dataPath === 'native') throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native: ${addon}`, { hint });
       this.#log.warn({ reason: addon }, 'native front unavailable: node:http serves every listener');
       return undefined;
     }
