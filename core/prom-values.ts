@@ -19,7 +19,7 @@ export interface PlainMetric<L extends string = never> {
   dec(labels?: LabelValues<L> | number, n?: number): void;
   /** Sets a series (gauges only). */
   set(labels: LabelValues<L> | number, v?: number): void;
-  /** Drops every series (an unlabelled metric goes back to 0). */
+  /** Drops every series (an unlabelled metric goes back to 0); cells taken before no longer count. */
   reset(): void;
   /** Returns the cell of a series, created at 0, so a hot path can count without a lookup per event. */
   cell(labels?: LabelValues<L>): ValueCell;
