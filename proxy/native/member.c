@@ -415,7 +415,9 @@ void member_event(front_t *f, mconn_t *m, uint32_t ev) {
       continue;
     }
     if (n == 0) {
-      if (m->head_done && llhttp_finish(&m->p) == HPE_OK && m->done) { m->rb.pos = m->rb.len; finished(f, m); return; }
+      // on_message_complete pauses, so a body that ends at EOF finishes with HPE_PAUSED.
+      llhttp_errno_t e = m->head_done ? llhttp_finish(&m->p) : HPE_INVALID_EOF_STATE;
+      if ((e == HPE_OK || e == HPE_PAUSED) && m->done) { m->rb.pos = m->rb.len; finished(f, m); return; }
       // A close-delimited body ends here; anything else is a response cut short.
       if (m->c) fail(f, m, m->got ? "response cut short" : "EOF");
       return;

@@ -283,3 +283,34 @@ test('an endless head or a body over maxBodyBytes is handed off early, without b
     assert.equal(m.heads.length, 0);
   } finally { await f.close(); m.server.close(); }
 });
+
+test('a close-delimited answer ends its chunked body and keeps the client connection', async () => {
+  const m = await member((head, s) => {
+    if (head.includes('/close')) { s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-eof'); return; }
+    s.write(ok('{"next":1}'));
+  });
+  const f = await front();
+  try {
+    f.endpoints([m.port]);
+    await settle();
+    const got = await raw(f.port, 'GET /v2/keys/close HTTP/1.1\r\n\r\nGET /v2/keys/next HTTP/1.1\r\n\r\n', (g) => g.includes('{"next":1}'));
+    assert.match(got, /Transfer-Encoding: chunked\r\n\r\n9\r\nuntil-eof\r\n0\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    assert.match(got, /\{"next":1\}$/);
+  } finally { await f.close(); m.server.close(); }
+});
+
+test('what node:http would refuse goes to node:http: a space in a header name, a complete head over 16 KB', async () => {
+  const m = await member((_h, s) => s.write(ok('{}')));
+  const f = await front();
+  try {
+    f.endpoints([m.port]);
+    await settle();
+    const spaced = 'GET /v2/keys/a HTTP/1.1\r\nX Bad: 1\r\n\r\n';
+    const big = `GET /v2/keys/a HTTP/1.1\r\nX-Big: ${'b'.repeat(17 * 1024)}\r\n\r\n`;
+    await raw(f.port, spaced, () => false, 300);
+    await raw(f.port, big, () => false, 300);
+    await settle();
+    assert.deepEqual(f.events.filter((e) => e.type === 'handoff').map((e) => e.data), [spaced, big]);
+    assert.equal(m.heads.length, 0);
+  } finally { await f.close(); m.server.close(); }
+});
