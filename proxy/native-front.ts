@@ -3,6 +3,7 @@
 // side binds it, adopts hand-offs into the listener's http.Server, passes the endpoints and the cap in, turns
 // endpoint failures into the director's, and hands its counters to the metrics at every scrape.
 import { lookup } from 'node:dns/promises';
+import { closeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { adoptFd } from '../core/accept-drain.js';
@@ -105,8 +106,11 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
   let others = 0;
   const onEvent = (type: string, fd: number, data: Buffer | undefined, detail: string, num: number): void => {
     if (type === 'handoff') {
+      // Once closing, node:http takes no new connection (its server may have closed already): the front's
+      // late hand-offs are closed here, so none outlives close().
+      if (server === undefined || closed !== undefined) { try { closeSync(fd); } catch { /* already gone */ } return; }
       // node:http reads what the front already read first, then the socket.
-      const socket = server === undefined ? undefined : adoptFd(server, fd, o.admit);
+      const socket = adoptFd(server, fd, o.admit);
       if (socket === undefined || socket.destroyed) return;
       if (num > 0) o.onTried(socket, num);
       if (data !== undefined && data.length > 0) socket.emit('data', data);
