@@ -74,28 +74,28 @@ function relay(fd: number, data: Buffer | undefined, jsPort: number, open: Set<n
   up.on('error', () => s.resetAndDestroy());
 }
 
-/** Starts a front on `path` in front of one member (url), with extra proxy flags (e.g. --proxy-mode readonly). */
-export async function startFront(t: TestContext, path: PathName, member: string, extra: readonly string[] = []): Promise<Front> {
+/** Starts a front on `path` in front of the members (urls), with extra proxy flags (e.g. --proxy readonly). */
+export async function startFront(t: TestContext, path: PathName, members: string | readonly string[], extra: readonly string[] = []): Promise<Front> {
+  const urls = typeof members === 'string' ? [members] : members;
   const wired = proxyHasDataPath();
   if (path === 'js' || wired) {
-    const p = await startProxy(t, () => [member], [...extra, ...(wired ? ['--data-path', path] : [])]);
+    const p = await startProxy(t, () => urls, [...extra, ...(wired ? ['--data-path', path] : [])]);
     return { port: p.address().port, ports: [p.address().port], active: () => 0, handoffs: () => undefined, relays: () => 0, close: () => p.close() };
   }
-  const js = await startProxy(t, () => [member], extra);
+  const js = await startProxy(t, () => urls, extra);
+  const cfg = parseProxyFlags(['--initial-cluster', 'p=http://127.0.0.1:1', ...extra], {});
   const a = addon();
   const open = new Set<net.Socket>();
   const events: string[] = [];
-  const m = new URL(member);
-  const readonly = extra.includes('readonly');
-  const maxBody = extra.includes('--max-request-bytes') ? Number(extra[extra.indexOf('--max-request-bytes') + 1]) : 1536 * 1024;
   const h = a.create({
-    host: '127.0.0.1', port: 0, backlog: 511, maxConnections: 1000, clientTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 0,
-    dialTimeoutMs: 1000, writeTimeoutMs: 5000, readTimeoutMs: 0, maxBodyBytes: maxBody, readonly, via: '1.1 etcd-edge-000000000000',
+    host: '127.0.0.1', port: 0, backlog: 511, maxConnections: 4000, clientTimeoutMs: cfg.clientTimeoutMs, keepAliveTimeoutMs: 5000,
+    idleTimeoutMs: cfg.idleTimeoutMs, dialTimeoutMs: cfg.dialTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
+    maxBodyBytes: cfg.maxRequestBytes, readonly: cfg.mode === 'readonly', via: '1.1 etcd-edge-000000000000',
   }, (type, fd, data) => {
     events.push(type);
     if (type === 'handoff') relay(fd, data, js.address().port, open);
   });
-  a.setEndpoints(h, [[member, m.hostname, Number(m.port), m.host]]);
+  a.setEndpoints(h, urls.map((u) => { const m = new URL(u); return [u, m.hostname, Number(m.port), m.host]; }));
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

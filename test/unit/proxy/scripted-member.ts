@@ -15,6 +15,10 @@ export interface ScriptedMember {
   readonly got: Map<string, string[]>;
   /** Connections accepted so far. */
   conns(): number;
+  /** Dies as a crashed process does: stops listening and resets every connection. */
+  kill(): Promise<void>;
+  /** Listens again on the same port. */
+  revive(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,8 +112,13 @@ export async function scriptedMember(onRequest?: (head: string, s: net.Socket) =
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
+  const kill = (): Promise<void> => new Promise((r) => {
+    for (const s of socks) s.resetAndDestroy();
+    if (server.listening) server.close(() => r()); else r();
+  });
   return {
-    url, port, got, conns: () => conns,
-    close: () => new Promise((r) => { for (const s of socks) s.destroy(); server.close(() => r()); }),
+    url, port, got, conns: () => conns, kill,
+    revive: () => new Promise((r, reject) => { if (server.listening) { r(); return; } server.once('error', reject); server.listen(port, '127.0.0.1', () => { server.off('error', reject); r(); }); }),
+    close: kill,
   };
 }
