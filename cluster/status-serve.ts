@@ -1,11 +1,12 @@
 // The status listener of `up` (on --listen-metrics-urls) and of `status --serve`: the core metrics listener with
 // the page at / and the status document at /api/status, fed by one sampler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EdgeComponent } from '../core/edge.js';
 import { createMetricsServer } from '../core/metrics-server.js';
 import type { MetricsServer } from '../core/metrics-server.js';
 import { mergeMetricsTexts } from '../core/metrics-text.js';
+import { createLazyRegistry } from '../core/prom.js';
+import type { LazyRegistry } from '../core/prom.js';
 import type { HostPort } from '../core/net.js';
 import { isLoopbackHost } from '../core/net.js';
 import type { ClusterStatus } from './status.js';
@@ -36,18 +37,20 @@ export function allLoopback(listen: readonly HostPort[]): boolean {
   return listen.every((a) => isLoopbackHost(a.host));
 }
 
-function ownRegistry(processes: StatusListenerConfig['processes']): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  new Gauge({
-    name: 'etcd_edge_member_running', help: 'Whether up runs the member now (1) or it is restarting, failed or removed (0).', labelNames: ['member', 'state'], registers: [registry],
-    collect() { this.reset(); for (const p of processes?.() ?? []) this.set({ member: p.name, state: p.state }, p.state === 'running' ? 1 : 0); },
+// Node's process metrics and the member gauges, declared now and built (prom-client loaded) at the first scrape.
+function ownRegistry(processes: StatusListenerConfig['processes']): LazyRegistry {
+  const lazy = createLazyRegistry();
+  lazy.add((registry, { Gauge }) => {
+    new Gauge({
+      name: 'etcd_edge_member_running', help: 'Whether up runs the member now (1) or it is restarting, failed or removed (0).', labelNames: ['member', 'state'], registers: [registry],
+      collect() { this.reset(); for (const p of processes?.() ?? []) this.set({ member: p.name, state: p.state }, p.state === 'running' ? 1 : 0); },
+    });
+    new Gauge({
+      name: 'etcd_edge_member_restarts', help: 'Restarts of the member since up started.', labelNames: ['member'], registers: [registry],
+      collect() { this.reset(); for (const p of processes?.() ?? []) this.set({ member: p.name }, p.restarts); },
+    });
   });
-  new Gauge({
-    name: 'etcd_edge_member_restarts', help: 'Restarts of the member since up started.', labelNames: ['member'], registers: [registry],
-    collect() { this.reset(); for (const p of processes?.() ?? []) this.set({ member: p.name }, p.restarts); },
-  });
-  return registry;
+  return lazy;
 }
 
 /** Creates the listener; start() binds it and begins sampling. */
@@ -63,7 +66,7 @@ export function createStatusListener(config: Readonly<StatusListenerConfig>): St
   };
   const server: MetricsServer = createMetricsServer({
     listen: config.listen, flag: config.flag ?? '--listen-metrics-urls',
-    metrics: async () => mergeMetricsTexts([await registry.metrics(), ...await Promise.all((config.edge?.() ?? []).map((c) => (c.metrics ? c.metrics().catch(() => '') : '')))]),
+    metrics: async () => mergeMetricsTexts([await registry.get().metrics(), ...await Promise.all((config.edge?.() ?? []).map((c) => (c.metrics ? c.metrics().catch(() => '') : '')))]),
     notReady: () => {
       const doc = sampler.current();
       if (!doc) return 'no status sampled yet';

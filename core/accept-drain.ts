@@ -33,6 +33,40 @@ function closeFd(fd: number): void {
 }
 
 /**
+ * Hands an accepted connection's descriptor to `server` as Node's own accept does (lib/net.js onconnection): same
+ * socket options, the server's connection count, then 'connection'. Returns the socket, or undefined when the
+ * descriptor was closed instead (over net.Server#maxConnections: 'drop' is emitted, as Node does; or unusable).
+ */
+export function adoptFd(server: net.Server, fd: number): net.Socket | undefined {
+  const s = server as unknown as ServerInternals;
+  // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
+  if (s.maxConnections && s._connections >= s.maxConnections) {
+    closeFd(fd);
+    server.emit('drop');
+    return undefined;
+  }
+  let socket: net.Socket;
+  try {
+    socket = new net.Socket({
+      fd, readable: true, writable: true,
+      allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
+      ...(s.highWaterMark !== undefined ? { readableHighWaterMark: s.highWaterMark, writableHighWaterMark: s.highWaterMark } : {}),
+    } as net.SocketConstructorOpts);
+  } catch {
+    closeFd(fd);
+    return undefined;
+  }
+  if (s.noDelay) socket.setNoDelay(true);
+  if (s.keepAlive) socket.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
+  s._connections++;
+  const owned = socket as unknown as { server: net.Server; _server: net.Server };
+  owned.server = server;
+  owned._server = server;
+  server.emit('connection', socket);
+  return socket;
+}
+
+/**
  * Makes `server` take every waiting connection (up to opts.max) when Node accepts one. Call it after the
  * listeners that must see every connection (a cap) are attached: it is prepended, so it runs before them, and the
  * connections it takes go through all of them. Without the addon (undefined) nothing changes.
@@ -42,32 +76,7 @@ export function drainAccepts(server: net.Server, addon: AcceptAddon | undefined,
   const max = Math.max(0, opts.max ?? DEFAULT_DRAIN_MAX);
   const s = server as unknown as ServerInternals;
   let draining = false;
-  const adopt = (fd: number): void => {
-    // Over Node's own cap (net.Server#maxConnections), Node closes the connection and emits 'drop'; so do we.
-    if (s.maxConnections && s._connections >= s.maxConnections) {
-      closeFd(fd);
-      server.emit('drop');
-      return;
-    }
-    let socket: net.Socket;
-    try {
-      socket = new net.Socket({
-        fd, readable: true, writable: true,
-        allowHalfOpen: s.allowHalfOpen === true, pauseOnCreate: s.pauseOnConnect === true,
-        ...(s.highWaterMark !== undefined ? { readableHighWaterMark: s.highWaterMark, writableHighWaterMark: s.highWaterMark } : {}),
-      } as net.SocketConstructorOpts);
-    } catch {
-      closeFd(fd);
-      return;
-    }
-    if (s.noDelay) socket.setNoDelay(true);
-    if (s.keepAlive) socket.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
-    s._connections++;
-    const owned = socket as unknown as { server: net.Server; _server: net.Server };
-    owned.server = server;
-    owned._server = server;
-    server.emit('connection', socket);
-  };
+  const adopt = (fd: number): void => { adoptFd(server, fd); };
   server.prependListener('connection', () => {
     if (draining) return;
     const fd = s._handle?.fd;

@@ -20,8 +20,21 @@ export interface ConnectionCap {
   active(): number;
   /** Connections closed at accept because the cap was reached, since start. */
   refused(): number;
+  /**
+   * Shares the cap with connections held elsewhere (the proxy's native front): their count is added when this cap
+   * decides, and `peer.setOthers` hears this cap's count whenever it changes.
+   */
+  link(peer: CapPeer): void;
+  /** Counts n connections a linked peer closed at accept (warning as for this cap's own). */
+  refusedElsewhere(n: number): void;
   /** Stops the idle sweep. */
   close(): void;
+}
+
+/** Connections held outside a cap's listeners, under the same cap. */
+export interface CapPeer {
+  active(): number;
+  setOthers(n: number): void;
 }
 
 /** What a cap is made from. */
@@ -40,10 +53,18 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   let refusedCount = 0;
   const warn = everyMs(o.warnEveryMs ?? CAP_WARN_EVERY_MS);
   let sweep: NodeJS.Timeout | undefined;
-  const full = (): boolean => {
-    if (sockets.size + others < o.max) return false;
-    refusedCount++;
+  const peers: CapPeer[] = [];
+  const held = (): number => sockets.size + others;
+  const told = (): void => { const n = held(); for (const p of peers) p.setOthers(n); };
+  const refuse = (n: number): void => {
+    refusedCount += n;
     if (warn()) o.logger.warn({ maxConnections: o.max, refusedConnections: refusedCount }, 'connection cap reached; closing new connections');
+  };
+  const full = (): boolean => {
+    let n = held();
+    for (const p of peers) n += p.active();
+    if (n < o.max) return false;
+    refuse(1);
     return true;
   };
   const sweepIdle = (): void => {
@@ -56,7 +77,8 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   const onConnection = (s: Socket, onRefused?: () => void): void => {
     if (full()) { s.destroy(); onRefused?.(); return; }
     sockets.set(s, { bytes: 0, since: Date.now() });
-    s.once('close', () => sockets.delete(s));
+    s.once('close', () => { sockets.delete(s); if (peers.length > 0) told(); });
+    if (peers.length > 0) told();
     if (o.idleTimeoutMs > 0 && sweep === undefined) {
       sweep = setInterval(sweepIdle, Math.max(20, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))));
       sweep.unref();
@@ -69,10 +91,13 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
     acquire() {
       if (full()) return undefined;
       others++;
-      let held = true;
-      return () => { if (held) { held = false; others--; } };
+      if (peers.length > 0) told();
+      let holding = true;
+      return () => { if (holding) { holding = false; others--; if (peers.length > 0) told(); } };
     },
-    active: () => sockets.size + others,
+    active: () => held() + peers.reduce((n, p) => n + p.active(), 0),
+    link(peer) { peers.push(peer); peer.setOthers(held()); },
+    refusedElsewhere: (n) => { if (n > 0) refuse(n); },
     refused: () => refusedCount,
     close() {
       clearInterval(sweep);

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** Where `npm ci` puts the addon, relative to the compiled module (build/core/native-addon.js). */
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../Release/gateway_relay.node', import.meta.url));
 
+/** The proxy's native front (proxy/native/*.c), a separate addon built by the same `npm ci`. */
+export const PROXY_FRONT_PATH = fileURLToPath(new URL('../Release/proxy_front.node', import.meta.url));
+
 /** The accept-queue drain of the addon (core/native/accept.c). */
 export interface AcceptAddon {
   /**

@@ -73,18 +73,23 @@ export function isLoopbackHost(host: string): boolean {
  */
 export const LISTEN_BACKLOG = 65_535;
 
+/** The EDGE_LISTEN_FAILED error, with a hint, for a failed bind of addr (given by flag). */
+export function listenError(err: { code?: string | undefined; message: string }, addr: HostPort, flag: string): EdgeError {
+  const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL'
+    ? 'address not available on this machine' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  return new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
+    hint: err.code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one`
+      : `pass ${flag} with an address of this machine`,
+    cause: err,
+  });
+}
+
 /** Listens on host:port and resolves with the bound address, or rejects with EDGE_LISTEN_FAILED and a hint. */
 export function listen(server: net.Server, addr: HostPort, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL'
-        ? 'address not available on this machine' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
-        hint: err.code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one`
-          : `pass ${flag} with an address of this machine`,
-        cause: err,
-      }));
+      reject(listenError(err, addr, flag));
     };
     const onListening = (): void => {
       server.off('error', onError);

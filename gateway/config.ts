@@ -1,5 +1,6 @@
 // `gateway start` configuration: etcd's gateway flags (etcdmain/gateway.go) plus ours, parsed purely from argv,
 // env and a topology section into one frozen GatewayConfig. Checks that need DNS happen at start (loop.ts).
+import { dataPathFlag, parseDataPath } from '../core/data-path.js';
 import { EdgeError } from '../core/errors.js';
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
 import { flagToEnv, parseFlags } from '../core/flags.js';
@@ -36,10 +37,7 @@ export const GATEWAY_FLAGS: FlagSpecs = {
     kind: 'duration', default: 0, env: flagToEnv('ETCD_EDGE_', 'idle-timeout'),
     describe: 'close a connection after this long with no byte either way (0: never; etcd watches can be idle for a long time)',
   },
-  'data-path': {
-    kind: 'string', choices: ['native', 'js'], env: flagToEnv('ETCD_EDGE_', 'data-path'),
-    describe: 'what relays the bytes: native (the epoll addon, the default when it is built) or js (Node streams)',
-  },
+  ...dataPathFlag('what relays the bytes: native (the epoll addon, the default when it is built) or js (Node streams)'),
   'relay-threads': {
     kind: 'int', default: 1, env: flagToEnv('ETCD_EDGE_', 'relay-threads'),
     describe: 'epoll threads of the native data path, each with its own listening socket on the port (SO_REUSEPORT); the js data path has one',
@@ -134,7 +132,7 @@ export function gatewayConfigFrom(f: ParsedFlags): GatewayConfig {
     },
     maxConnections: nonNegativeInt(f, 'max-connections'),
     idleTimeoutMs: f.ms('idle-timeout') ?? 0,
-    dataPath: dataPathOf(f.str('data-path')),
+    dataPath: parseDataPath(f.str('data-path')),
     relayThreads: relayThreadsOf(f.int('relay-threads') ?? 1),
   };
   return Object.freeze(cfg);
@@ -169,12 +167,6 @@ function nonNegativeInt(f: ParsedFlags, name: string): number {
   const v = f.int(name) ?? 0;
   if (!Number.isInteger(v) || v < 0) throw invalid(`--${name} must be 0 or a positive integer`, `pass --${name}=0 to derive it, or a count such as 10000`);
   return v;
-}
-
-function dataPathOf(v: string | undefined): 'native' | 'js' | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (v === 'native' || v === 'js') return v;
-  throw invalid(`--data-path must be native or js, not ${JSON.stringify(v)}`, 'pass --data-path native or --data-path js');
 }
 
 function relayThreadsOf(v: number): number {

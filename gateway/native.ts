@@ -4,9 +4,8 @@
 // reads its counters.
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
-import { EdgeError } from '../core/errors.js';
 import { loadNativeAddon, NATIVE_ADDON_PATH } from '../core/native-addon.js';
-import { formatHostPort, isIp } from '../core/net.js';
+import { isIp, listenError } from '../core/net.js';
 import type { HostPort } from '../core/net.js';
 import type { DataPath, DataPathLimits } from './datapath.js';
 import type { RemoteView } from './remotes.js';
@@ -74,13 +73,7 @@ class NativeDataPath implements DataPath {
       }
     } catch (err) {
       this.#abort();
-      const code = (err as { code?: string }).code;
-      const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL'
-        ? 'address not available on this machine' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      throw new EdgeError('EDGE_LISTEN_FAILED', `listen ${JSON.stringify(formatHostPort(addr))}: ${why}`, {
-        hint: code === 'EADDRINUSE' ? `stop what uses that port or pass ${flag} with a free one` : `pass ${flag} with an address of this machine`,
-        cause: err,
-      });
+      throw listenError(err as Error & { code?: string }, addr, flag);
     }
     const family = host.includes(':') || host === '' ? 'IPv6' : 'IPv4';
     this.#bound = { address: host === '' ? '::' : host, family, port: this.#o.addon.port(this.#hs[0]!) };

@@ -1,6 +1,8 @@
 // ProxyConfig and its pure parser: flags > ETCD_* env > config file > etcd's defaults, validated once and frozen.
 // Mirrors etcdmain/config.go's proxy checks (one bootstrap source only; https listeners need a certificate).
 import path from 'node:path';
+import { parseDataPath } from '../core/data-path.js';
+import type { DataPathChoice } from '../core/data-path.js';
 import { EdgeError } from '../core/errors.js';
 import { parseFlags } from '../core/flags.js';
 import type { ParsedFlags } from '../core/flags.js';
@@ -55,6 +57,8 @@ export interface ProxyConfig {
   readonly rewriteMemberUrls: boolean;
   readonly accessLog: 'off' | 'debug' | 'info' | 'warn';
   readonly logLevel: LogLevel;
+  /** What serves plain-http listeners; undefined: the native front when it can (see nativeFrontBlocker). */
+  readonly dataPath: DataPathChoice;
 }
 
 /** Options for parseProxyFlags besides the three sources. */
@@ -105,12 +109,28 @@ export function configFromFlags(f: ParsedFlags, opts: ParseProxyOptions = {}): P
     insecureUnauthenticatedListener: f.bool('insecure-unauthenticated-listener'), grpcRelay: f.bool('grpc-relay'),
     metricsListen, advertiseClientUrls: advertise, rewriteMemberUrls: rewrite,
     accessLog: (f.str('access-log') ?? 'off') as ProxyConfig['accessLog'], logLevel: (f.str('log-level') ?? 'info') as LogLevel,
+    dataPath: parseDataPath(f.str('data-path')),
   };
   if ((cfg.peerTls.certFile === undefined) !== (cfg.peerTls.keyFile === undefined)) {
     throw new EdgeError('EDGE_CONFIG_INVALID', '--peer-cert-file and --peer-key-file go together', { hint: 'pass both or neither' });
   }
   checkListenerAuth(cfg);
+  const blocker = nativeFrontBlocker(cfg);
+  if (cfg.dataPath === 'native' && blocker !== undefined) {
+    throw new EdgeError('EDGE_CONFIG_INVALID', `--data-path native cannot serve this proxy: ${blocker}`, { hint: 'drop --data-path (node:http then serves it) or pass --data-path js' });
+  }
   return Object.freeze(cfg);
+}
+
+/**
+ * Why the native front cannot serve this configuration (it speaks plain http to the members and writes no access
+ * log), or undefined when it can. https listeners are served by node:http in any case.
+ */
+export function nativeFrontBlocker(cfg: Pick<ProxyConfig, 'peerTls' | 'accessLog' | 'logLevel' | 'listen'>): string | undefined {
+  if (cfg.peerTls.caFile !== undefined || cfg.peerTls.certFile !== undefined || cfg.peerTls.insecureSkipVerify) return 'the members are reached over TLS (--peer-* flags)';
+  if (accessLogOn(cfg)) return 'the access log is on (--access-log)';
+  if (!cfg.listen.some((l) => !l.tls)) return 'every --listen-client-urls entry is https';
+  return undefined;
 }
 
 function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string } {

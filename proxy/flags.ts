@@ -1,6 +1,7 @@
 // The flags of `etcd-edge proxy`: etcd's own proxy flags with their ETCD_* variables and defaults
 // (etcdmain/config.go configProxy), plus ours (metrics listener, access log, member-URL rewriting, timeouts).
 import { LOG_LEVEL_FLAG } from '../core/cli.js';
+import { dataPathFlag } from '../core/data-path.js';
 import type { FlagSpecs } from '../core/flags.js';
 
 /** etcd's default --max-request-bytes (1.5 MiB): the largest request body the proxy buffers for a retry. */
@@ -40,6 +41,7 @@ export const PROXY_FLAGS: FlagSpecs = {
   'peer-auto-tls': { kind: 'boolean', default: false, describe: 'members use etcd --auto-tls certificates: do not verify them' },
   'listen-metrics-urls': { kind: 'list', describe: 'extra http URLs serving /metrics, /readyz, /livez and /health (ours)' },
   'access-log': { kind: 'string', default: 'off', choices: ['off', 'debug', 'info', 'warn'], describe: 'log every request through pino-http at this level (ours; off costs nothing)' },
+  ...dataPathFlag('what serves plain-http listeners: native (the epoll front, the default when it is built, the members are http and the access log is off) or js (node:http) (ours)'),
   'config-file': { kind: 'string', describe: 'YAML file with flag-named keys; layered under flags and env (etcd makes its file exclusive)' },
   ...LOG_LEVEL_FLAG,
 };

@@ -28,6 +28,8 @@ export interface Outgoing {
   readonly rewriteTo: readonly string[] | undefined;
   /** performance.now() when the request came in. */
   readonly startMs: number;
+  /** Endpoints this request already failed on before it got here (the native front's hand-off). */
+  readonly tried?: number;
 }
 
 /** Writes etcd's proxy error body: JSON, no trailing newline. */
@@ -59,6 +61,7 @@ class Forwarding implements UpstreamHandlers {
     this.#res = res;
     this.#out = out;
     this.#list = ctx.director.endpoints();
+    this.#tried = out.tried ?? 0;
     let head = `${out.method} ${out.url} HTTP/1.1\r\n`;
     const h = out.headers;
     for (let i = 0; i < h.length; i += 2) head += `${h[i] as string}: ${h[i + 1] as string}\r\n`;

@@ -22,6 +22,8 @@ export interface HandlerContext extends ForwardContext {
   readonly clientTimeoutMs: number;
   /** Member-list rewriting target, or undefined when rewriting is off. */
   readonly rewriteTo: readonly string[] | undefined;
+  /** Endpoints the request on this socket already failed on (handed off by the native front), taken once. */
+  readonly takeTried?: ((socket: IncomingMessage['socket']) => number) | undefined;
   /** pino-http, only when access logging is on. */
   readonly accessLog: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
@@ -126,7 +128,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       const h = requestHeaders(req.rawHeaders, {
         clientIp: req.socket.remoteAddress, via: ctx.via, bodyLength: body?.length ?? (BODYLESS.has(method) ? undefined : 0), dropAcceptEncoding: rewriteTo !== undefined,
       });
-      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startMs });
+      const tried = ctx.takeTried?.(req.socket) ?? 0;
+      forward(ctx, res, { method, url, headers: h.headers, hasHost: h.hasHost, body, watch, rewriteTo, startMs, ...(tried > 0 ? { tried } : {}) });
     };
     if (!hasBody(req)) { go(undefined); return; }
     const declared = Number(req.headers['content-length'] ?? 0);

@@ -27,6 +27,20 @@ export interface ProxyMetrics {
   dropped(method: string, reason: DropReason): void;
   endpoints(available: number, total: number): void;
   counterFor(url: string): () => void;
+  /** Adds what was counted elsewhere (the native front's deltas). */
+  absorb(c: ForeignCounts): void;
+  /** Runs fn at the start of every scrape (the native fronts hand their counts over then). */
+  beforeScrape(fn: () => void): void;
+}
+
+/** Counts made outside this module, as deltas: the native front's stats() (proxy/native/README.md). */
+export interface ForeignCounts {
+  readonly requests: ReadonlyArray<readonly [string, number]>;
+  readonly handled: ReadonlyArray<readonly [string, number, number]>;
+  readonly dropped: ReadonlyArray<readonly [string, string, number]>;
+  /** Per method: NON-cumulative counts over BUCKETS (a value above the last is only in count), sum in seconds, count. */
+  readonly durations: ReadonlyArray<readonly [string, readonly number[], number, number]>;
+  readonly served: ReadonlyArray<readonly [string, number]>;
 }
 
 /** Counts not yet handed to a prom-client counter, by label set. */
@@ -43,6 +57,13 @@ class PendingCounts<L extends Record<string, string>> {
       e = entry;
     }
     return e.bump;
+  }
+
+  /** Adds n to one label set. */
+  add(labels: L, n: number): void {
+    this.slot(labels);
+    const e = this.#entries.get(JSON.stringify(labels));
+    if (e !== undefined) e.n += n;
   }
 
   /** Adds what accumulated to the counter (its collect hook, run on every scrape). */
@@ -84,6 +105,15 @@ class MethodHistogram {
     };
   }
 
+  /** Adds bucket counts, their sum and count, observed elsewhere. */
+  merge(method: string, buckets: readonly number[], sum: number, count: number): void {
+    let s = this.#series.get(method);
+    if (s === undefined) { s = { counts: new Float64Array(BUCKETS.length), sum: 0, count: 0 }; this.#series.set(method, s); }
+    for (let i = 0; i < BUCKETS.length; i++) s.counts[i] = (s.counts[i] ?? 0) + (buckets[i] ?? 0);
+    s.sum += sum;
+    s.count += count;
+  }
+
   get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
     const values: Sample[] = [];
     for (const [method, s] of this.#series) {
@@ -117,12 +147,17 @@ interface Pending {
   readonly served: PendingCounts<{ endpoint: string }>;
   readonly duration: MethodHistogram;
   readonly endpoints: { available: number; total: number };
+  readonly pulls: Array<() => void>;
 }
 
 /** Declares the proxy's metrics over the pending counts (when the registry is built, at the first scrape). */
 function registerProxyMetrics(p: Pending, registry: Registry, prom: PromClient): void {
   const { Counter, Gauge } = prom;
-  new Counter({ name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry], collect() { p.reqs.flush(this); } });
+  // Registered first, so its collect runs first in a scrape: the native fronts' counts come in before any flush.
+  new Counter({
+    name: 'etcd_proxy_requests_total', help: 'Counter requests incoming by method.', labelNames: ['method'], registers: [registry],
+    collect() { for (const pull of p.pulls) pull(); p.reqs.flush(this); },
+  });
   new Counter({ name: 'etcd_proxy_handled_total', help: 'Counter of requests fully handled (by authoratitave servers)', labelNames: ['method', 'code'], registers: [registry], collect() { p.handled.flush(this); } });
   new Counter({ name: 'etcd_proxy_dropped_total', help: 'Counter of requests dropped on the proxy.', labelNames: ['method', 'proxying_error'], registers: [registry], collect() { p.drops.flush(this); } });
   registry.registerMetric(p.duration as unknown as Parameters<Registry['registerMetric']>[0]);
@@ -140,7 +175,7 @@ function registerProxyMetrics(p: Pending, registry: Registry, prom: PromClient):
 export function createMetrics(): ProxyMetrics {
   const p: Pending = {
     reqs: new PendingCounts(), handled: new PendingCounts(), drops: new PendingCounts(), served: new PendingCounts(),
-    duration: new MethodHistogram(), endpoints: { available: 0, total: 0 },
+    duration: new MethodHistogram(), endpoints: { available: 0, total: 0 }, pulls: [],
   };
   const { reqs, handled, drops, served, duration } = p;
   const lazy = createLazyRegistry();
@@ -178,6 +213,14 @@ export function createMetrics(): ProxyMetrics {
       p.endpoints.total = total;
     },
     counterFor: (url) => served.slot({ endpoint: url }),
+    absorb(c) {
+      for (const [method, n] of c.requests) reqs.add({ method: per(method).label }, n);
+      for (const [method, code, n] of c.handled) handled.add({ method: per(method).label, code: String(code) }, n);
+      for (const [method, reason, n] of c.dropped) drops.add({ method: per(method).label, proxying_error: reason }, n);
+      for (const [method, buckets, sum, count] of c.durations) duration.merge(per(method).label, buckets, sum, count);
+      for (const [url, n] of c.served) served.add({ endpoint: url }, n);
+    },
+    beforeScrape: (fn) => { p.pulls.push(fn); },
   };
 }
 

@@ -1,6 +1,6 @@
 // createProxy(): the proxy component (etcd's etcdmain/etcd.go startProxy + proxy/httpproxy): claims the data
 // dir, finds the peers, binds its listeners, fetches the members, then forwards; close() drains, then cuts.
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { EdgeError } from '../core/errors.js';
 import type { EdgeComponent } from '../core/edge.js';
@@ -8,6 +8,7 @@ import { peerMembers } from '../etcd/etcd-client.js';
 import { lifecycleGuard } from '../core/lifecycle.js';
 import { errFields, noopLogger } from '../core/log.js';
 import type { Logger } from '../core/log.js';
+import { urlHost } from '../core/net.js';
 import { loadClientTls } from '../core/tls.js';
 import type { ClientTlsOptions } from '../core/tls.js';
 import { createMetricsServer } from '../core/metrics-server.js';
@@ -16,7 +17,8 @@ import { createConnectionCap } from '../core/conn-cap.js';
 import type { ConnectionCap } from '../core/conn-cap.js';
 import { deriveMaxConnections, raiseNofileLimit } from '../core/limits.js';
 import type { ProxyConfig } from './config.js';
-import { accessLogOn } from './config.js';
+import { accessLogOn, nativeFrontBlocker } from './config.js';
+import type { ListenUrl } from './config.js';
 import { registerCapMetrics } from './conn-limit.js';
 import { createDirector } from './director.js';
 import type { Director, FetchMembers } from './director.js';
@@ -30,7 +32,9 @@ import { createMetrics } from './metrics.js';
 import type { ProxyMetrics } from './metrics.js';
 import { resolvePeers } from './peers.js';
 import type { PeerSourceDeps } from './peers.js';
-import { bindAll } from './servers.js';
+import { createNativeFront, loadFront } from './native-front.js';
+import type { FrontAddon, NativeFront } from './native-front.js';
+import { bindAll, KEEP_ALIVE_TIMEOUT_MS } from './servers.js';
 import type { Bound } from './servers.js';
 import { processAlive } from '../host/proc.js';
 import { claimPidFile, releasePidFile, statePaths, writeClusterFile } from './state.js';
@@ -47,6 +51,8 @@ export interface ProxyDeps {
   readonly order?: (urls: string[]) => string[];
   /** How many connection-capped listeners share this process (`up` with a proxy and a gateway: 2). */
   readonly listeners?: number;
+  /** Loads the native front (default: the addon built by `npm ci`). */
+  readonly loadFront?: () => FrontAddon | string;
 }
 
 /** A running proxy. */
@@ -81,6 +87,9 @@ class EdgeProxy implements Proxy {
   #metricsServer: MetricsServer | undefined;
   #cap: ConnectionCap | undefined;
   #h2: H2Front | undefined;
+  readonly #fronts: NativeFront[] = [];
+  /** Hand-offs whose request already failed on an endpoint in the native front: counted by the forwarder. */
+  readonly #tried = new WeakMap<Socket, number>();
   #pidClaimed = false;
   // Replaced in start() once the bound URLs are known, before the director's first refresh.
   #isSelf: (url: string) => boolean = () => false;
@@ -113,7 +122,8 @@ class EdgeProxy implements Proxy {
     this.#h2 = this.#makeH2(d, peerTls);
     // pino-http is loaded only when access logging is on.
     const accessLog = accessLogOn(cfg) ? (await import('./access-log.js')).createAccessLog(cfg, this.#deps.accessLogDestination) : undefined;
-    this.#bound = await bindAll(cfg, this.#makeHandler(d, accessLog), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2 });
+    const native = this.#nativeFronts(d, this.#cap);
+    this.#bound = await bindAll(cfg, this.#makeHandler(d, accessLog), this.#metrics, this.#log, { cap: this.#cap, h2: this.#h2, native });
     // The bound URLs (port 0 resolved) are what loops are checked against and what member lists advertise.
     const own = this.#bound.urls;
     const advertise = cfg.advertiseClientUrls.map((u) => resolvePort(u, cfg, own));
@@ -131,7 +141,7 @@ class EdgeProxy implements Proxy {
     }
     d.startTimer();
     this.#log.info({
-      listenUrls: own, mode: cfg.mode, endpoints: d.availableUrls(), metricsUrls: this.#metricsServer?.urls() ?? [],
+      listenUrls: own, mode: cfg.mode, dataPath: this.#fronts.length > 0 ? 'native' : 'js', endpoints: d.availableUrls(), metricsUrls: this.#metricsServer?.urls() ?? [],
       advertiseClientUrls: this.#rewriteTo ?? [], dataDir: cfg.dataDir,
     }, 'ready to proxy client requests');
   }
@@ -162,8 +172,50 @@ class EdgeProxy implements Proxy {
       onPeers: (p) => {
         try { writeClusterFile(file, p); } catch (err) { this.#log.warn({ file, ...errFields(err) }, 'could not write the cluster file'); }
       },
-      onChange: (a, t) => this.#metrics.endpoints(a, t), counterFor: (u) => this.#metrics.counterFor(u),
+      onChange: (a, t) => { this.#metrics.endpoints(a, t); this.#pushEndpoints(); }, counterFor: (u) => this.#metrics.counterFor(u),
     });
+  }
+
+  // The native front serves each plain-http listener unless --data-path js, the configuration needs node:http
+  // (TLS to the members, the access log) or the addon is missing; https listeners are node:http's in any case.
+  #nativeFronts(d: Director, cap: ConnectionCap): ((l: ListenUrl) => NativeFront | undefined) | undefined {
+    const cfg = this.#config;
+    if (cfg.dataPath === 'js') return undefined;
+    const blocker = nativeFrontBlocker(cfg);
+    if (blocker !== undefined) { this.#log.info({ reason: blocker }, 'node:http serves every listener'); return undefined; }
+    const addon = (this.#deps.loadFront ?? loadFront)();
+    if (typeof addon === 'string') {
+      this.#log.warn({ reason: addon }, 'native front unavailable: node:http serves every listener');
+      return undefined;
+    }
+    if (cfg.listen.some((l) => l.tls)) this.#log.info({}, 'https listeners are served by node:http, plain-http ones by the native front');
+    return () => {
+      const f = createNativeFront(addon, {
+        clientTimeoutMs: cfg.clientTimeoutMs, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, idleTimeoutMs: cfg.idleTimeoutMs,
+        dialTimeoutMs: cfg.dialTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
+        maxBodyBytes: Math.min(cfg.maxRequestBytes, NATIVE_MAX_BODY), maxConnections: cap.max, readonly: cfg.mode === 'readonly', via: this.#via,
+        onFail: (url, reason) => { const ep = d.endpoints().find((e) => e.url === url); if (ep) d.fail(ep, new Error(reason)); },
+        onRefused: (n) => cap.refusedElsewhere(n),
+        onTried: (socket, n) => this.#tried.set(socket, n),
+      });
+      if (this.#fronts.length === 0) this.#metrics.beforeScrape(() => { for (const x of this.#fronts) { const st = x.stats(); if (st) this.#metrics.absorb(st); } });
+      this.#fronts.push(f);
+      cap.link(f);
+      return f;
+    };
+  }
+
+  // The available endpoints, in order, to every native front; with an https member (the front speaks plain http)
+  // none, so that node:http's side serves every request.
+  #pushEndpoints(): void {
+    const d = this.#director;
+    if (d === undefined || this.#fronts.length === 0) return;
+    const up = d.endpoints().filter((e) => e.available);
+    const list = up.some((e) => !e.url.startsWith('http:')) ? [] : up.map((e) => {
+      const u = new URL(e.url);
+      return { url: e.url, host: e.host, hostname: urlHost(u), port: Number(u.port || 80) };
+    });
+    for (const f of this.#fronts) f.setEndpoints(list);
   }
 
   #makeHandler(d: Director, accessLog: HandlerContext['accessLog']): ReturnType<typeof createHandler> {
@@ -173,6 +225,7 @@ class EdgeProxy implements Proxy {
       director: d, metrics: this.#metrics, readonly: cfg.mode === 'readonly', via: this.#via, maxRequestBytes: cfg.maxRequestBytes,
       clientTimeoutMs: cfg.clientTimeoutMs, writeTimeoutMs: cfg.writeTimeoutMs, readTimeoutMs: cfg.readTimeoutMs,
       get rewriteTo() { return self(); }, accessLog,
+      takeTried: (socket) => { const n = this.#tried.get(socket); if (n === undefined) return 0; this.#tried.delete(socket); return n; },
     });
   }
 
@@ -229,6 +282,9 @@ class EdgeProxy implements Proxy {
     return { kind: 'proxy', address: this.#bound?.urls[0] ?? this.#config.listen[0]?.url ?? '', detail: `${this.#config.mode}, ${n} endpoint${n === 1 ? '' : 's'}` };
   }
 }
+
+/** The largest request body the native front buffers itself; larger ones go to node:http. */
+const NATIVE_MAX_BODY = 65_536;
 
 /** Creates a proxy; nothing is bound or claimed until start(). */
 export function createProxy(config: Readonly<ProxyConfig>, deps: ProxyDeps = {}): Proxy {

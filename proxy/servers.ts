@@ -16,6 +16,10 @@ import type { ConnectionCap } from '../core/conn-cap.js';
 import { chooseAlpn } from './h2.js';
 import type { H2Front } from './h2.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { NativeFront } from './native-front.js';
+
+/** node:http's idle limit between two requests of a connection; the native front applies the same. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5000;
 
 /** Bound servers with their addresses and a draining close. */
 export interface Bound {
@@ -48,7 +52,7 @@ function makeServer(cfg: ProxyConfig, l: ListenUrl, handler: http.RequestListene
     // Bounds slow clients: the whole request must arrive within the client timeout (checked 4 times as often).
     requestTimeout: cfg.clientTimeoutMs, headersTimeout: cfg.clientTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(cfg.clientTimeoutMs / 4))),
-    keepAliveTimeout: 5000, noDelay: true,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true,
   };
   const server = !l.tls || !cfg.serverTls || !tlsMod ? http.createServer(opts, handler) : makeTlsServer(tlsMod, cfg.serverTls, opts, handler);
   // Idle limit of a connection from accept on, so one that never sends a byte is cut too; the handler lifts it for
@@ -65,24 +69,36 @@ function makeTlsServer(tlsMod: HttpsModule, t: NonNullable<ProxyConfig['serverTl
   }, handler);
 }
 
-async function bindServers(servers: readonly http.Server[], listenUrls: readonly ListenUrl[], flag: string): Promise<Bound> {
+async function bindServers(servers: readonly http.Server[], listenUrls: readonly ListenUrl[], flag: string,
+  fronts: ReadonlyArray<NativeFront | undefined>): Promise<Bound> {
   const addresses: AddressInfo[] = [];
   const listening: http.Server[] = [];
+  const started: NativeFront[] = [];
   const closeAll = async (drainMs: number): Promise<void> => {
     const done = Promise.all(listening.map((s) => new Promise<void>((r) => s.close(() => r()))));
     const poll = setInterval(() => listening.forEach((s) => s.closeIdleConnections()), 50);
     listening.forEach((s) => s.closeIdleConnections());
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+    const drained = Promise.all([done, ...started.map((f) => f.close(drainMs))]);
+    await Promise.race([drained, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
     clearTimeout(timer);
     clearInterval(poll);
     listening.forEach((s) => s.closeAllConnections());
-    await done;
+    await drained;
   };
   try {
     for (const [i, s] of servers.entries()) {
       const l = listenUrls[i] as ListenUrl;
-      addresses.push(await listen(s, { host: l.host, port: l.port }, flag));
+      const front = fronts[i];
+      if (front === undefined) {
+        addresses.push(await listen(s, { host: l.host, port: l.port }, flag));
+      } else {
+        // The front owns the socket; node:http serves what it hands off. Its connection tracking (request
+        // timeouts, closeIdleConnections) starts on 'listening', which its own listen() would have emitted.
+        addresses.push(await front.listen({ host: l.host, port: l.port }, flag, s));
+        started.push(front);
+        s.emit('listening');
+      }
       listening.push(s);
     }
   } catch (err) {
@@ -94,7 +110,11 @@ async function bindServers(servers: readonly http.Server[], listenUrls: readonly
 
 /** Creates and binds the client listeners; with h2, each also serves HTTP/2 (h2c on http, ALPN h2 on https). */
 export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, res: ServerResponse) => void,
-  metrics: ProxyMetrics, log: Logger, front: { readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined } = {}): Promise<Bound> {
+  metrics: ProxyMetrics, log: Logger, front: {
+    readonly cap?: ConnectionCap | undefined; readonly h2?: H2Front | undefined;
+    /** The native front of a plain-http listener, or undefined: node:http listens itself. */
+    readonly native?: ((l: ListenUrl) => NativeFront | undefined) | undefined;
+  } = {}): Promise<Bound> {
   const tlsMod = cfg.serverTls && cfg.listen.some((l) => l.tls) ? (await import('node:https')).default : undefined;
   const servers = cfg.listen.map((l) => {
     const s = makeServer(cfg, l, handler, tlsMod);
@@ -107,5 +127,5 @@ export async function bindAll(cfg: ProxyConfig, handler: (req: IncomingMessage, 
     s.on('tlsClientError', (err: Error) => log.debug({ error: err.message }, 'client TLS handshake failed'));
     return s;
   });
-  return bindServers(servers, cfg.listen, '--listen-client-urls');
+  return bindServers(servers, cfg.listen, '--listen-client-urls', cfg.listen.map((l) => (l.tls ? undefined : front.native?.(l))));
 }

@@ -1,23 +1,28 @@
 // Prometheus metrics of one tunnel, in a registry of its own (several tunnels can run in one `up` process), served
-// on --listen-metrics-urls by core's metrics listener.
-import { Counter, Gauge, Registry } from 'prom-client';
+// on --listen-metrics-urls by core's metrics listener. The forwards count plain numbers; prom-client is loaded and
+// the registry built at the first scrape (or get()), so a tunnel that is never scraped never loads it.
+import type { Registry } from 'prom-client';
+import { declarePlainMetric } from '../core/prom-values.js';
+import type { PlainMetric } from '../core/prom-values.js';
+import { createLazyRegistry } from '../core/prom.js';
 
-/** The collectors a tunnel updates; `forward` labels are canonical specs such as `-L 127.0.0.1:23690:127.0.0.1:23790`. */
+/** The metrics a tunnel updates; `forward` labels are canonical specs such as `-L 127.0.0.1:23690:127.0.0.1:23790`. */
 export interface TunnelMetrics {
+  /** The registry, built (and prom-client loaded) on first use. */
   readonly registry: Registry;
-  readonly connected: Gauge;
-  readonly reconnects: Counter;
-  readonly forwardUp: Gauge<'forward'>;
-  readonly sentBytes: Counter<'forward'>;
-  readonly receivedBytes: Counter<'forward'>;
-  readonly connections: Counter<'forward'>;
-  readonly activeConnections: Gauge<'forward'>;
-  readonly refusedConnections: Counter<'forward'>;
-  readonly lastError: Gauge<'code'>;
-  readonly lastErrorTime: Gauge;
+  readonly connected: PlainMetric;
+  readonly reconnects: PlainMetric;
+  readonly forwardUp: PlainMetric<'forward'>;
+  readonly sentBytes: PlainMetric<'forward'>;
+  readonly receivedBytes: PlainMetric<'forward'>;
+  readonly connections: PlainMetric<'forward'>;
+  readonly activeConnections: PlainMetric<'forward'>;
+  readonly refusedConnections: PlainMetric<'forward'>;
+  readonly lastError: PlainMetric<'code'>;
+  readonly lastErrorTime: PlainMetric;
 }
 
-/** Per-forward totals kept beside the collectors, for status() and the logs (prom-client reads are async). */
+/** Per-forward totals kept beside the metrics, for status() and the logs. */
 export interface ForwardStats {
   connections: number;
   active: number;
@@ -25,22 +30,25 @@ export interface ForwardStats {
   receivedBytes: number;
 }
 
-/** Creates the collectors in a fresh registry. */
+/** Creates the metrics over a registry built on first use. */
 export function createTunnelMetrics(): TunnelMetrics {
-  const registry = new Registry();
-  const registers = [registry];
+  const lazy = createLazyRegistry(false);
+  const counter = <L extends string = never>(name: string, help: string, labelNames?: readonly L[]): PlainMetric<L> =>
+    declarePlainMetric<L>(lazy, { kind: 'counter', name, help, ...(labelNames ? { labelNames } : {}) });
+  const gauge = <L extends string = never>(name: string, help: string, labelNames?: readonly L[]): PlainMetric<L> =>
+    declarePlainMetric<L>(lazy, { kind: 'gauge', name, help, ...(labelNames ? { labelNames } : {}) });
   const forward = ['forward'] as const;
   return {
-    registry,
-    connected: new Gauge({ name: 'etcd_edge_tunnel_connected', help: '1 while the SSH connection is up', registers }),
-    reconnects: new Counter({ name: 'etcd_edge_tunnel_reconnects_total', help: 'SSH connections re-established after a drop', registers }),
-    forwardUp: new Gauge({ name: 'etcd_edge_tunnel_forward_up', help: '1 while a forward carries traffic', labelNames: forward, registers }),
-    sentBytes: new Counter({ name: 'etcd_edge_tunnel_sent_bytes_total', help: 'bytes carried from clients to the target', labelNames: forward, registers }),
-    receivedBytes: new Counter({ name: 'etcd_edge_tunnel_received_bytes_total', help: 'bytes carried from the target back to clients', labelNames: forward, registers }),
-    connections: new Counter({ name: 'etcd_edge_tunnel_connections_total', help: 'connections carried through a forward', labelNames: forward, registers }),
-    activeConnections: new Gauge({ name: 'etcd_edge_tunnel_active_connections', help: 'connections open through a forward', labelNames: forward, registers }),
-    refusedConnections: new Counter({ name: 'etcd_edge_tunnel_refused_connections_total', help: 'connections closed at once because the tunnel was down or the target refused', labelNames: forward, registers }),
-    lastError: new Gauge({ name: 'etcd_edge_tunnel_last_error', help: '1 for the code of the last connection error', labelNames: ['code'] as const, registers }),
-    lastErrorTime: new Gauge({ name: 'etcd_edge_tunnel_last_error_timestamp_seconds', help: 'when the last connection error happened', registers }),
+    get registry() { return lazy.get(); },
+    connected: gauge('etcd_edge_tunnel_connected', '1 while the SSH connection is up'),
+    reconnects: counter('etcd_edge_tunnel_reconnects_total', 'SSH connections re-established after a drop'),
+    forwardUp: gauge('etcd_edge_tunnel_forward_up', '1 while a forward carries traffic', forward),
+    sentBytes: counter('etcd_edge_tunnel_sent_bytes_total', 'bytes carried from clients to the target', forward),
+    receivedBytes: counter('etcd_edge_tunnel_received_bytes_total', 'bytes carried from the target back to clients', forward),
+    connections: counter('etcd_edge_tunnel_connections_total', 'connections carried through a forward', forward),
+    activeConnections: gauge('etcd_edge_tunnel_active_connections', 'connections open through a forward', forward),
+    refusedConnections: counter('etcd_edge_tunnel_refused_connections_total', 'connections closed at once because the tunnel was down or the target refused', forward),
+    lastError: gauge('etcd_edge_tunnel_last_error', '1 for the code of the last connection error', ['code'] as const),
+    lastErrorTime: gauge('etcd_edge_tunnel_last_error_timestamp_seconds', 'when the last connection error happened'),
   };
 }

@@ -210,7 +210,7 @@ export function createTunnel(config: Readonly<TunnelConfig>, deps: TunnelDeps = 
     }),
     forwards,
     metricsAddresses: () => servers?.addresses() ?? [],
-    registry: metrics.registry,
+    get registry() { return metrics.registry; },
     metrics: () => metrics.registry.metrics(),
     describe: () => ({ kind: 'tunnel', address: ssh, detail: `${forwards().map((f) => f.text).join(', ')} ${state}` }),
   };

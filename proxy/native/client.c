@@ -126,7 +126,7 @@ static void req_init(void) {
 
 static void request_reset(fconn_t *c) {
   c->url_o = c->url_l = c->body_o = c->body_l = c->nh = 0;
-  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = 0;
+  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = c->failed = 0;
   c->since = 0;
 }
 
@@ -197,7 +197,7 @@ void client_handoff(front_t *f, fconn_t *c) {
   pthread_mutex_unlock(&f->mu);
   // Requests are parsed only once the previous response is out (client_done), so nothing queued is lost here.
   if (c->out.pos < c->out.len) close(fd);
-  else emit(f, "handoff", fd, c->in.p + c->req_start, c->in.len - c->req_start, NULL, 0);
+  else emit(f, "handoff", fd, c->in.p + c->req_start, c->in.len - c->req_start, NULL, c->failed);
   c->next = f->grave_c;
   f->grave_c = c;
 }
@@ -278,31 +278,36 @@ void client_event(front_t *f, fconn_t *c, uint32_t ev) {
     if (c->state == C_READ && c->out.len == 0 && c->in.pos < c->in.len) { client_parse(f, c); if (c->dead || c->state != C_READ) return; }
   }
   if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && !c->more) return;
-  // Reads stop while a request is forwarded and the next one is already buffered (pipelining), so one client
-  // cannot queue more than a request ahead.
-  while (!c->eof) {
-    if (c->state == C_FORWARD && c->in.len - c->in.pos > 65536) { c->more = 1; return; }
-    // Small first (one page per connection at rest); the buffer doubles while a request does not fit.
-    if (db_reserve(&c->in, c->in.cap - c->in.len < 512 ? (c->in.cap >= 2048 ? c->in.cap : 2048) : 0)) { client_close(f, c, 1); return; }
-    uint32_t room = c->in.cap - c->in.len;
-    ssize_t n = recv(c->fd, c->in.p + c->in.len, room, 0);
-    if (n > 0) {
-      c->in.len += (uint32_t)n;
-      c->last_io = f->now;
-      if (c->state == C_LINGER) c->in.len = c->in.pos = 0;
-      // A short read emptied the socket: the next byte raises a new edge, so no read to EAGAIN is needed.
-      if ((uint32_t)n < room) { c->more = 0; break; }
-      continue;
+  for (;;) {
+    // At most 64 KB unparsed at a time: parsing takes it (or hands it off) before more is read, so no client
+    // grows a buffer past a request head and a body the front would take. While a request is forwarded, reading
+    // stops there too (one request ahead, pipelined).
+    while (!c->eof) {
+      if (c->in.len - c->in.pos >= 65536) { c->more = 1; break; }
+      // Small first (one page per connection at rest); the buffer doubles while a request does not fit.
+      if (db_reserve(&c->in, c->in.cap - c->in.len < 512 ? (c->in.cap >= 2048 ? c->in.cap : 2048) : 0)) { client_close(f, c, 1); return; }
+      uint32_t room = c->in.cap - c->in.len;
+      ssize_t n = recv(c->fd, c->in.p + c->in.len, room, 0);
+      if (n > 0) {
+        c->in.len += (uint32_t)n;
+        c->last_io = f->now;
+        if (c->state == C_LINGER) c->in.len = c->in.pos = 0;
+        // A short read emptied the socket: the next byte raises a new edge, so no read to EAGAIN is needed.
+        if ((uint32_t)n < room) { c->more = 0; break; }
+        continue;
+      }
+      if (n == 0) { c->eof = 1; break; }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) { c->more = 0; break; }
+      client_close(f, c, 1);
+      return;
     }
-    if (n == 0) { c->eof = 1; break; }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) { c->more = 0; break; }
-    client_close(f, c, 1);
-    return;
+    if (c->state == C_LINGER) { if (c->eof) client_close(f, c, 0); return; }
+    if (c->state != C_READ) { if (c->eof && c->m == NULL) client_close(f, c, 0); return; }
+    if (c->out.len != 0) return; // parsing goes on once the previous response is out
+    client_parse(f, c);
+    if (c->dead || c->state != C_READ || !c->more) return;
   }
-  if (c->state == C_LINGER) { if (c->eof) client_close(f, c, 0); return; }
-  if (c->state == C_READ) { if (c->out.len == 0) client_parse(f, c); }
-  else if (c->eof && c->m == NULL) client_close(f, c, 0);
 }
 
 // Timeouts, run every sweep: a started request must be complete within the client timeout (408), a connection

@@ -65,7 +65,7 @@ struct fconn {
   tag_t tag;
   front_t *f;
   int fd;
-  uint8_t state, eof, more, dead, keep, head_seen, method, stale_retry;
+  uint8_t state, eof, more, dead, keep, head_seen, method, stale_retry, failed;
   uint8_t in_hdr_value, hand, complete, too_many; // header callbacks: last was a value; hand off; request complete
   llhttp_t p;
   dbuf_t in;                          // from the current request's first byte on

@@ -299,6 +299,7 @@ static void fail(front_t *f, mconn_t *m, const char *why) {
   if (started) { client_close(f, c, 1); return; }
   if (stale && !c->stale_retry) { c->stale_retry = 1; member_start(f, c); return; }
   ep->down = 1;
+  c->failed++; // node:http's side counts it among the endpoints this request tried (its 502 names them)
   char detail[URL_MAX + 64];
   snprintf(detail, sizeof(detail), "%s\n%s", ep->url, why);
   emit(f, "fail", -1, NULL, 0, detail, 0);

@@ -267,3 +267,19 @@ test('close lets an exchange in flight finish (with Connection: close), then rep
     await assert.rejects(new Promise((resolve, reject) => net.connect(f.port, '127.0.0.1').on('connect', resolve).on('error', reject)));
   } finally { await f.close(); m.server.close(); }
 });
+
+test('an endless head or a body over maxBodyBytes is handed off early, without buffering it all', async () => {
+  const m = await member((_h, s) => s.write(ok('{}')));
+  const f = await front();
+  try {
+    f.endpoints([m.port]);
+    await settle();
+    await raw(f.port, `GET /v2/keys/a HTTP/1.1\r\nX-Long: ${'a'.repeat(1024 * 1024)}`, () => false, 500);
+    await raw(f.port, `PUT /v2/keys/b HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n${'b'.repeat(300 * 1024)}`, () => false, 500);
+    await settle();
+    const [head, body] = f.events.filter((e) => e.type === 'handoff').map((e) => e.data);
+    assert.ok(head?.startsWith('GET /v2/keys/a HTTP/1.1\r\nX-Long: aaa') && head.length < 128 * 1024, `head hand-off of ${head?.length} bytes`);
+    assert.ok(body?.startsWith('PUT /v2/keys/b HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n') && body.length < 128 * 1024, `body hand-off of ${body?.length} bytes`);
+    assert.equal(m.heads.length, 0);
+  } finally { await f.close(); m.server.close(); }
+});
