@@ -9,7 +9,7 @@ import { cleanEnv } from '../../helpers/bin.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-test('the native data path survives the stress test, and the accept drain its tests, under AddressSanitizer', async () => {
+test('the native data path survives the stress test, the accept drain its tests, and the proxy\'s native front its tests and the parity test, under AddressSanitizer', async () => {
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     execFile(path.join(ROOT, 'scripts/asan-gateway.sh'), [], { cwd: ROOT, env: cleanEnv(), timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
@@ -17,5 +17,6 @@ test('the native data path survives the stress test, and the accept drain its te
   });
   assert.equal(r.code, 0, r.out.slice(-4000));
   assert.match(r.out, /and accept drain clean under AddressSanitizer/);
+  assert.match(r.out, /proxy front tests and parity clean under AddressSanitizer/);
   assert.doesNotMatch(r.out, /ERROR: AddressSanitizer/);
 });
