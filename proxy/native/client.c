@@ -293,6 +293,7 @@ void client_event(front_t *f, fconn_t *c, uint32_t ev) {
     if (c->state == C_LINGER && c->out.pos == c->out.len) { shutdown(c->fd, SHUT_WR); client_close(f, c, 0); return; }
     if (c->state == C_READ && c->out.len == 0 && c->in.pos < c->in.len) { client_parse(f, c); if (c->dead || c->state != C_READ) return; }
   }
+  if (ev & (EPOLLRDHUP | EPOLLHUP)) c->hup = 1; // remembered: a resumed read has no flags
   if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && !c->more) return;
   for (;;) {
     // At most 64 KB unparsed at a time: parsing takes it (or hands it off) before more is read, so no client
@@ -308,8 +309,9 @@ void client_event(front_t *f, fconn_t *c, uint32_t ev) {
         c->in.len += (uint32_t)n;
         c->last_io = f->now;
         if (c->state == C_LINGER) c->in.len = c->in.pos = 0;
-        // A short read emptied the socket: the next byte raises a new edge, so no read to EAGAIN is needed.
-        if ((uint32_t)n < room) { c->more = 0; break; }
+        // A short read emptied the socket: the next byte raises a new edge, so no read to EAGAIN is needed
+        // (unless a FIN came with this event: no edge follows it).
+        if ((uint32_t)n < room && !c->hup) { c->more = 0; break; }
         continue;
       }
       if (n == 0) { c->eof = 1; break; }

@@ -65,7 +65,7 @@ struct fconn {
   tag_t tag;
   front_t *f;
   int fd;
-  uint8_t state, eof, more, dead, keep, head_seen, method, stale_retry, failed;
+  uint8_t state, eof, more, dead, keep, head_seen, method, stale_retry, failed, hup;
   uint8_t in_hdr_value, hand, complete, too_many; // header callbacks: last was a value; hand off; request complete
   llhttp_t p;
   dbuf_t in;                          // from the current request's first byte on
@@ -94,7 +94,7 @@ struct mconn {
   dbuf_t rb;                          // response bytes being parsed (the head's spans point into it)
   hdr_t h[MAX_HDRS];
   uint32_t nh, st_o, st_l;
-  uint8_t in_hdr_value, over, filled;
+  uint8_t in_hdr_value, over, filled, hup;
   uint16_t status;
   uint64_t deadline, last_io;
   mconn_t *inext;                     // the endpoint's idle list

@@ -200,7 +200,7 @@ static void res_init(void) {
 static void exchange_reset(mconn_t *m) {
   llhttp_init(&m->p, HTTP_RESPONSE, &RES);
   m->p.data = m;
-  m->got = m->head_done = m->skip_1xx = m->chunked_out = m->no_body = m->done = m->over = m->in_hdr_value = 0;
+  m->hup = m->got = m->head_done = m->skip_1xx = m->chunked_out = m->no_body = m->done = m->over = m->in_hdr_value = 0;
   m->nh = m->st_o = m->st_l = 0;
   m->rb.len = m->rb.pos = 0;
 }
@@ -385,7 +385,8 @@ void member_event(front_t *f, mconn_t *m, uint32_t ev) {
     if (ev & EPOLLOUT) member_send(f, m);
     return;
   }
-  // M_RECV: read while the client keeps up.
+  // M_RECV: read while the client keeps up. A FIN seen once is remembered (a resumed read has no flags).
+  if (ev & (EPOLLRDHUP | EPOLLHUP)) m->hup = 1;
   fconn_t *c = m->c;
   if (c == NULL) { member_close(f, m); return; }
   for (;;) {
@@ -404,7 +405,9 @@ void member_event(front_t *f, mconn_t *m, uint32_t ev) {
     ssize_t n = recv(m->fd, m->rb.p + m->rb.len, room, 0);
     if (n > 0) {
       uint32_t from = m->rb.len;
-      int drained = (uint32_t)n < room; // a short read emptied the socket: the next byte raises a new edge
+      // A short read emptied the socket: the next byte raises a new edge. Not so a FIN that came with this
+      // event's bytes: no edge follows it, so read on until recv says 0.
+      int drained = (uint32_t)n < room && !m->hup;
       m->filled = !drained;
       m->rb.len += (uint32_t)n;
       m->got = 1;
