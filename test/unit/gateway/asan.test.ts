@@ -11,7 +11,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 test('the native data path survives the stress test, the accept drain its tests, and the proxy\'s native front its tests and the parity test, under AddressSanitizer', async () => {
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(path.join(ROOT, 'scripts/asan-gateway.sh'), [], { cwd: ROOT, env: cleanEnv(), timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(path.join(ROOT, 'scripts/asan-gateway.sh'), [], { cwd: ROOT, env: cleanEnv(), timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
     });
   });
