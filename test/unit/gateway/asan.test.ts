@@ -12,7 +12,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 test('the native data path survives the stress test, the accept drain its tests, and the proxy\'s native front its tests and the parity test, under AddressSanitizer', async () => {
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     execFile(path.join(ROOT, 'scripts/asan-gateway.sh'), [], { cwd: ROOT, env: cleanEnv(), timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
+      // The compiler's warnings (stderr) first, so a failure's message ends with the tests' own output.
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stderr + stdout });
     });
   });
   assert.equal(r.code, 0, r.out.slice(-4000));

@@ -94,6 +94,13 @@ function raw(port: number, send: string, until?: (got: string) => boolean, ms = 
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
 
+/** Waits until cond holds (events come from the front's thread: slower under AddressSanitizer and load), up to 5 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+const handoffs = (evs: readonly Ev[]): string[] => evs.filter((e) => e.type === 'handoff').map((e) => e.data);
+
 test('forwards a v2 GET as node:http\'s side does, and keeps both connections alive', async () => {
   const m = await member((_h, s) => s.write(ok('{"a":1}')));
   const f = await front();
@@ -149,15 +156,15 @@ test('what the front does not serve is handed off at a request boundary, with th
       'GET /v2/keys/a HTTP/1.1\r\nVia: 1.1 other\r\n\r\n', 'GET /v2/keys/a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'G@T / HTTP/1.1\r\n\r\n',
     ];
     for (const c of cases) await raw(f.port, c, () => false, 300);
-    await settle();
-    const handed = f.events.filter((e) => e.type === 'handoff').map((e) => e.data);
+    await until(() => handoffs(f.events).length >= cases.length);
+    const handed = handoffs(f.events);
     assert.deepEqual(handed, cases);
     // A served request first, then one to hand off: the hand-off starts after the answered one.
     const both = 'GET /v2/keys/a HTTP/1.1\r\n\r\nGET /v2/members HTTP/1.1\r\n\r\n';
     const got = await raw(f.port, both, () => false, 300);
     assert.match(got, /^HTTP\/1\.1 200 OK/);
-    await settle();
-    assert.equal(f.events.filter((e) => e.type === 'handoff').at(-1)?.data, 'GET /v2/members HTTP/1.1\r\n\r\n');
+    await until(() => handoffs(f.events).length > cases.length);
+    assert.equal(handoffs(f.events).at(-1), 'GET /v2/members HTTP/1.1\r\n\r\n');
   } finally { await f.close(); m.server.close(); }
 });
 
@@ -171,13 +178,13 @@ test('a member that refuses: a fail event, then the request is handed off', asyn
     f.endpoints([port]);
     await settle();
     await raw(f.port, 'GET /v2/keys/a HTTP/1.1\r\n\r\n', () => false, 300);
-    await settle();
+    await until(() => f.events.length >= 2);
     assert.deepEqual(f.events.map((e) => e.type), ['fail', 'handoff']);
     assert.equal(f.events[0]?.detail.split('\n')[0], `http://127.0.0.1:${port}`);
     assert.match(f.events[0]?.detail ?? '', /refused/);
     // The failed endpoint is left out until it is listed again: no second dial, straight to node:http.
     await raw(f.port, 'GET /v2/keys/b HTTP/1.1\r\n\r\n', () => false, 300);
-    await settle();
+    await until(() => f.events.length >= 3);
     assert.deepEqual(f.events.map((e) => e.type), ['fail', 'handoff', 'handoff']);
   } finally { await f.close(); }
 });
@@ -222,7 +229,7 @@ test('the cap counts what node:http holds too; connections over it are closed an
     addon.setOthers(f.h, 1);
     const held = net.connect(f.port, '127.0.0.1');
     await new Promise((r) => held.once('connect', r));
-    await settle();
+    await until(() => addon.active(f.h) === 1);
     assert.equal(addon.active(f.h), 1);
     const over = await raw(f.port, 'GET /v2/keys/a HTTP/1.1\r\n\r\n', undefined, 1000);
     assert.equal(over, '');
@@ -276,7 +283,7 @@ test('an endless head or a body over maxBodyBytes is handed off early, without b
     await settle();
     await raw(f.port, `GET /v2/keys/a HTTP/1.1\r\nX-Long: ${'a'.repeat(1024 * 1024)}`, () => false, 500);
     await raw(f.port, `PUT /v2/keys/b HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n${'b'.repeat(300 * 1024)}`, () => false, 500);
-    await settle();
+    await until(() => handoffs(f.events).length >= 2);
     const [head, body] = f.events.filter((e) => e.type === 'handoff').map((e) => e.data);
     assert.ok(head?.startsWith('GET /v2/keys/a HTTP/1.1\r\nX-Long: aaa') && head.length < 128 * 1024, `head hand-off of ${head?.length} bytes`);
     assert.ok(body?.startsWith('PUT /v2/keys/b HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n') && body.length < 128 * 1024, `body hand-off of ${body?.length} bytes`);
@@ -309,7 +316,7 @@ test('what node:http would refuse goes to node:http: a space in a header name, a
     const big = `GET /v2/keys/a HTTP/1.1\r\nX-Big: ${'b'.repeat(17 * 1024)}\r\n\r\n`;
     await raw(f.port, spaced, () => false, 300);
     await raw(f.port, big, () => false, 300);
-    await settle();
+    await until(() => handoffs(f.events).length >= 2);
     assert.deepEqual(f.events.filter((e) => e.type === 'handoff').map((e) => e.data), [spaced, big]);
     assert.equal(m.heads.length, 0);
   } finally { await f.close(); m.server.close(); }
