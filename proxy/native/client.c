@@ -23,33 +23,19 @@ INTERNAL const char *method_name(int i) { return METHODS[i]; }
 // Spans are offsets into the connection's input buffer: it may move between reads.
 static int on_url(llhttp_t *p, const char *at, size_t n) {
   fconn_t *c = p->data;
-  uint32_t o = (uint32_t)(at - c->in.p);
-  if (c->url_l == 0) c->url_o = o;
-  c->url_l = o + (uint32_t)n - c->url_o;
+  span_extend(&c->url_o, &c->url_l, (uint32_t)(at - c->in.p), (uint32_t)n);
   return 0;
 }
 
 static int on_field(llhttp_t *p, const char *at, size_t n) {
   fconn_t *c = p->data;
-  uint32_t o = (uint32_t)(at - c->in.p);
-  if (c->nh == 0 || c->in_hdr_value) {
-    if (c->nh == MAX_HDRS) { c->too_many = 1; return 0; }
-    c->h[c->nh++] = (hdr_t){o, 0, 0, 0};
-    c->in_hdr_value = 0;
-  }
-  if (c->too_many) return 0;
-  hdr_t *h = &c->h[c->nh - 1];
-  h->nl = o + (uint32_t)n - h->no;
+  heads_field(&c->hd, (uint32_t)(at - c->in.p), (uint32_t)n);
   return 0;
 }
 
 static int on_value(llhttp_t *p, const char *at, size_t n) {
   fconn_t *c = p->data;
-  if (c->too_many || c->nh == 0) return 0;
-  uint32_t o = (uint32_t)(at - c->in.p);
-  hdr_t *h = &c->h[c->nh - 1];
-  if (!c->in_hdr_value) { h->vo = o; c->in_hdr_value = 1; }
-  h->vl = o + (uint32_t)n - h->vo;
+  heads_value(&c->hd, (uint32_t)(at - c->in.p), (uint32_t)n);
   return 0;
 }
 
@@ -81,16 +67,16 @@ static int is_token(const char *s, uint32_t n) {
 static int front_eligible(fconn_t *c) {
   llhttp_t *p = &c->p;
   int mi = method_index(p->method);
-  if (mi < 0 || c->too_many || p->http_major != 1 || p->http_minor != 1 || p->upgrade) return 0;
+  if (mi < 0 || c->hd.over || p->http_major != 1 || p->http_minor != 1 || p->upgrade) return 0;
   if (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING | F_UPGRADE)) return 0;
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->f->max_body) return 0;
   if (c->url_l == 0 || c->in.p[c->url_o] != '/') return 0;
   // A head over node:http's limit (16 KB) gets its 431 there.
   uint32_t end = c->url_o + c->url_l;
-  for (uint32_t i = 0; i < c->nh; i++) if (c->h[i].vo + c->h[i].vl > end) end = c->h[i].vo + c->h[i].vl;
+  for (uint32_t i = 0; i < c->hd.nh; i++) if (c->hd.h[i].vo + c->hd.h[i].vl > end) end = c->hd.h[i].vo + c->hd.h[i].vl;
   if (end - c->req_start > MAX_HEAD) return 0;
-  for (uint32_t i = 0; i < c->nh; i++) {
-    const hdr_t *h = &c->h[i];
+  for (uint32_t i = 0; i < c->hd.nh; i++) {
+    const hdr_t *h = &c->hd.h[i];
     if (!is_token(c->in.p + h->no, h->nl)) return 0;
     if (span_ieq(c->in.p, h->no, h->nl, "transfer-encoding") || span_ieq(c->in.p, h->no, h->nl, "upgrade")
       || span_ieq(c->in.p, h->no, h->nl, "expect") || span_ieq(c->in.p, h->no, h->nl, "via")) return 0;
@@ -109,9 +95,7 @@ static int on_headers(llhttp_t *p) {
 
 static int on_body(llhttp_t *p, const char *at, size_t n) {
   fconn_t *c = p->data;
-  uint32_t o = (uint32_t)(at - c->in.p);
-  if (c->body_l == 0) c->body_o = o;
-  c->body_l = o + (uint32_t)n - c->body_o;
+  span_extend(&c->body_o, &c->body_l, (uint32_t)(at - c->in.p), (uint32_t)n);
   return 0;
 }
 
@@ -141,8 +125,8 @@ static void req_init(void) {
 }
 
 static void request_reset(fconn_t *c) {
-  c->url_o = c->url_l = c->body_o = c->body_l = c->nh = 0;
-  c->in_hdr_value = c->hand = c->complete = c->too_many = c->head_seen = c->stale_retry = c->failed = 0;
+  c->url_o = c->url_l = c->body_o = c->body_l = c->hd.nh = 0;
+  c->hd.in_value = c->hd.over = c->hand = c->complete = c->head_seen = c->stale_retry = c->failed = 0;
   c->since = 0;
 }
 

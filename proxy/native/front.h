@@ -40,6 +40,8 @@
 
 typedef struct { char *p; uint32_t len, cap, pos; } dbuf_t; // pos: consumed (written or parsed) up to
 typedef struct { uint32_t no, nl, vo, vl; } hdr_t;          // name and value spans (offsets into a dbuf)
+// The header lines of one message, as llhttp reports them piece by piece (heads_field, heads_value).
+typedef struct { hdr_t h[MAX_HDRS]; uint32_t nh; uint8_t in_value, over; } heads_t;
 
 typedef struct front front_t;
 typedef struct fconn fconn_t;
@@ -66,12 +68,11 @@ struct fconn {
   front_t *f;
   int fd;
   uint8_t state, eof, more, dead, keep, head_seen, method, stale_retry, failed, hup;
-  uint8_t in_hdr_value, hand, complete, too_many; // header callbacks: last was a value; hand off; request complete
+  uint8_t hand, complete;             // hand off; request complete
   llhttp_t p;
   dbuf_t in;                          // from the current request's first byte on
   uint32_t req_start, url_o, url_l, body_o, body_l;
-  hdr_t h[MAX_HDRS];
-  uint32_t nh;
+  heads_t hd;
   dbuf_t out;                         // to the client
   mconn_t *m;                         // the member exchange in progress
   uint64_t since, last_io;            // request start (ms), last byte either way (ms)
@@ -92,9 +93,9 @@ struct mconn {
   fconn_t *c;
   dbuf_t req;                         // the request as sent to the member
   dbuf_t rb;                          // response bytes being parsed (the head's spans point into it)
-  hdr_t h[MAX_HDRS];
-  uint32_t nh, st_o, st_l;
-  uint8_t in_hdr_value, over, filled, hup;
+  heads_t hd;
+  uint32_t st_o, st_l;
+  uint8_t filled, hup;
   uint16_t status;
   uint64_t deadline, last_io;
   mconn_t *inext;                     // the endpoint's idle list
@@ -149,6 +150,9 @@ INTERNAL int db_add(dbuf_t *b, const void *p, uint32_t n);
 INTERNAL int db_str(dbuf_t *b, const char *s);
 INTERNAL void db_free(dbuf_t *b);
 INTERNAL void db_compact(dbuf_t *b, uint32_t from);
+INTERNAL void span_extend(uint32_t *off, uint32_t *len, uint32_t o, uint32_t n);
+INTERNAL void heads_field(heads_t *hd, uint32_t o, uint32_t n);
+INTERNAL void heads_value(heads_t *hd, uint32_t o, uint32_t n);
 INTERNAL int span_ieq(const char *base, uint32_t o, uint32_t l, const char *lit);
 INTERNAL int token_listed(const char *v, uint32_t l, const char *lit);
 INTERNAL void emit(front_t *f, const char *type, int fd, const char *data, uint32_t len, const char *detail, double num);

@@ -49,17 +49,17 @@ static int build_request(front_t *f, fconn_t *c, endpoint_t *ep, dbuf_t *o) {
   db_str(o, " HTTP/1.1\r\n");
   int has_host = 0, declared = 0;
   uint32_t nxff = 0;
-  for (uint32_t i = 0; i < c->nh; i++) {
-    const hdr_t *h = &c->h[i];
+  for (uint32_t i = 0; i < c->hd.nh; i++) {
+    const hdr_t *h = &c->hd.h[i];
     if (span_ieq(b, h->no, h->nl, "content-length")) { declared = !(h->vl == 1 && b[h->vo] == '0'); continue; }
-    if (dropped(b, c->h, c->nh, i)) continue;
+    if (dropped(b, c->hd.h, c->hd.nh, i)) continue;
     if (span_ieq(b, h->no, h->nl, "x-forwarded-for")) { nxff++; continue; }
     if (span_ieq(b, h->no, h->nl, "host")) has_host = 1;
     add_header(o, b, h);
   }
   db_str(o, "X-Forwarded-For: ");
-  for (uint32_t i = 0; i < c->nh && nxff; i++) {
-    const hdr_t *h = &c->h[i];
+  for (uint32_t i = 0; i < c->hd.nh && nxff; i++) {
+    const hdr_t *h = &c->hd.h[i];
     if (!span_ieq(b, h->no, h->nl, "x-forwarded-for")) continue;
     uint32_t vl = h->vl;
     while (vl && (b[h->vo + vl - 1] == ' ' || b[h->vo + vl - 1] == '\t')) vl--;
@@ -82,33 +82,20 @@ static int build_request(front_t *f, fconn_t *c, endpoint_t *ep, dbuf_t *o) {
 // Response parsing: spans are offsets into m->rb.
 static int on_status(llhttp_t *p, const char *at, size_t n) {
   mconn_t *m = p->data;
-  uint32_t o = (uint32_t)(at - m->rb.p);
-  if (m->st_l == 0) m->st_o = o;
-  m->st_l = o + (uint32_t)n - m->st_o;
+  span_extend(&m->st_o, &m->st_l, (uint32_t)(at - m->rb.p), (uint32_t)n);
   return 0;
 }
 
+// Trailers (header lines after the head) are not passed on, nor are they by node:http's side.
 static int on_field(llhttp_t *p, const char *at, size_t n) {
   mconn_t *m = p->data;
-  if (m->head_done) return 0; // trailers are not passed on (nor are they by node:http's side)
-  uint32_t o = (uint32_t)(at - m->rb.p);
-  if (m->nh == 0 || m->in_hdr_value) {
-    if (m->nh == MAX_HDRS) { m->over = 1; return 0; }
-    m->h[m->nh++] = (hdr_t){o, 0, 0, 0};
-    m->in_hdr_value = 0;
-  }
-  if (m->over) return 0;
-  m->h[m->nh - 1].nl = o + (uint32_t)n - m->h[m->nh - 1].no;
+  if (!m->head_done) heads_field(&m->hd, (uint32_t)(at - m->rb.p), (uint32_t)n);
   return 0;
 }
 
 static int on_value(llhttp_t *p, const char *at, size_t n) {
   mconn_t *m = p->data;
-  if (m->head_done || m->over || m->nh == 0) return 0;
-  uint32_t o = (uint32_t)(at - m->rb.p);
-  hdr_t *h = &m->h[m->nh - 1];
-  if (!m->in_hdr_value) { h->vo = o; m->in_hdr_value = 1; }
-  h->vl = o + (uint32_t)n - h->vo;
+  if (!m->head_done) heads_value(&m->hd, (uint32_t)(at - m->rb.p), (uint32_t)n);
   return 0;
 }
 
@@ -121,7 +108,7 @@ static int on_headers(llhttp_t *p) {
     m->skip_1xx = 1; // an interim response: the final one follows
     return 0;
   }
-  if (m->over || c == NULL) return -1;
+  if (m->hd.over || c == NULL) return -1;
   front_t *f = m->f;
   const char *b = m->rb.p;
   dbuf_t *o = &c->out;
@@ -131,9 +118,9 @@ static int on_headers(llhttp_t *p) {
   add_span(o, b, m->st_o, m->st_l);
   db_add(o, "\r\n", 2);
   int has_cl = 0, has_date = 0;
-  for (uint32_t i = 0; i < m->nh; i++) {
-    const hdr_t *h = &m->h[i];
-    if (dropped(b, m->h, m->nh, i)) continue;
+  for (uint32_t i = 0; i < m->hd.nh; i++) {
+    const hdr_t *h = &m->hd.h[i];
+    if (dropped(b, m->hd.h, m->hd.nh, i)) continue;
     if (span_ieq(b, h->no, h->nl, "content-length")) has_cl = 1;
     else if (span_ieq(b, h->no, h->nl, "date")) has_date = 1;
     add_header(o, b, h);
@@ -177,8 +164,8 @@ static int on_complete(llhttp_t *p) {
   mconn_t *m = p->data;
   if (m->skip_1xx) {
     m->skip_1xx = 0;
-    m->nh = m->st_o = m->st_l = 0;
-    m->in_hdr_value = 0;
+    m->hd.nh = m->st_o = m->st_l = 0;
+    m->hd.in_value = 0;
     return 0;
   }
   m->done = 1;
@@ -200,8 +187,8 @@ static void res_init(void) {
 static void exchange_reset(mconn_t *m) {
   llhttp_init(&m->p, HTTP_RESPONSE, &RES);
   m->p.data = m;
-  m->hup = m->got = m->head_done = m->skip_1xx = m->chunked_out = m->no_body = m->done = m->over = m->in_hdr_value = 0;
-  m->nh = m->st_o = m->st_l = 0;
+  m->hup = m->got = m->head_done = m->skip_1xx = m->chunked_out = m->no_body = m->done = m->hd.over = m->hd.in_value = 0;
+  m->hd.nh = m->st_o = m->st_l = 0;
   m->rb.len = m->rb.pos = 0;
 }
 

@@ -55,6 +55,29 @@ void db_compact(dbuf_t *b, uint32_t from) {
   if (rest == 0 && b->cap > 16384) db_free(b);
 }
 
+// Spans grow piece by piece (a message may arrive in several reads); they are offsets, as buffers move.
+void span_extend(uint32_t *off, uint32_t *len, uint32_t o, uint32_t n) {
+  if (*len == 0) *off = o;
+  *len = o + n - *off;
+}
+
+// A header name piece: a new line after a value (or the first); past MAX_HDRS the message is marked over.
+void heads_field(heads_t *hd, uint32_t o, uint32_t n) {
+  if (hd->nh == 0 || hd->in_value) {
+    if (hd->nh == MAX_HDRS) { hd->over = 1; return; }
+    hd->h[hd->nh++] = (hdr_t){o, 0, 0, 0};
+    hd->in_value = 0;
+  }
+  if (!hd->over) span_extend(&hd->h[hd->nh - 1].no, &hd->h[hd->nh - 1].nl, o, n);
+}
+
+void heads_value(heads_t *hd, uint32_t o, uint32_t n) {
+  if (hd->over || hd->nh == 0) return;
+  hdr_t *h = &hd->h[hd->nh - 1];
+  if (!hd->in_value) { h->vo = o; h->vl = 0; hd->in_value = 1; }
+  span_extend(&h->vo, &h->vl, o, n);
+}
+
 int span_ieq(const char *base, uint32_t o, uint32_t l, const char *lit) {
   size_t n = strlen(lit);
   return l == n && strncasecmp(base + o, lit, n) == 0;
