@@ -41,6 +41,8 @@ export interface ForeignCounts {
   /** Per method: NON-cumulative counts over BUCKETS (a value above the last is only in count), sum in seconds, count. */
   readonly durations: ReadonlyArray<readonly [string, readonly number[], number, number]>;
   readonly served: ReadonlyArray<readonly [string, number]>;
+  /** v3 JSON ranges sent to a member as gRPC calls: [answered that way, sent again as JSON]. */
+  readonly v3Grpc?: readonly [number, number];
 }
 
 /** Counts not yet handed to a prom-client counter, by label set. */
@@ -145,6 +147,7 @@ interface Pending {
   readonly handled: PendingCounts<{ method: string; code: string }>;
   readonly drops: PendingCounts<{ method: string; proxying_error: string }>;
   readonly served: PendingCounts<{ endpoint: string }>;
+  readonly v3Grpc: PendingCounts<{ outcome: string }>;
   readonly duration: MethodHistogram;
   readonly endpoints: { available: number; total: number };
   readonly pulls: Array<() => void>;
@@ -169,12 +172,16 @@ function registerProxyMetrics(p: Pending, registry: Registry, prom: PromClient):
     },
   });
   new Counter({ name: 'etcd_proxy_endpoint_requests_total', help: 'Requests answered through each member client URL.', labelNames: ['endpoint'], registers: [registry], collect() { p.served.flush(this); } });
+  new Counter({
+    name: 'etcd_edge_proxy_v3_range_grpc_total', labelNames: ['outcome'], registers: [registry], collect() { p.v3Grpc.flush(this); },
+    help: 'v3 JSON ranges the native front sent to a member as gRPC calls, by outcome: answered, or sent again as JSON (an error, a failure, an answer over 256 KB).',
+  });
 }
 
 /** Creates the proxy's metrics; the prom-client registry (with Node's default process metrics) comes at the first scrape. */
 export function createMetrics(): ProxyMetrics {
   const p: Pending = {
-    reqs: new PendingCounts(), handled: new PendingCounts(), drops: new PendingCounts(), served: new PendingCounts(),
+    reqs: new PendingCounts(), handled: new PendingCounts(), drops: new PendingCounts(), served: new PendingCounts(), v3Grpc: new PendingCounts(),
     duration: new MethodHistogram(), endpoints: { available: 0, total: 0 }, pulls: [],
   };
   const { reqs, handled, drops, served, duration } = p;
@@ -219,6 +226,7 @@ export function createMetrics(): ProxyMetrics {
       for (const [method, reason, n] of c.dropped) drops.add({ method: per(method).label, proxying_error: reason }, n);
       for (const [method, buckets, sum, count] of c.durations) duration.merge(per(method).label, buckets, sum, count);
       for (const [url, n] of c.served) served.add({ endpoint: url }, n);
+      if (c.v3Grpc !== undefined) { p.v3Grpc.add({ outcome: 'answered' }, c.v3Grpc[0]); p.v3Grpc.add({ outcome: 'json' }, c.v3Grpc[1]); }
     },
     beforeScrape: (fn) => { p.pulls.push(fn); },
   };

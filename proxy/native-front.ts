@@ -60,6 +60,8 @@ export interface FrontOptions {
   readonly maxConnections: number;
   readonly readonly: boolean;
   readonly via: string;
+  /** v3 JSON ranges go to the members as gRPC calls (grpc.c); default true. */
+  readonly v3Grpc?: boolean;
   /** A round trip to this endpoint failed (before the request is handed off). */
   readonly onFail: (url: string, reason: string) => void;
   /** Connections closed at accept over the cap. */
@@ -131,7 +133,7 @@ export function createNativeFront(addon: FrontAddon, o: FrontOptions): NativeFro
         h = addon.create({
           host, port: addr.port, backlog: LISTEN_BACKLOG, maxConnections: o.maxConnections, clientTimeoutMs: o.clientTimeoutMs,
           keepAliveTimeoutMs: o.keepAliveTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, dialTimeoutMs: o.dialTimeoutMs,
-          writeTimeoutMs: o.writeTimeoutMs, readTimeoutMs: o.readTimeoutMs, maxBodyBytes: o.maxBodyBytes, readonly: o.readonly, via: o.via,
+          writeTimeoutMs: o.writeTimeoutMs, readTimeoutMs: o.readTimeoutMs, maxBodyBytes: o.maxBodyBytes, readonly: o.readonly, via: o.via, v3Grpc: o.v3Grpc ?? true,
         }, onEvent);
       } catch (err) {
         throw listenError(err as Error & { code?: string }, addr, flag);

@@ -33,6 +33,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)         # the gateway's na
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 [ -f /usr/share/llhttp/llhttp.c ] || need+=(node-llhttp)       # the proxy's native front: llhttp's C sources (node:http's parser)
+[ -f /usr/include/nghttp2/nghttp2.h ] || need+=(libnghttp2-dev)  # the proxy's native front: nghttp2's header (the library is node's own)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

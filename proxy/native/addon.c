@@ -72,12 +72,13 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   if (f->dial_ms == 0) f->dial_ms = 1000;
   if (f->write_ms == 0) f->write_ms = 5000;
   f->readonly = edge_get_bool(env, argv[0], "readonly");
+  f->grpc = edge_get_bool(env, argv[0], "v3Grpc") && grpc_available();
   edge_get_str(env, argv[0], "via", f->via, sizeof(f->via));
   f->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   f->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (f->evfd < 0 || f->epfd < 0) { int err = errno; free_front(f); return edge_throw_errno(env, err, "epoll"); }
   f->ltag = (tag_t){0, f};
-  f->etag = (tag_t){3, f};
+  f->etag = (tag_t){4, f};
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &f->ltag};
   epoll_ctl(f->epfd, EPOLL_CTL_ADD, lfd, &ev);
   ev.data.ptr = &f->etag;

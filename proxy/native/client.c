@@ -126,7 +126,7 @@ static void req_init(void) {
 
 static void request_reset(fconn_t *c) {
   c->url_o = c->url_l = c->body_o = c->body_l = c->hd.nh = 0;
-  c->hd.in_value = c->hd.over = c->hand = c->complete = c->head_seen = c->stale_retry = c->failed = 0;
+  c->hd.in_value = c->hd.over = c->hand = c->complete = c->head_seen = c->stale_retry = c->failed = c->grpc_tried = 0;
   c->since = 0;
 }
 
@@ -171,6 +171,7 @@ void client_close(front_t *f, fconn_t *c, int reset) {
   c->dead = 1;
   if (c->state == C_FORWARD) count_request(f, c);
   if (c->m) { member_detach(f, c->m); c->m = NULL; }
+  if (c->gs) grpc_detach(f, c);
   if (reset) {
     struct linger lg = {1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -187,6 +188,7 @@ void client_close(front_t *f, fconn_t *c, int reset) {
 void client_handoff(front_t *f, fconn_t *c) {
   if (c->dead) return;
   if (c->m) { member_detach(f, c->m); c->m = NULL; }
+  if (c->gs) grpc_detach(f, c);
   epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
   int fd = c->fd;
   c->dead = 1;

@@ -47,7 +47,9 @@ typedef struct front front_t;
 typedef struct fconn fconn_t;
 typedef struct mconn mconn_t;
 typedef struct endpoint endpoint_t;
-typedef struct { uint8_t kind; void *o; } tag_t; // what an epoll event is about: 0 listener, 1 client, 2 member
+typedef struct hconn hconn_t;     // grpc.c: an HTTP/2 connection to a member
+typedef struct gstream gstream_t; // grpc.c: one call on it
+typedef struct { uint8_t kind; void *o; } tag_t; // what an epoll event is about: 0 listener, 1 client, 2 member, 3 HTTP/2 member, 4 JavaScript
 
 struct endpoint {
   char url[URL_MAX];
@@ -58,6 +60,8 @@ struct endpoint {
   mconn_t *idle;                      // pooled keep-alive connections (LIFO)
   uint32_t nidle;
   uint64_t served;                    // requests answered through it (stats delta)
+  hconn_t *h2;                        // its HTTP/2 connection for v3 ranges (grpc.c)
+  uint64_t no_h2_until;               // the member failed HTTP/2: JSON only until then
   endpoint_t *next;                   // every endpoint ever listed
 };
 
@@ -75,6 +79,8 @@ struct fconn {
   heads_t hd;
   dbuf_t out;                         // to the client
   mconn_t *m;                         // the member exchange in progress
+  gstream_t *gs;                      // or the gRPC call in progress (grpc.c)
+  uint8_t grpc_tried;                 // this request goes as JSON
   uint64_t since, last_io;            // request start (ms), last byte either way (ms)
   uint64_t t0_ns;
   char ip[INET6_ADDRSTRLEN];
@@ -109,6 +115,7 @@ typedef struct {
   uint64_t buckets[NMETHOD][NBUCKET], count[NMETHOD];
   double sum[NMETHOD];
   uint64_t accepted, refused, handed;
+  uint64_t grpc_answered, grpc_json;  // v3 JSON ranges sent as gRPC calls: answered so, or sent again as JSON
 } stats_t;
 
 struct front {
@@ -120,6 +127,7 @@ struct front {
   uint32_t max_conns, backlog;
   uint64_t client_ms, keepalive_ms, idle_ms, dial_ms, write_ms, read_ms, max_body;
   int readonly;
+  int grpc;                           // v3 JSON ranges go to members over gRPC (grpc.c)
   char via[128];
   // shared with JavaScript
   pthread_mutex_t mu;                 // guards pending, stats, eps list swap
@@ -136,6 +144,7 @@ struct front {
   uint32_t norder;
   fconn_t *conns, *grave_c;
   mconn_t *members, *grave_m;
+  hconn_t *h2s, *grave_h;
   uint64_t now, drain_deadline, last_sweep, refused_reported, last_refused_ms, refused_total;
   tag_t ltag, etag;
   char date[40];
@@ -175,6 +184,17 @@ INTERNAL void member_resume(front_t *f, mconn_t *m);
 INTERNAL void member_sweep(front_t *f, mconn_t *m);
 INTERNAL void member_close(front_t *f, mconn_t *m);
 INTERNAL void endpoints_swap(front_t *f);
+INTERNAL endpoint_t *endpoint_pick(front_t *f);
+// grpc.c
+INTERNAL int grpc_start(front_t *f, fconn_t *c);
+INTERNAL void grpc_event(front_t *f, hconn_t *h, uint32_t ev);
+INTERNAL void grpc_detach(front_t *f, fconn_t *c);
+INTERNAL void grpc_sweep(front_t *f, hconn_t *h);
+INTERNAL void grpc_retire(endpoint_t *ep);
+INTERNAL void grpc_cut_all(front_t *f);
+INTERNAL void grpc_bury(front_t *f);
+INTERNAL int grpc_available(void);
+INTERNAL hconn_t *grpc_next(hconn_t *h);
 // loop.c
 INTERNAL void *front_loop(void *arg);
 INTERNAL void bury(front_t *f);

@@ -20,6 +20,7 @@ void bury(front_t *f) {
     db_free(&m->rb);
     free(m);
   }
+  grpc_bury(f);
 }
 
 static void refused(front_t *f) {
@@ -59,6 +60,8 @@ static void sweep(front_t *f) {
   for (fconn_t *c = f->conns; c; c = nc) { nc = c->next; client_sweep(f, c); }
   mconn_t *nm;
   for (mconn_t *m = f->members; m; m = nm) { nm = m->next; member_sweep(f, m); }
+  hconn_t *nh;
+  for (hconn_t *h = f->h2s; h; h = nh) { nh = grpc_next(h); grpc_sweep(f, h); }
   bury(f);
 }
 
@@ -75,6 +78,7 @@ static void report_refused(front_t *f) {
 
 static void cut_all(front_t *f) {
   while (f->conns) client_close(f, f->conns, 1);
+  grpc_cut_all(f);
   while (f->members) member_close(f, f->members);
   bury(f);
 }
@@ -103,6 +107,7 @@ void *front_loop(void *arg) {
       if (t->kind == 0) on_accept(f);
       else if (t->kind == 1) client_event(f, t->o, ev);
       else if (t->kind == 2) member_event(f, t->o, ev);
+      else if (t->kind == 3) grpc_event(f, t->o, ev);
       else {
         uint64_t v;
         if (read(f->evfd, &v, sizeof(v)) < 0) { /* already drained */ }

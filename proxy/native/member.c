@@ -239,7 +239,7 @@ static mconn_t *dial(front_t *f, endpoint_t *ep) {
   return m;
 }
 
-static endpoint_t *pick(front_t *f) {
+endpoint_t *endpoint_pick(front_t *f) {
   for (uint32_t i = 0; i < f->norder; i++) if (!f->order[i]->down) return f->order[i];
   return NULL;
 }
@@ -247,8 +247,9 @@ static endpoint_t *pick(front_t *f) {
 static void fail(front_t *f, mconn_t *m, const char *why);
 
 void member_start(front_t *f, fconn_t *c) {
+  if (grpc_start(f, c)) return;
   pthread_once(&res_once, res_init);
-  endpoint_t *ep = pick(f);
+  endpoint_t *ep = endpoint_pick(f);
   if (ep == NULL) { client_handoff(f, c); return; } // node:http answers 503, as with no endpoint there
   mconn_t *m = NULL;
   if (!c->stale_retry && ep->idle) {
@@ -452,6 +453,7 @@ void endpoints_swap(front_t *f) {
     }
     if (e->salen != f->pending[i].salen || memcmp(&e->sa, &f->pending[i].sa, e->salen) != 0) {
       while (e->idle) member_close(f, e->idle);
+      grpc_retire(e);
       memcpy(&e->sa, &f->pending[i].sa, sizeof(e->sa));
       e->salen = f->pending[i].salen;
     }
@@ -460,6 +462,6 @@ void endpoints_swap(front_t *f) {
     order[n++] = e;
   }
   pthread_mutex_unlock(&f->mu);
-  for (endpoint_t *e = f->all_eps; e; e = e->next) if (e->down == 2) while (e->idle) member_close(f, e->idle);
+  for (endpoint_t *e = f->all_eps; e; e = e->next) if (e->down == 2) { while (e->idle) member_close(f, e->idle); grpc_retire(e); }
   if (order) { free(f->order); f->order = order; f->norder = n; }
 }

@@ -81,6 +81,7 @@ napi_value front_stats(napi_env env, front_t *f) {
   TRY(napi_set_named_property(env, out, "accepted", num(env, (double)s->accepted)));
   TRY(napi_set_named_property(env, out, "refused", num(env, (double)s->refused)));
   TRY(napi_set_named_property(env, out, "handedOff", num(env, (double)s->handed)));
+  TRY(napi_set_named_property(env, out, "v3Grpc", tuple(env, (napi_value[]){num(env, (double)s->grpc_answered), num(env, (double)s->grpc_json)}, 2)));
 out:
   free(urls);
   free(served);
