@@ -25,7 +25,7 @@ gcc -shared -fPIC -O1 -g -fsanitize=address -fno-omit-frame-pointer -std=gnu11 -
 gcc -shared -fPIC -O1 -g -fsanitize=address -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -fvisibility=hidden -Wl,-Bsymbolic \
   -DNODE_GYP_MODULE_NAME=proxy_front -I"$inc" -I/usr/share/include/llhttp -I/usr/share \
   proxy/native/addon.c proxy/native/loop.c proxy/native/client.c proxy/native/member.c proxy/native/stats.c proxy/native/util.c \
-  core/native/napi-util.c proxy/native/llhttp-parser.c proxy/native/llhttp-api.c proxy/native/llhttp-http.c -o "$dir/proxy_front.node" -lpthread
+  proxy/native/grpc.c proxy/native/rangepb.c core/native/napi-util.c proxy/native/llhttp-parser.c proxy/native/llhttp-api.c proxy/native/llhttp-http.c -o "$dir/proxy_front.node" -lpthread
 
 # Node itself is not built for LeakSanitizer; memory errors (overflow, use after free, double free) are what we check.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:exitcode=99:log_path=$dir/asan"
@@ -40,8 +40,10 @@ GATEWAY_STRESS_PATHS=native LD_PRELOAD="$libasan" node --test build/test/unit/ga
 # The proxy's native front: its own tests and the parity test (both data paths). The stress test on the native
 # path is left out while it leaks descriptors and hangs node at exit (test/unit/proxy/front-stress.test.ts);
 # PROXY_FRONT_ASAN_STRESS=1 runs it anyway.
-[ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test --test-concurrency=1 build/test/unit/proxy/native-front.test.js || status=$?
+[ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test --test-concurrency=1 build/test/unit/proxy/native-front.test.js build/test/unit/proxy/front-grpc.test.js || status=$?
 [ "$status" != 0 ] || LD_PRELOAD="$libasan" node --test build/test/unit/proxy/front-parity.test.js || status=$?
+# v3 JSON ranges over gRPC (grpc.c, rangepb.c) against a real member: the proxy process (only) gets the build.
+[ "$status" != 0 ] || PROXY_FRONT_PRELOAD="$libasan" node --test build/test/e2e/proxy-v3grpc.e2e.test.js || status=$?
 if [ "$status" = 0 ] && [ "${PROXY_FRONT_ASAN_STRESS:-0}" = 1 ]; then
   PROXY_FRONT_STRESS_PATHS=native LD_PRELOAD="$libasan" timeout -k 5 120 node --test build/test/unit/proxy/front-stress.test.js || status=$?
 fi
@@ -52,4 +54,4 @@ if ls "$dir"/asan* >/dev/null 2>&1; then
 fi
 [ "$status" = 0 ] || { echo "a test failed under AddressSanitizer (exit $status)" >&2; exit 1; }
 echo "asan-gateway: stress test ($GATEWAY_STRESS_CONNS connections) and accept drain clean under AddressSanitizer"
-echo "asan-gateway: proxy front tests and parity clean under AddressSanitizer"
+echo "asan-gateway: proxy front tests, parity and v3 ranges over gRPC clean under AddressSanitizer"

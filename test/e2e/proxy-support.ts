@@ -20,13 +20,13 @@ export interface ProxyProc {
 }
 
 /** Starts `etcd-edge proxy` on fresh ports; SIGTERMed after the test, which must exit 0. */
-export async function startProxyBin(t: TestContext, args: readonly string[]): Promise<ProxyProc> {
+export async function startProxyBin(t: TestContext, args: readonly string[], env: Record<string, string> = {}): Promise<ProxyProc> {
   const port = await freePort();
   const mport = await freePort();
   const dataDir = tempDir(t, 'proxy-e2e-');
   const url = `http://127.0.0.1:${port}`;
   const proc = spawnBin(['proxy', '--listen-client-urls', url, '--listen-metrics-urls', `http://127.0.0.1:${mport}`, '--data-dir', dataDir,
-    '--proxy-shutdown-timeout', '1000', ...args], { env: cleanEnv() });
+    '--proxy-shutdown-timeout', '1000', ...args], { env: cleanEnv(env) });
   t.after(async () => { assert.equal(await proc.stop('SIGTERM'), 0, `proxy exit code\n${proc.stderr().slice(-2000)}`); });
   await proc.waitFor(/"msg":"ready to proxy client requests"/, 30_000);
   return { url, metricsUrl: `http://127.0.0.1:${mport}`, dataDir, proc };
