@@ -9,7 +9,7 @@ import { cleanEnv } from '../../helpers/bin.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-test('the native data path survives the stress test, the accept drain its tests, and the proxy\'s native front its tests and the parity test, under AddressSanitizer', async () => {
+test('the native data path survives the stress test, the accept drain its tests, and the proxy\'s native front its tests, the parity test and v3 ranges over gRPC, under AddressSanitizer', async () => {
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     execFile(path.join(ROOT, 'scripts/asan-gateway.sh'), [], { cwd: ROOT, env: cleanEnv(), timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       // The compiler's warnings (stderr) first, so a failure's message ends with the tests' own output.
@@ -18,6 +18,6 @@ test('the native data path survives the stress test, the accept drain its tests,
   });
   assert.equal(r.code, 0, r.out.slice(-4000));
   assert.match(r.out, /and accept drain clean under AddressSanitizer/);
-  assert.match(r.out, /proxy front tests and parity clean under AddressSanitizer/);
+  assert.match(r.out, /proxy front tests, parity and v3 ranges over gRPC clean under AddressSanitizer/);
   assert.doesNotMatch(r.out, /ERROR: AddressSanitizer/);
 });
