@@ -167,6 +167,7 @@ INTERNAL int token_listed(const char *v, uint32_t l, const char *lit);
 INTERNAL void emit(front_t *f, const char *type, int fd, const char *data, uint32_t len, const char *detail, double num);
 INTERNAL const char *http_date(front_t *f);
 INTERNAL void count_handled(front_t *f, int method, int status, uint64_t t0_ns);
+INTERNAL int endpoint_socket(const endpoint_t *ep);
 // client.c
 INTERNAL void client_accepted(front_t *f, int fd, const struct sockaddr_storage *sa);
 INTERNAL void client_event(front_t *f, fconn_t *c, uint32_t ev);

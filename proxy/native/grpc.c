@@ -8,7 +8,6 @@
 
 #include <nghttp2/nghttp2.h>
 #include <dlfcn.h>
-#include <netinet/tcp.h>
 
 #define GRPC_MAX (256 * 1024)    // a bigger answer goes over JSON (member.c streams it)
 #define NO_H2_MS 60000           // a member that failed the HTTP/2 handshake is asked again after this
@@ -156,10 +155,8 @@ static void h2_fail(front_t *f, hconn_t *h, const char *why);
 static hconn_t *h2_dial(front_t *f, endpoint_t *ep) {
   pthread_once(&cb_once, cb_init);
   if (CB == NULL) return NULL;
-  int fd = socket(ep->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = endpoint_socket(ep);
   if (fd < 0) return NULL;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   hconn_t *h = calloc(1, sizeof(*h));
   if (!h) { close(fd); return NULL; }
   h->tag = (tag_t){3, h};

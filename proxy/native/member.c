@@ -6,7 +6,6 @@
 #include "front.h"
 
 #include <fcntl.h>
-#include <netinet/tcp.h>
 
 INTERNAL const char *method_name(int i);
 
@@ -217,10 +216,8 @@ void member_detach(front_t *f, mconn_t *m) {
 static void member_send(front_t *f, mconn_t *m);
 
 static mconn_t *dial(front_t *f, endpoint_t *ep) {
-  int fd = socket(ep->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = endpoint_socket(ep);
   if (fd < 0) return NULL;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   mconn_t *m = calloc(1, sizeof(*m));
   if (!m) { close(fd); return NULL; }
   m->tag = (tag_t){2, m};

@@ -2,6 +2,7 @@
 // for JavaScript, the Date header, and the request counters.
 #include "front.h"
 
+#include <netinet/tcp.h>
 #include <strings.h>
 #include <time.h>
 
@@ -175,4 +176,13 @@ void count_handled(front_t *f, int method, int status, uint64_t t0_ns) {
   f->st.sum[method] += s;
   f->st.count[method]++;
   pthread_mutex_unlock(&f->mu);
+}
+
+// A non-blocking TCP socket for an endpoint, Nagle off (requests and answers are written whole); -1 on error.
+int endpoint_socket(const endpoint_t *ep) {
+  int fd = socket(ep->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
 }
