@@ -15,6 +15,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { openDescriptors } from '../../../core/limits.js';
 import { eventually } from '../../helpers/etcd.js';
+import { resetSocket } from '../../helpers/reset.js';
 import { startFront } from './front-paths.js';
 import type { PathName } from './front-paths.js';
 import { scriptedMember } from './scripted-member.js';
@@ -35,7 +36,7 @@ function failing(rnd: () => number, dying: { member?: ScriptedMember }) {
     if (!/\r\nx-stress: 1/i.test(head) || process.env['PROXY_FRONT_STRESS_FAIL'] === '0') return false;
     const r = rnd();
     const partial = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n${'y'.repeat(1000)}`;
-    if (r < 0.06) { s.write(partial, () => s.resetAndDestroy()); return true; }
+    if (r < 0.06) { s.write(partial, () => resetSocket(s)); return true; }
     if (r < 0.12) { s.end(partial, () => s.destroy()); return true; }
     if (r < 0.15) { setTimeout(() => s.destroy(), 700); return true; } // stalls, then goes away
     if (r < 0.16 && dying.member) {
@@ -127,14 +128,14 @@ function client(port: number, rnd: () => number): Promise<{ got: Buffer; checked
     s.on('end', done);
     s.on('data', (d: Buffer) => {
       chunks.push(d);
-      if (mode === 'resetresp') { clean = false; s.resetAndDestroy(); done(); }
+      if (mode === 'resetresp') { clean = false; resetSocket(s); done(); }
       if (mode === 'slow' && !s.isPaused()) { s.pause(); setTimeout(() => s.resume(), 150); }
     });
     s.on('connect', () => {
       switch (mode) {
         case 'pipeline': s.write(reqs.join('')); break;
         case 'halfclose': s.end(reqs.join('')); break;
-        case 'resetreq': s.write((reqs[0] as string).slice(0, 20 + Math.floor(rnd() * 30)), () => { clean = false; s.resetAndDestroy(); done(); }); break;
+        case 'resetreq': s.write((reqs[0] as string).slice(0, 20 + Math.floor(rnd() * 30)), () => { clean = false; resetSocket(s); done(); }); break;
         case 'garbage': s.write(Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)))); break;
         default: {
           // keep-alive (and slow, resetresp): one request at a time, the next once something came back
