@@ -2,6 +2,7 @@
 // every request it receives (by the request's X-Case header) and answers each with the raw response its
 // X-Script header names, so both data paths can be fed the same answers and their forwarding compared byte for byte.
 import net from 'node:net';
+import { resetSocket } from '../../helpers/reset.js';
 
 /** Raw answers by script name; `${body}` sizes come from the X-Size header. */
 export const SCRIPTS = ['cl', 'chunked', 'close', '204', '304', '1xx', 'clbye', 'hop', 'big', 'members'] as const;
@@ -15,10 +16,11 @@ export interface ScriptedMember {
   readonly got: Map<string, string[]>;
   /** Connections accepted so far. */
   conns(): number;
-  /** Dies as a crashed process does: stops listening and resets every connection. */
+  /** Dies as a crashed process does: stops listening and resets every connection (helpers/reset.ts). */
   kill(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Listens again on the same port (not after close()). */
   revive(): Promise<void>;
+  /** Kills it for good: a revive() still pending (the stress test's dying member) does not listen again. */
   close(): Promise<void>;
 }
 
@@ -112,13 +114,20 @@ export async function scriptedMember(onRequest?: (head: string, s: net.Socket) =
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
+  let closed = false;
   const kill = (): Promise<void> => new Promise((r) => {
-    for (const s of socks) s.resetAndDestroy();
+    // Not resetAndDestroy(): a connection the front has just closed is ending here (allowHalfOpen is off), and
+    // Node leaks the descriptor of a socket reset while its FIN is pending.
+    for (const s of socks) resetSocket(s);
     if (server.listening) server.close(() => r()); else r();
   });
   return {
     url, port, got, conns: () => conns, kill,
-    revive: () => new Promise((r, reject) => { if (server.listening) { r(); return; } server.once('error', reject); server.listen(port, '127.0.0.1', () => { server.off('error', reject); r(); }); }),
-    close: kill,
+    revive: () => new Promise((r, reject) => {
+      if (closed || server.listening) { r(); return; }
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => { server.off('error', reject); r(); });
+    }),
+    close: () => { closed = true; return kill(); },
   };
 }
