@@ -6,6 +6,7 @@ import { dialEndpoint } from './dial.js';
 import type { Endpoint } from './endpoint.js';
 import type { RelayCounters } from './metrics.js';
 import type { Remotes } from './remotes.js';
+import { resetSocket } from '../core/socket-reset.js';
 
 /** What the relay reports as it happens (rare events; counts are read through accepted() and bytes()). */
 export interface RelayHooks {
@@ -141,7 +142,7 @@ function splice(client: net.Socket, up: net.Socket): void {
  */
 function follow(other: net.Socket, hadError: boolean): void {
   if (other.destroyed) return;
-  if (hadError && !other.connecting) other.resetAndDestroy();
+  if (hadError && !other.connecting) resetSocket(other); // its FIN already on the way (pipe ended it): destroyed
   else if (!hadError && other.writableEnded && !other.writableFinished) other.once('finish', () => other.destroy());
   else other.destroy();
 }

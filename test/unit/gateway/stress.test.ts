@@ -18,6 +18,7 @@ import { createNativeDataPath, loadAddon } from '../../../gateway/native.js';
 import { createRemotes } from '../../../gateway/remotes.js';
 import type { RemoteView } from '../../../gateway/remotes.js';
 import { noopLogger } from '../../../core/log.js';
+import { resetSocket } from '../../../core/socket-reset.js';
 import { eventually } from '../../helpers/etcd.js';
 import { DATA_PATHS } from '../../helpers/gateway.js';
 
@@ -54,9 +55,9 @@ function backend(port = 0): Backend {
   return {
     get port() { return bound; },
     start,
-    // Dies as a crashed process does, resetting its connections; one that has already ended its side (its
-    // shutdown still waiting on queued bytes) cannot be reset and sends a FIN, as a crashed process's can too.
-    close: () => new Promise((resolve) => { for (const s of socks) s.resetAndDestroy(); if (server) server.close(() => resolve()); else resolve(); }),
+    // Dies as a crashed process does, resetting its connections; one that has already ended its side (its FIN on
+    // its way) is destroyed instead (resetSocket: Node's reset would leak its descriptor there).
+    close: () => new Promise((resolve) => { for (const s of socks) resetSocket(s); if (server) server.close(() => resolve()); else resolve(); }),
   };
 }
 

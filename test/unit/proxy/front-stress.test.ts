@@ -16,7 +16,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { openDescriptors } from '../../../core/limits.js';
 import { eventually } from '../../helpers/etcd.js';
-import { resetSocket } from '../../helpers/reset.js';
+import { resetSocket } from '../../../core/socket-reset.js';
 import { startFront } from './front-paths.js';
 import type { PathName } from './front-paths.js';
 import { scriptedMember } from './scripted-member.js';

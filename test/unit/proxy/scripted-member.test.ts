@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { openDescriptors } from '../../../core/limits.js';
 import { eventually } from '../../helpers/etcd.js';
 import { runFresh } from '../../helpers/fresh-process.js';
-import { resetSocket } from '../../helpers/reset.js';
+import { resetSocket } from '../../../core/socket-reset.js';
 import { scriptedMember } from './scripted-member.js';
 import type { ScriptedMember } from './scripted-member.js';
 

@@ -2,7 +2,7 @@
 // every request it receives (by the request's X-Case header) and answers each with the raw response its
 // X-Script header names, so both data paths can be fed the same answers and their forwarding compared byte for byte.
 import net from 'node:net';
-import { resetSocket } from '../../helpers/reset.js';
+import { resetSocket } from '../../../core/socket-reset.js';
 
 /** Raw answers by script name; `${body}` sizes come from the X-Size header. */
 export const SCRIPTS = ['cl', 'chunked', 'close', '204', '304', '1xx', 'clbye', 'hop', 'big', 'members'] as const;

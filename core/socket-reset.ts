@@ -1,4 +1,4 @@
-// Resets a TCP socket for the tests' misbehaving peers, without the descriptor leak Node's resetAndDestroy() has on a
+// Resets a TCP socket (the gateway passing a peer's reset on, the tests' misbehaving peers) without the descriptor leak Node's resetAndDestroy() has on a
 // socket whose FIN is on its way: libuv refuses to reset while a shutdown is pending (uv_tcp_close_reset: EINVAL),
 // and Node then drops the handle without closing it (descriptor held, 'error' EINVAL, the process spins at exit).
 import type net from 'node:net';
