@@ -1,6 +1,6 @@
 // Descriptor limits shared by every listener of a process: the soft open-file limit raised to the hard one at
 // start, and a connection cap derived from it that keeps a reserve for the control plane (probes, sync, /metrics).
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The process's open-file limit, as read (and possibly raised) at start. */
@@ -41,6 +41,8 @@ export function raiseNofileLimit(pid: number = process.pid): NofileLimit {
   const cur = readNofileLimit();
   if (cur.soft >= cur.hard || !Number.isFinite(cur.hard)) return { soft: cur.soft, hard: cur.hard, before: cur.soft };
   try {
+    // node:child_process is loaded only when the limit must be raised (about 1 MB of resident memory otherwise).
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     execFileSync('prlimit', [`--pid=${pid}`, `--nofile=${cur.hard}:${cur.hard}`], { stdio: 'ignore', timeout: 5000 });
   } catch {
     return { soft: cur.soft, hard: cur.hard, before: cur.soft };

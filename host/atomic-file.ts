@@ -1,9 +1,9 @@
 // The one atomic file writer: content goes to a fresh temporary file beside the target (exact mode, fsynced),
 // which is then renamed over the target, or hard-linked to it when an existing file must never be replaced.
 // Readers see the old file or the new one, never a torn one, and a key file is never readable by others.
-import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { randomHex } from '../core/random.js';
 
 /** How writeFileAtomic writes. */
 export interface AtomicWriteOptions {
@@ -19,7 +19,7 @@ export interface AtomicWriteOptions {
 export function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const mode = opts.mode ?? 0o644;
   if (opts.mkdirMode !== undefined) mkdirSync(path.dirname(file), { recursive: true, mode: opts.mkdirMode });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomHex(6)}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {

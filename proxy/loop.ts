@@ -1,12 +1,12 @@
 // Loop protection, which etcd's proxy lacks (one looped request opened ~5,200 sockets there): endpoints that are
 // this proxy's own address are dropped, and a Via token with a per-process random id refuses a request that
 // already passed through this proxy with 508.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../core/random.js';
 import os from 'node:os';
 
 /** The Via entry this proxy appends, carrying a random id, e.g. `1.1 etcd-edge-3f9c2a1b`. */
 export function newViaToken(): string {
-  return `1.1 etcd-edge-${randomBytes(6).toString('hex')}`;
+  return `1.1 etcd-edge-${randomHex(6)}`;
 }
 
 /** Tells whether a Via header value already carries our token (node:http joins repeated Via headers into one). */

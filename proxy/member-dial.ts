@@ -3,14 +3,17 @@
 // the dial timeout) both dial through here.
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import tls from 'node:tls';
+import { createRequire } from 'node:module';
 import { isIp, urlHost } from '../core/net.js';
 import type { ClientTlsOptions } from '../core/tls.js';
+
+// node:tls (and with it OpenSSL) is loaded for the first https member only.
+const tls = (): typeof import('node:tls') => createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
 
 /** Starts a connection to a member at host:port: plain TCP without tls, else TLS offering alpn. */
 export function memberSocket(host: string, port: number, tlsOpts: ClientTlsOptions | undefined, alpn: string): Socket {
   return tlsOpts !== undefined
-    ? tls.connect({ host, port, ...tlsOpts, ALPNProtocols: [alpn], ...(isIp(host) ? {} : { servername: host }) })
+    ? tls().connect({ host, port, ...tlsOpts, ALPNProtocols: [alpn], ...(isIp(host) ? {} : { servername: host }) })
     : net.connect({ host, port });
 }
 
@@ -33,7 +36,7 @@ export function dialMember(url: string, opts: { readonly tls: ClientTlsOptions |
   const timer = setTimeout(() => end(Object.assign(new Error(`dial timeout after ${opts.timeoutMs}ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
   s.once('error', end);
   if (https) {
-    s.once('secureConnect', () => end((s as tls.TLSSocket).alpnProtocol === 'h2' ? undefined : new Error(`member ${url} did not negotiate h2 (ALPN)`)));
+    s.once('secureConnect', () => end((s as import('node:tls').TLSSocket).alpnProtocol === 'h2' ? undefined : new Error(`member ${url} did not negotiate h2 (ALPN)`)));
   } else {
     s.once('connect', () => end(undefined));
   }
