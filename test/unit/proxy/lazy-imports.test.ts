@@ -1,6 +1,7 @@
 // What `proxy` and `gateway start` load at start, read in a fresh process through a module load hook: neither
-// loads the member supervisor and process scanning of host/ (they never run etcd), and the proxy loads its
-// access log (pino-http) only when --access-log asks for it.
+// loads the member supervisor and process scanning of host/ (they never run etcd), the proxy loads its access log
+// (pino-http) only when --access-log asks for it, and neither node:crypto, node:tls nor node:child_process (about
+// 1 MB of resident memory each; loaded for the first https member, or to raise the open-file limit).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,14 +18,23 @@ register('data:text/javascript,' + encodeURIComponent('export async function loa
 
 /** The file: URLs (relative to the build, or a package's path) a fresh process loads while importing modules. */
 function loadedBy(modules: readonly string[]): string[] {
+  return probe(modules).files;
+}
+
+/** What a fresh process loads while importing modules: files (as loadedBy) and Node's own modules. */
+function probe(modules: readonly string[]): { files: string[]; builtins: string[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lazy-imports-'));
   try {
     const hook = path.join(dir, 'hook.mjs');
     writeFileSync(hook, HOOK);
-    const script = `(async () => { for (const m of ${JSON.stringify(modules.map((m) => path.join(BUILD, m)))}) await import(m); })();`;
-    const r = spawnSync(process.execPath, ['--import', hook, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    // A script file, not \`node -e\`: evaluating a string loads node:crypto by itself.
+    const script = path.join(dir, 'probe.mjs');
+    writeFileSync(script, `for (const m of ${JSON.stringify(modules.map((m) => path.join(BUILD, m)))}) await import(m);
+console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))));`);
+    const r = spawnSync(process.execPath, ['--import', hook, script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
-    return r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => fileURLToPath(l.slice(7)).slice(BUILD.length + 1));
+    const files = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => fileURLToPath(l.slice(7)).slice(BUILD.length + 1));
+    return { files, builtins: JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as string[] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -44,4 +54,10 @@ test('gateway start loads no member supervisor', () => {
   const loaded = loadedBy(['gateway/cli.js']);
   assert.ok(loaded.includes('gateway/gateway.js') && loaded.includes('host/backoff.js'), `the hook saw the gateway's modules: ${loaded.join(' ')}`);
   for (const re of NEVER) assert.deepEqual(loaded.filter((f) => re.test(f)), []);
+});
+
+test('the bin and the proxy load neither node:crypto, node:tls nor node:child_process', () => {
+  const heavy = (m: string): boolean => m === 'crypto' || m === 'tls' || m === 'child_process';
+  assert.deepEqual(probe(['bin/commands.js', 'proxy/cli.js']).builtins.filter(heavy), []);
+  assert.ok(probe(['certs/ca.js']).builtins.includes('crypto'), 'the probe sees a module that does load node:crypto');
 });
