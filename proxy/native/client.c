@@ -144,19 +144,23 @@ void client_accepted(front_t *f, int fd, const struct sockaddr_storage *sa) {
   llhttp_init(&c->p, HTTP_REQUEST, &REQ);
   c->p.data = c;
   c->last_io = f->now;
-  c->next = f->conns;
-  if (f->conns) f->conns->prev = c;
-  f->conns = c;
+  LIST_PUSH(f->conns, c);
   AADD(f->active, 1);
   // Bytes that came with the handshake are reported by the add itself (epoll checks readiness on insert).
   struct epoll_event ev = {.events = FR_EVENTS, .data.ptr = &c->tag};
   if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) client_close(f, c, 0);
 }
 
-static void unlink_conn(front_t *f, fconn_t *c) {
-  if (c->prev) c->prev->next = c->next; else f->conns = c->next;
-  if (c->next) c->next->prev = c->prev;
-  c->prev = c->next = NULL;
+static void unlink_conn(front_t *f, fconn_t *c) { LIST_UNLINK(f->conns, c); }
+
+// The Connection lines of a response head, as node:http writes them: keep-alive with its timeout, or close (also
+// once the front is closing).
+void put_connection(front_t *f, fconn_t *c) {
+  if (ALOAD(f->closing)) c->keep = 0;
+  if (!c->keep) { db_str(&c->out, "Connection: close\r\n"); return; }
+  char line[64];
+  snprintf(line, sizeof(line), "Connection: keep-alive\r\nKeep-Alive: timeout=%u\r\n", (unsigned)(f->keepalive_ms / 1000));
+  db_str(&c->out, line);
 }
 
 // Requests are counted when their exchange ends here: a request handed to node:http is counted there.

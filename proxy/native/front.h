@@ -27,6 +27,15 @@
 #define AADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
 #define ASUB(x, n) __atomic_fetch_sub(&(x), (n), __ATOMIC_RELAXED)
 
+// The intrusive doubly linked lists (connections, member connections, HTTP/2 connections, calls): x pushed at
+// the head, or taken out (its links cleared).
+#define LIST_PUSH(head, x) do { (x)->prev = NULL; (x)->next = (head); if (head) (head)->prev = (x); (head) = (x); } while (0)
+#define LIST_UNLINK(head, x) do { \
+    if ((x)->prev) { (x)->prev->next = (x)->next; } else { (head) = (x)->next; } \
+    if ((x)->next) { (x)->next->prev = (x)->prev; } \
+    (x)->prev = (x)->next = NULL; \
+  } while (0)
+
 #define FR_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 #define MAX_HEAD (16 * 1024)     // node:http's default --max-http-header-size: a bigger head goes to node:http (431)
 #define MAX_HDRS 64
@@ -177,6 +186,7 @@ INTERNAL void client_done(front_t *f, fconn_t *c);
 INTERNAL void client_close(front_t *f, fconn_t *c, int reset);
 INTERNAL void client_handoff(front_t *f, fconn_t *c);
 INTERNAL void client_sweep(front_t *f, fconn_t *c);
+INTERNAL void put_connection(front_t *f, fconn_t *c);
 // member.c
 INTERNAL void member_start(front_t *f, fconn_t *c);
 INTERNAL void member_event(front_t *f, mconn_t *m, uint32_t ev);

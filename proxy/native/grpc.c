@@ -104,12 +104,7 @@ static ssize_t read_req(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len
   return (ssize_t)n;
 }
 
-static void unlink_stream(gstream_t *g) {
-  hconn_t *h = g->h;
-  if (g->prev) g->prev->next = g->next; else h->streams = g->next;
-  if (g->next) g->next->prev = g->prev;
-  g->prev = g->next = NULL;
-}
+static void unlink_stream(gstream_t *g) { LIST_UNLINK(g->h->streams, g); }
 
 static void free_stream(gstream_t *g) {
   db_free(&g->req);
@@ -163,9 +158,7 @@ static hconn_t *h2_dial(front_t *f, endpoint_t *ep) {
   h->f = f;
   h->fd = fd;
   h->ep = ep;
-  h->next = f->h2s;
-  if (f->h2s) f->h2s->prev = h;
-  f->h2s = h;
+  LIST_PUSH(f->h2s, h);
   nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}, {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20}};
   struct epoll_event ev = {.events = FR_EVENTS, .data.ptr = &h->tag};
   if (nghttp2_session_client_new(&h->s, CB, h) != 0 || nghttp2_submit_settings(h->s, NGHTTP2_FLAG_NONE, iv, 2) != 0
@@ -223,9 +216,7 @@ int grpc_start(front_t *f, fconn_t *c) {
   g->id = id;
   g->h = h;
   g->c = c;
-  g->next = h->streams;
-  if (h->streams) h->streams->prev = g;
-  h->streams = g;
+  LIST_PUSH(h->streams, g);
   c->gs = g;
   if (h2_flush(h) < 0) h2_fail(f, h, "write failed"); // its streams, this one too, go over JSON
   return 1;
@@ -257,11 +248,9 @@ static int answer(front_t *f, fconn_t *c, gstream_t *g) {
   db_str(o, http_date(f));
   char line[64];
   int chunked = json.len > 2048;
-  if (!chunked) { snprintf(line, sizeof(line), "\r\nContent-Length: %u", json.len); db_str(o, line); }
-  if (ALOAD(f->closing)) c->keep = 0;
-  if (c->keep) snprintf(line, sizeof(line), "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=%u\r\n", (unsigned)(f->keepalive_ms / 1000));
-  else snprintf(line, sizeof(line), "\r\nConnection: close\r\n");
-  db_str(o, line);
+  if (!chunked) snprintf(line, sizeof(line), "\r\nContent-Length: %u\r\n", json.len);
+  db_str(o, chunked ? "\r\n" : line);
+  put_connection(f, c);
   if (chunked) { snprintf(line, sizeof(line), "Transfer-Encoding: chunked\r\n\r\n%x\r\n", json.len); db_str(o, line); }
   else db_add(o, "\r\n", 2);
   db_add(o, json.p, json.len);
@@ -315,9 +304,7 @@ static void h2_fail(front_t *f, hconn_t *h, const char *why) {
     }
   }
   if (h->s) { nghttp2_session_del(h->s); h->s = NULL; }
-  if (h->prev) h->prev->next = h->next; else f->h2s = h->next;
-  if (h->next) h->next->prev = h->prev;
-  h->prev = NULL;
+  LIST_UNLINK(f->h2s, h);
   h->next = f->grave_h;
   f->grave_h = h;
 }

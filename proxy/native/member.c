@@ -125,13 +125,7 @@ static int on_headers(llhttp_t *p) {
     add_header(o, b, h);
   }
   if (!has_date) { db_str(o, "Date: "); db_str(o, http_date(f)); db_add(o, "\r\n", 2); }
-  if (ALOAD(f->closing)) c->keep = 0;
-  if (c->keep) {
-    snprintf(line, sizeof(line), "Connection: keep-alive\r\nKeep-Alive: timeout=%u\r\n", (unsigned)(f->keepalive_ms / 1000));
-    db_str(o, line);
-  } else {
-    db_str(o, "Connection: close\r\n");
-  }
+  put_connection(f, c);
   m->no_body = c->method == 1 || status == 204 || status == 304;
   if (!has_cl && !m->no_body) { db_str(o, "Transfer-Encoding: chunked\r\n"); m->chunked_out = 1; }
   db_add(o, "\r\n", 2);
@@ -201,9 +195,7 @@ void member_close(front_t *f, mconn_t *m) {
     if (*pp) { *pp = m->inext; m->ep->nidle--; }
   }
   if (m->fd >= 0) { epoll_ctl(f->epfd, EPOLL_CTL_DEL, m->fd, NULL); close(m->fd); }
-  if (m->prev) m->prev->next = m->next; else f->members = m->next;
-  if (m->next) m->next->prev = m->prev;
-  m->prev = NULL;
+  LIST_UNLINK(f->members, m);
   m->next = f->grave_m;
   f->grave_m = m;
 }
@@ -224,9 +216,7 @@ static mconn_t *dial(front_t *f, endpoint_t *ep) {
   m->f = f;
   m->fd = fd;
   m->ep = ep;
-  m->next = f->members;
-  if (f->members) f->members->prev = m;
-  f->members = m;
+  LIST_PUSH(f->members, m);
   struct epoll_event ev = {.events = FR_EVENTS, .data.ptr = &m->tag};
   if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) { member_close(f, m); return NULL; }
   int r = connect(fd, (struct sockaddr *)&ep->sa, ep->salen);
