@@ -60,7 +60,7 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   let sweep: NodeJS.Timeout | undefined;
   const peers: CapPeer[] = [];
   const held = (): number => sockets.size + others;
-  const told = (): void => { const n = held(); for (const p of peers) p.setOthers(n); };
+  const told = (): void => { if (peers.length === 0) return; const n = held(); for (const p of peers) p.setOthers(n); };
   const refuse = (n: number): void => {
     refusedCount += n;
     if (warn()) o.logger.warn({ maxConnections: o.max, refusedConnections: refusedCount }, 'connection cap reached; closing new connections');
@@ -81,8 +81,8 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
   };
   const track = (s: Socket): void => {
     sockets.set(s, { bytes: 0, since: Date.now() });
-    s.once('close', () => { sockets.delete(s); if (peers.length > 0) told(); });
-    if (peers.length > 0) told();
+    s.once('close', () => { sockets.delete(s); told(); });
+    told();
     if (o.idleTimeoutMs > 0 && sweep === undefined) {
       sweep = setInterval(sweepIdle, Math.max(20, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))));
       sweep.unref();
@@ -100,9 +100,9 @@ export function createConnectionCap(o: CapOptions): ConnectionCap {
     acquire() {
       if (full()) return undefined;
       others++;
-      if (peers.length > 0) told();
+      told();
       let holding = true;
-      return () => { if (holding) { holding = false; others--; if (peers.length > 0) told(); } };
+      return () => { if (holding) { holding = false; others--; told(); } };
     },
     active: () => held() + peers.reduce((n, p) => n + p.active(), 0),
     link(peer) { peers.push(peer); peer.setOthers(held()); },
