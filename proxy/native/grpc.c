@@ -349,6 +349,9 @@ void grpc_sweep(front_t *f, hconn_t *h) {
   if (h->dead) return;
   if (h->broken) { h2_fail(f, h, "write failed"); return; }
   if (h->connecting && f->now >= h->deadline) { h2_fail(f, h, "dial timeout"); return; }
+  // A member that took the connection but sent no SETTINGS within the dial timeout does not speak HTTP/2 (etcd
+  // sends them at once): its calls go as JSON, and it is not asked again for a while.
+  if (!h->got && f->now >= h->deadline) { h->proto_err = 1; h2_fail(f, h, "no HTTP/2 settings"); return; }
   if (h->streams && f->read_ms && f->now - h->last_io >= f->read_ms) { h2_fail(f, h, "read timeout"); return; }
   if (h->streams == NULL && (h->draining || ALOAD(f->closing) || f->now - h->last_io >= POOL_IDLE_MS)) h2_fail(f, h, NULL);
 }

@@ -49,9 +49,10 @@ function grpcAnswer(msg: Buffer, status = '0'): Behaviour {
   };
 }
 
-/** A member: HTTP/2 calls go to `call` (null: it speaks HTTP/1.1 only); every HTTP/1.1 request gets JSON_BODY. */
+/** A member: HTTP/2 calls go to `call` (null: it answers the HTTP/2 preface with a 400; 'silent': it says nothing
+ * on such a connection); every HTTP/1.1 request gets JSON_BODY. */
 const JSON_BODY = '{"from":"json"}';
-async function member(call: Behaviour | null) {
+async function member(call: Behaviour | null | 'silent') {
   const rec = { h2conns: 0, calls: [] as Array<{ headers: http2.IncomingHttpHeaders; body: Buffer }>, json: [] as string[], sessions: new Set<http2.ServerHttp2Session>(), streams: [] as http2.ServerHttp2Stream[] };
   const h2 = http2.createServer();
   h2.on('session', (s) => { rec.sessions.add(s); s.on('error', () => undefined); });
@@ -60,7 +61,7 @@ async function member(call: Behaviour | null) {
     stream.on('error', () => undefined);
     const parts: Buffer[] = [];
     stream.on('data', (d: Buffer) => parts.push(d));
-    stream.on('end', () => { const body = Buffer.concat(parts); rec.calls.push({ headers, body }); call?.(stream, body); });
+    stream.on('end', () => { const body = Buffer.concat(parts); rec.calls.push({ headers, body }); if (typeof call === 'function') call(stream, body); });
   });
   const server = net.createServer((s) => {
     s.on('error', () => undefined);
@@ -70,6 +71,7 @@ async function member(call: Behaviour | null) {
       buf = Buffer.concat([buf, d]);
       if (!sniffed && buf.length >= 3) {
         sniffed = true;
+        if (buf.subarray(0, 3).toString() === 'PRI' && call === 'silent') { rec.h2conns++; s.off('data', onData); return; }
         if (buf.subarray(0, 3).toString() === 'PRI' && call !== null) {
           rec.h2conns++;
           // node:http2 reads a net.Socket's handle itself: what was read already goes in through a JS stream.
@@ -248,12 +250,19 @@ test('a client that leaves cancels its call (RST_STREAM CANCEL)', async (t) => {
 });
 
 test('a member without HTTP/2 is asked once, then gets JSON; credentials or metadata go as JSON', async (t) => {
-  const m = await member(null);
-  const f = await front(m.port);
-  t.after(async () => { await f.close(); await m.close(); });
-  for (let i = 0; i < 3; i++) assert.equal(bodyOf(await exchange(f.port, range('{"key":"Zm9v"}'), (g) => g.endsWith(JSON_BODY))), JSON_BODY);
-  assert.equal(m.h2conns, 1, 'one HTTP/2 attempt');
-  assert.equal(m.json.length, 3);
+  for (const kind of [null, 'silent'] as const) {
+    const m = await member(kind);
+    const f = await front(m.port);
+    try {
+      // A silent member is given up on after the dial timeout (1 s here).
+      for (let i = 0; i < 3; i++) assert.equal(bodyOf(await exchange(f.port, range('{"key":"Zm9v"}'), (g) => g.endsWith(JSON_BODY))), JSON_BODY, String(kind));
+      assert.equal(m.h2conns, 1, `${String(kind)}: one HTTP/2 attempt`);
+      assert.equal(m.json.length, 3);
+    } finally {
+      await f.close();
+      await m.close();
+    }
+  }
   const m2 = await member(grpcAnswer(HEADER));
   const f2 = await front(m2.port);
   t.after(async () => { await f2.close(); await m2.close(); });
